@@ -1,0 +1,385 @@
+"""The `ctxfix` command: argument handling and wiring only.
+
+Each command reads its inputs, calls the engine or knowledge, and hands the result to render.
+Errors a user can cause end in one line on stderr and exit 1 or 2; Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, NoReturn, Optional
+
+import click
+
+from ctxfix import __version__
+
+EXIT_USAGE = 2
+EXIT_INTERRUPT = 130
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"ctxfix: {message}", err=True)
+    sys.exit(code)
+
+
+class _Ctx:
+    def __init__(self, knowledge_dirs: tuple[str, ...], color: Optional[bool]) -> None:
+        self.knowledge_dirs = knowledge_dirs
+        self.color = color
+        self._kb: Any = None
+
+    def kb(self) -> Any:
+        if self._kb is None:
+            from ctxfix.knowledge import KnowledgeError, load
+
+            try:
+                self._kb = load(self.knowledge_dirs)
+            except KnowledgeError as exc:
+                for p in exc.problems:
+                    click.echo(p.format(), err=True)
+                _fail(
+                    f"the knowledge is broken ({len(exc.problems)} problem"
+                    f"{'s' if len(exc.problems) != 1 else ''}); fix it or run `ctxfix lint`"
+                )
+        return self._kb
+
+    def fancy(self) -> bool:
+        """Rich output: only to a terminal, and not when colour is turned off."""
+        if self.color is False or os.environ.get("NO_COLOR"):
+            return False
+        return sys.stdout.isatty() or self.color is True
+
+    def console(self) -> Any:
+        from rich.console import Console
+
+        return Console(no_color=not self.fancy(), highlight=False, soft_wrap=False)
+
+
+def _answers(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        if "=" not in v:
+            _fail(f"--answer takes QUESTION=CHOICE, got {v!r}")
+        k, _, c = v.partition("=")
+        out[k.strip()] = c.strip()
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="ctxfix", message="%(prog)s %(version)s")
+@click.option(
+    "--knowledge-dir",
+    "knowledge_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Add a folder of your own causes (repeatable). Also read from CTXFIX_KNOWLEDGE_PATH.",
+)
+@click.option("--no-color", is_flag=True, help="Plain text, no colour (also when NO_COLOR is set).")
+@click.pass_context
+def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> None:
+    """Explain Flask's "Working outside of application context" errors and print the fix.
+
+    \b
+    Paste a traceback or give a log file:
+      ctxfix explain traceback.txt
+      pbpaste | ctxfix explain
+    Or answer a few questions:
+      ctxfix diagnose
+    See every scenario and its fix at a glance:
+      ctxfix table
+    """
+    ctx.obj = _Ctx(knowledge_dirs, False if no_color else None)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, metavar="[FILE]...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text is rich panels in a terminal and plain text when piped; json is for scripts.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show how your frame was chosen, and scores."
+)
+@click.option(
+    "--project-root",
+    metavar="DIR",
+    help="Treat frames under DIR as your own code, even inside site-packages.",
+)
+@click.option(
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="QUESTION=CHOICE",
+    help="Answer a question the traceback cannot settle (repeatable), e.g. where=celery-task.",
+)
+@click.option("--no-ask", is_flag=True, help="Never ask questions, even in a terminal.")
+@click.pass_obj
+def explain(
+    obj: _Ctx,
+    files: tuple[str, ...],
+    fmt: str,
+    verbose: bool,
+    project_root: Optional[str],
+    answers: tuple[str, ...],
+    no_ask: bool,
+) -> None:
+    """Find every Flask context error in a traceback or log and explain it.
+
+    Reads FILE (a paste, a log, pytest or worker output), or stdin when no FILE is given or FILE
+    is -. For each error it names the cause, points at your own line, lists the evidence, and
+    prints the fix, a snippet to verify it, and the quick-reference row.
+
+    \b
+    Examples:
+      ctxfix explain error.txt
+      ctxfix explain --format json app.log
+      python manage.py 2>&1 | ctxfix explain
+
+    \b
+    Exit status: 0 a context error was found; 1 none was found; 2 bad usage or unreadable input.
+    """
+    from ctxfix import engine
+    from ctxfix.inputs import InputError, iter_lines, open_source
+
+    kb = obj.kb()
+    given = _answers(answers)
+    names = list(files) or ["-"]
+    if names.count("-") > 1:
+        _fail("stdin (-) can be read only once")
+    if "-" in names and sys.stdin.isatty():
+        click.echo("Paste the traceback, then press Ctrl-D (Ctrl-Z Enter on Windows):", err=True)
+
+    all_findings: list[Any] = []
+    tracebacks = truncated = 0
+    others: list[str] = []
+    saw_text = False
+    for name in names:
+        try:
+            stream = open_source(name)
+            try:
+                ex = engine.Explainer(kb, project_root)
+                found = []
+                for line in iter_lines(stream, "stdin" if name == "-" else name):
+                    if not saw_text and line.strip():
+                        saw_text = True
+                    found.extend(ex.feed(line))
+                found.extend(ex.close())
+            finally:
+                if name != "-":
+                    stream.close()
+        except InputError as exc:
+            _fail(str(exc))
+        for f in found:
+            f.source = None if name == "-" else name
+        all_findings.extend(found)
+        tracebacks += ex.tracebacks
+        truncated += ex.truncated
+        others.extend(ex.other_errors)
+    if not saw_text:
+        _fail("the input is empty: paste a traceback, or give a file that holds one")
+
+    if given:
+        all_findings = [engine.reconsider(kb, f, given) for f in all_findings]
+    outcome = engine.Outcome(engine.group(all_findings), tracebacks, others, truncated)
+
+    if (
+        outcome.findings
+        and fmt == "text"
+        and not no_ask
+        and obj.fancy()
+        and any(f.pending for f in outcome.findings)
+    ):
+        from ctxfix import wizard
+
+        outcome.findings = [
+            wizard.settle(kb, f, given) if f.pending else f for f in outcome.findings
+        ]
+
+    from ctxfix import render
+
+    if fmt == "json":
+        click.echo(render.render_json(outcome.findings, kb))
+    elif obj.fancy() and outcome.findings:
+        render.render_rich(outcome, kb, obj.console(), verbose)
+    else:
+        click.echo(render.render_text(outcome, kb, verbose), nl=False)
+    if not outcome.findings:
+        if fmt == "json":
+            click.echo(f"ctxfix: {render.summary_line(outcome)}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="QUESTION=CHOICE",
+    help="Answer a question without a terminal (repeatable), e.g. where=background-thread.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the page the wizard ends on.",
+)
+@click.pass_obj
+def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str) -> None:
+    """Answer a few questions and get the fix for your situation.
+
+    It first offers to read a traceback (then asks only what the traceback cannot settle) or to
+    pick the scenario. When stdin carries a traceback, questions are read from the terminal.
+    Without a terminal, give every answer with --answer; a missing one exits 2 and names the
+    question and its choices.
+
+    \b
+    Examples:
+      ctxfix diagnose
+      ctxfix diagnose < traceback.txt
+      ctxfix diagnose --answer error=app-context --answer where=celery-task \\
+                      --answer celery-version=flask-task
+    """
+    from ctxfix import render, wizard
+
+    kb = obj.kb()
+    try:
+        outcome = wizard.run(kb, _answers(answers))
+    except wizard.MissingAnswer as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(render.render_json(outcome.findings, kb))
+    elif obj.fancy():
+        render.render_rich(outcome, kb, obj.console())
+    else:
+        click.echo(render.render_text(outcome, kb), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["rich", "text", "markdown", "json", "csv"]),
+    default=None,
+    help="rich in a terminal and text when piped, unless given.",
+)
+@click.pass_obj
+def table(obj: _Ctx, fmt: Optional[str]) -> None:
+    """Print the quick-reference table: every scenario and its fix, one row each.
+
+    \b
+    Examples:
+      ctxfix table
+      ctxfix table --format markdown > QUICKREF.md
+    """
+    from ctxfix import render
+
+    kb = obj.kb()
+    fmt = fmt or ("rich" if obj.fancy() else "text")
+    text = render.render_table(kb, fmt, obj.console() if fmt == "rich" else None)
+    if text is not None:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("cause")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_obj
+def show(obj: _Ctx, cause: str, fmt: str) -> None:
+    """Print one cause's whole page: why, fixes, verify snippet, version notes.
+
+    \b
+    Example:
+      ctxfix show background-thread
+    """
+    import difflib
+
+    from ctxfix import render
+
+    kb = obj.kb()
+    if cause not in kb.causes:
+        close = difflib.get_close_matches(cause, list(kb.causes), n=3, cutoff=0.4)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `ctxfix table` lists them"
+        _fail(f"unknown cause '{cause}'{hint}")
+    page = render.render_cause(kb.causes[cause], fmt)
+    if fmt == "text" and obj.fancy():
+        from rich.markdown import Markdown
+
+        obj.console().print(Markdown(render.render_cause(kb.causes[cause], "markdown")))
+    else:
+        click.echo(page, nl=False)
+
+
+@cli.command()
+@click.argument("dirs", nargs=-1, metavar="[DIR]...", type=click.Path(file_okay=False))
+@click.pass_obj
+def lint(obj: _Ctx, dirs: tuple[str, ...]) -> None:
+    """Check the knowledge files and print every problem as path:line: CODE message.
+
+    With no DIR, checks the bundled knowledge plus your --knowledge-dir folders. A DIR holding a
+    tree.yaml is checked as a whole knowledge folder; any other DIR as causes of your own.
+    Codes are listed in docs/writing-a-cause.md.
+
+    \b
+    Exit status: 0 no problems; 2 problems found.
+    """
+    from ctxfix.knowledge import lint as run_lint
+
+    for d in dirs:
+        if not os.path.isdir(d):
+            _fail(f"{d}: no such folder")
+    problems = run_lint(dirs, obj.knowledge_dirs)
+    for p in problems:
+        click.echo(p.format())
+    if problems:
+        click.echo(
+            f"ctxfix lint: {len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True
+        )
+        sys.exit(EXIT_USAGE)
+    click.echo("ctxfix lint: no problems")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning Ctrl-C and broken pipes into quiet exits."""
+    try:
+        cli.main(prog_name="ctxfix", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("", err=True)
+        sys.exit(EXIT_INTERRUPT)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback of our own
+        if os.environ.get("CTXFIX_DEBUG"):
+            raise
+        click.echo(
+            f"ctxfix: internal error: {type(exc).__name__}: {exc} "
+            "(set CTXFIX_DEBUG=1 for details, and please report it)",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,954 @@
+"""Turn tracebacks into diagnoses by weighing evidence and walking the decision tree.
+
+The engine knows Flask: which messages mean which error family, which frames belong to Flask and
+its extensions, and how to tell the Flask version from what was printed. What each scenario looks
+like lives in the knowledge (evidence rules in each cause.yaml); the engine only scores them and
+walks ``tree.yaml``. It returns plain dataclasses and never prints: rendering is render.py's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
+from typing import Iterable, Optional
+
+from ctxfix.knowledge import Cause, Choice, KnowledgeBase, Rule
+from ctxfix.tracebacks import Frame, Traceback, TracebackReader, is_library_path
+
+__all__ = [
+    "Explainer",
+    "reconsider",
+    "choice_key",
+    "resolve_answer",
+    "Finding",
+    "Location",
+    "Outcome",
+    "Walk",
+    "detect_family",
+    "explain_lines",
+    "explain_text",
+    "fill",
+    "group",
+    "walk",
+]
+
+THRESHOLD = 5.0
+"""A cause is named only when its evidence adds up to this much..."""
+MARGIN = 2.0
+"""...and beats the runner-up by this much. Otherwise the finding lists candidates."""
+
+# The first line of each message is stable within a family; the explanation under it is not.
+_FAMILY_MESSAGES: list[tuple[str, re.Pattern]] = [
+    (
+        "url-adapter",
+        re.compile(
+            r"unable to build urls outside an active request"
+            r"|not able to create a url adapter for request independent url generation",
+            re.I,
+        ),
+    ),
+    (
+        "sqlalchemy-no-app",
+        re.compile(
+            r"no application found\.? either work inside a view function"
+            r"|application not registered on db instance"
+            r"|sqlalchemy extension was not registered to the current application"
+            r"|current flask app is not registered with this .?sqlalchemy.? instance",
+            re.I,
+        ),
+    ),
+    (
+        "request-context",
+        re.compile(
+            r"working outside of (?:the )?request context"
+            r"|there is no request in this context"
+            r"|.?copy_current_request_context.? can only be used"
+            r"|this decorator can only be used (?:at local scopes when a request context"
+            r"|when a request context is active)"
+            r"|.?stream_with_context.? can only be used when a request context"
+            r"|attempted to stream with context but there was no context"
+            r"|.?after_this_request.? can only be used",
+            re.I,
+        ),
+    ),
+    (
+        "app-context",
+        re.compile(
+            r"working outside of (?:the )?application context"
+            r"|attempted to generate a url without the application context being pushed"
+            r"|this function can only be used when an application context is active",
+            re.I,
+        ),
+    ),
+]
+
+BARE_MESSAGES = re.compile("|".join(p.pattern for _, p in _FAMILY_MESSAGES), re.I)
+"""Messages people paste without the exception name in front."""
+
+_STANDARD_FIRST_LINES = (
+    "working outside of application context.",
+    "working outside of request context.",
+)
+_NONE_APP = re.compile(r"'NoneType' object has no attribute 'app'")
+
+_INTERACTIVE = re.compile(
+    r"^<(?:stdin|console|input|string|pyshell#\d+|ipython-input-[\w-]+)>"
+    r"|^/tmp/ipykernel_\d+/|ipykernel_\d+[/\\]|^<ipython-input",
+    re.I,
+)
+_LAUNCHER = re.compile(
+    r"(?:^|/)(?:bin|scripts)/(?:flask|celery|rq|rqworker|pytest|py\.test|gunicorn|uwsgi|waitress-serve"
+    r"|huey_consumer|dramatiq|ipython|jupyter|python[\d.]*)(?:\.exe|-script\.py)?$"
+)
+_FLASK_INTERNAL = re.compile(
+    r"(?:^|/)(?:src/)?(?:flask|werkzeug)/(?:app|globals|ctx|helpers|cli|templating|local|serving"
+    r"|wsgi|testing|test|scaffold|blueprints|views|sessions|signals|config|logging|__init__"
+    r"|sansio/\w+|wrappers/\w+|json/\w+|debug/\w+)\.py$"
+    r"|(?:^|/)flask_(?:sqlalchemy|login|mail|socketio|babel|babelex|wtf|migrate|caching|restful"
+    r"|restx|cors|apscheduler|security|admin|principal|session|limiter|jwt_extended|smorest"
+    r"|marshmallow|bcrypt|moment|uploads|executor|httpauth|debugtoolbar)(?:/|\.py$)"
+    r"|(?:^|/)(?:sqlalchemy|celery|kombu|billiard|apscheduler|rq|click|jinja2|gunicorn|eventlet"
+    r"|gevent|_pytest|pluggy|pytest_flask|anyio|asgiref|dramatiq|huey)/",
+    re.I,
+)
+
+# Which proxy failed, read from the user's own line of code.
+_CODE_PROXIES: list[tuple[str, re.Pattern]] = [
+    ("url_for", re.compile(r"\burl_for\s*\(")),
+    ("render_template", re.compile(r"\brender_template(?:_string)?\s*\(")),
+    ("flash", re.compile(r"\bflash\s*\(")),
+    ("db.create_all", re.compile(r"\bdb\.(?:create_all|drop_all|reflect)\s*\(")),
+    ("db.session", re.compile(r"\bdb\.session\b")),
+    ("db.engine", re.compile(r"\bdb\.(?:engine|get_engine)\b")),
+    ("Model.query", re.compile(r"\b[A-Z]\w*\.query\b")),
+    ("current_app", re.compile(r"\bcurrent_app\b")),
+    ("current_user", re.compile(r"\bcurrent_user\b")),
+    ("session", re.compile(r"(?<![\w.])session\s*(?:\[|\.(?:get|pop|clear|setdefault|update)\b)")),
+    ("request", re.compile(r"(?<![\w.])request\.\w+")),
+    ("g", re.compile(r"(?<![\w.])g\.\w+")),
+    ("app.app_context", re.compile(r"\bapp\.app_context\s*\(")),
+    ("jsonify", re.compile(r"\bjsonify\s*\(")),
+    ("emit", re.compile(r"(?<![\w.])(?:emit|send)\s*\(")),
+]
+_REQUEST_PROXIES = {"request", "session", "flash", "current_user"}
+
+# Which proxy failed, read from the library frames (innermost first wins).
+_FRAME_PROXIES: list[tuple[re.Pattern, re.Pattern, str]] = [
+    (re.compile(r"flask/globals\.py$"), re.compile(r"^_find_app$"), "current_app"),
+    (re.compile(r"flask/globals\.py$"), re.compile(r"^_lookup_app_object$"), "g"),
+    (re.compile(r"flask/globals\.py$"), re.compile(r"^_lookup_req_object$"), "request"),
+    (re.compile(r"flask/ctx\.py$"), re.compile(r"^(request|session)$"), "request"),
+    (re.compile(r"flask/helpers\.py$"), re.compile(r"^url_for$"), "url_for"),
+    (re.compile(r"flask/app\.py$"), re.compile(r"^url_for$"), "url_for"),
+    (re.compile(r"flask/helpers\.py$"), re.compile(r"^flash$"), "flash"),
+    (
+        re.compile(r"flask/templating\.py$"),
+        re.compile(r"^(?:render_template|render_template_string|stream_template)"),
+        "render_template",
+    ),  # noqa: E501
+    (re.compile(r"flask/json/__init__\.py$"), re.compile(r"^jsonify$"), "jsonify"),
+    (
+        re.compile(r"flask_sqlalchemy/"),
+        re.compile(r"^(?:create_all|drop_all|_call_for_binds|_execute_for_all_tables)$"),
+        "db.create_all",
+    ),  # noqa: E501
+    (re.compile(r"flask_sqlalchemy/"), re.compile(r"^(?:engine|get_engine|engines)$"), "db.engine"),
+    (re.compile(r"flask_sqlalchemy/"), re.compile(r"^(?:__get__)$"), "Model.query"),
+    (
+        re.compile(r"flask_sqlalchemy/"),
+        re.compile(r"^(?:_app_ctx_id|get_app|__init__)$"),
+        "db.session",
+    ),  # noqa: E501
+    (re.compile(r"flask_socketio/"), re.compile(r"^(?:emit|send)$"), "emit"),
+    (
+        re.compile(r"flask_login"),
+        re.compile(r"^(?:login_user|logout_user|_get_user|_load_user)$"),
+        "current_user",
+    ),  # noqa: E501
+    (re.compile(r"flask_login"), re.compile(r"."), "current_app"),
+    (re.compile(r"flask_mail"), re.compile(r"."), "current_app"),
+]
+
+_CODE_FLASKISH = re.compile(
+    r"\b(?:current_app|request|session|g|db|url_for|render_template|flash|jsonify|current_user"
+    r"|app_context|gettext|lazy_gettext|ngettext)\b|(?<![\w.])_l?\(\s*['\"]"
+)
+
+
+@dataclass
+class Location:
+    """The user's own line the error came through."""
+
+    path: str
+    line: Optional[int]
+    function: str
+    code: str
+
+    @classmethod
+    def of(cls, frame: Frame) -> Location:
+        return cls(frame.path, frame.line, frame.function, frame.code)
+
+
+@dataclass
+class Walk:
+    """Where the decision tree ended: a cause, or a question the evidence could not answer."""
+
+    cause: Optional[str]
+    variant: Optional[str]
+    answered: list[tuple[str, str, str]] = field(default_factory=list)
+    pending: Optional[str] = None
+
+
+@dataclass
+class Finding:
+    """One Flask context error found in the input, with what ctxfix concluded about it."""
+
+    family: str
+    exc_type: Optional[str]
+    message: str
+    proxy: Optional[str]
+    location: Optional[Location]
+    cause: Optional[Cause]
+    variant: Optional[str]
+    candidates: list[str]
+    evidence: list[str]
+    frame_reasons: list[str] = field(default_factory=list)
+    flask_version: Optional[str] = None
+    pending: Optional[str] = None
+    answered: list[tuple[str, str, str]] = field(default_factory=list)
+    occurrences: int = 1
+    first_line: int = 0
+    last_line: int = 0
+    source: Optional[str] = None
+    truncated: bool = False
+    scores: dict[str, float] = field(default_factory=dict)
+    variant_scores: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def cause_id(self) -> Optional[str]:
+        return self.cause.id if self.cause is not None else None
+
+    @property
+    def headline(self) -> str:
+        return self.message.strip().splitlines()[0].strip() if self.message.strip() else ""
+
+    def key(self) -> tuple:
+        loc = self.location
+        return (
+            self.cause_id,
+            self.variant,
+            self.family,
+            self.proxy,
+            (loc.path, loc.line) if loc else None,
+            None if loc else self.headline[:80],
+        )
+
+    def placeholders(self) -> dict[str, str]:
+        """Values for the {{name|default}} slots of this cause's snippets."""
+        out: dict[str, str] = {}
+        loc = self.location
+        if loc is not None:
+            if re.fullmatch(r"[A-Za-z_]\w*", loc.function or ""):
+                out["function"] = loc.function
+            mod = _module_name(loc.path)
+            if mod:
+                out["module"] = mod
+            out["file"] = PurePath(loc.path.replace("\\", "/")).name
+            if loc.line:
+                out["line"] = str(loc.line)
+            if loc.code:
+                out["code"] = loc.code
+        if self.proxy and re.fullmatch(r"[\w.]+", self.proxy):
+            out["proxy"] = self.proxy
+        return out
+
+
+@dataclass
+class Outcome:
+    """Everything explain found in one input: findings, plus what else it saw."""
+
+    findings: list[Finding]
+    tracebacks: int
+    other_errors: list[str]
+    truncated: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def detect_family(tb: Traceback) -> tuple[Optional[str], list[str]]:
+    """The error family of a traceback and the reason; (None, []) when not a context error."""
+    text = tb.message
+    for family, pat in _FAMILY_MESSAGES:
+        m = pat.search(text[:2000])
+        if m:
+            return family, [f"the message says “{_clip(m.group(0))}” ({family} error)"]
+    frames = tb.all_frames()
+    if (
+        tb.exc_type
+        and tb.exc_type.endswith("AttributeError")
+        and _NONE_APP.search(text)
+        and any(f.norm_path.endswith("flask/templating.py") for f in frames)
+    ):
+        return "app-context", [
+            "AttributeError 'NoneType' object has no attribute 'app' inside flask/templating.py: "
+            "Flask 2.1.2 and older fail this way when render_template runs with no app context"
+        ]
+    head = " ".join(text.split()).lower()
+    if (
+        len(head) >= 8
+        and any(std.startswith(head.rstrip(". ")) for std in _STANDARD_FIRST_LINES)
+        and tb.frames
+    ):
+        family = _family_from_frames(tb)
+        return family, [
+            f"the message is cut off (“{_clip(text)}”); the frames point to a {family} error"
+        ]
+    for _, chained_msg, _ in tb.chain:
+        for family, pat in _FAMILY_MESSAGES:
+            if pat.search(chained_msg[:2000]) and tb.exc_type is None:
+                return family, [f"an earlier exception in the chain is a {family} error"]
+    return None, []
+
+
+def _family_from_frames(tb: Traceback) -> Optional[str]:
+    """Guess the family of a traceback cut off before its exception line."""
+    frames = tb.all_frames()
+    for f in reversed(frames):
+        p, fn = f.norm_path, f.function
+        if p.endswith("flask/globals.py") and fn == "_lookup_req_object":
+            return "request-context"
+        if p.endswith("flask/globals.py") and fn in ("_find_app", "_lookup_app_object"):
+            return "app-context"
+        if "flask_sqlalchemy/__init__.py" in p and fn == "get_app":
+            return "sqlalchemy-no-app"
+        if p.endswith("werkzeug/local.py"):
+            user = _innermost_user(frames)
+            if user is not None and _proxy_in_code(user.code) in _REQUEST_PROXIES:
+                return "request-context"
+            return "app-context"
+    user = _innermost_user(frames)
+    proxy = _proxy_in_code(user.code) if user else None
+    if proxy in _REQUEST_PROXIES:
+        return "request-context"
+    if any(f.norm_path.endswith("flask/cli.py") for f in frames):
+        # The flask command pushes an app context (2.2+), so what is missing there is a request.
+        return "request-context"
+    for f in reversed(frames):
+        if re.search(
+            r"flask_login|flask/sessions\.py|session_protection", f.norm_path + f.function
+        ):
+            return "request-context"
+    return "app-context"
+
+
+def _flask_version(tb: Traceback, family: str) -> tuple[Optional[str], Optional[str]]:
+    """A Flask version range read from the message wording and frames, and why."""
+    msg = " ".join(tb.message.split()).lower()
+    frames = tb.all_frames()
+    paths = [(f.norm_path, f.function) for f in frames]
+    if (
+        "there is no request in this context" in msg
+        or "expected a current application" in msg
+        or ("expected an active http request" in msg)
+    ):
+        return "3.2", "the message wording is the one Flask 3.2 prints"
+    if "to interface with the current application object in a way" in msg:
+        return "0.11-0.12", "the message wording is the one Flask 0.11 and 0.12 print"
+    if "interface with the current application object in some way" in msg:
+        return "1.0-2.1", "the message wording is the one Flask 1.0 to 2.1 print"
+    if "needed the current application. to solve this" in msg:
+        return "2.2-3.1", "the message wording is the one Flask 2.2 to 3.1 print"
+    if (
+        msg.startswith("working outside of")
+        and msg.rstrip(".") == msg
+        and len(msg) < 45
+        and (msg == msg.lower() and tb.message.strip()[:1].islower())
+    ):
+        return "0.9-0.10", "the one-line lowercase message is the one Flask 0.10 and older print"
+    if "not able to create a url adapter" in msg or "attempted to generate a url without" in msg:
+        return "<=2.1", "this url_for message was replaced in Flask 2.2"
+    if "unable to build urls outside an active request" in msg:
+        return ">=2.2", "this url_for message is the one Flask 2.2 and newer print"
+    if any(
+        p.endswith("flask/globals.py") and fn.startswith(("_find_app", "_lookup_"))
+        for p, fn in paths
+    ):
+        return "<=2.1", "flask/globals.py raising the error means Flask 2.1 or older"
+    if any(p.endswith("werkzeug/local.py") and fn == "__getattr__" for p, fn in paths):
+        return (
+            "<=1.1",
+            "werkzeug/local.py __getattr__ frames mean Werkzeug 1.x (Flask 1.1 or older)",
+        )
+    if any(
+        p.endswith("werkzeug/local.py") and "unbound_message" in f.code
+        for (p, _), f in zip(paths, frames)
+    ):
+        return ">=2.2", "Werkzeug raising unbound_message means Flask 2.2 or newer"
+    return None, None
+
+
+def _innermost_user(frames: list[Frame], project_root: Optional[str] = None) -> Optional[Frame]:
+    for f in reversed(frames):
+        if _is_user(f, project_root)[0]:
+            return f
+    return None
+
+
+def _is_user(frame: Frame, project_root: Optional[str] = None) -> tuple[bool, str]:
+    p = frame.norm_path
+    if project_root:
+        root = project_root.replace("\\", "/").lower().rstrip("/") + "/"
+        if p.startswith(root) or ("/" + p).find("/" + root.lstrip("/")) >= 0:
+            return True, "inside --project-root"
+    if _INTERACTIVE.search(frame.path):
+        return True, "typed at an interactive prompt"
+    if p.startswith("<"):
+        return False, "generated or frozen code"
+    if _LAUNCHER.search(p):
+        return False, "a console-script launcher of an installed tool"
+    if is_library_path(frame.path):
+        if "site-packages/" in p or "dist-packages/" in p:
+            return False, "an installed package (site-packages)"
+        return False, "the Python standard library"
+    if _FLASK_INTERNAL.search(p):
+        return False, "Flask, Werkzeug or a known extension"
+    return True, "not an installed package or the standard library"
+
+
+def _proxy_in_code(code: str) -> Optional[str]:
+    if not code:
+        return None
+    for name, pat in _CODE_PROXIES:
+        if pat.search(code):
+            return name
+    return None
+
+
+def _detect_proxy(tb: Traceback, family: str, user: Optional[Frame]) -> tuple[Optional[str], str]:
+    frames = tb.frames or tb.all_frames()
+    lib_proxy = None
+    for f in reversed(frames):
+        for path_re, fn_re, name in _FRAME_PROXIES:
+            if path_re.search(f.norm_path) and fn_re.search(f.function):
+                lib_proxy = name
+                break
+        if lib_proxy:
+            break
+    if user is not None and user.code:
+        candidates = [name for name, pat in _CODE_PROXIES if pat.search(user.code)]
+        if family == "request-context":
+            pick = [c for c in candidates if c in _REQUEST_PROXIES]
+        elif family == "url-adapter":
+            pick = [c for c in candidates if c == "url_for"]
+        else:
+            pick = [c for c in candidates if c not in _REQUEST_PROXIES]
+        if lib_proxy in pick:
+            return lib_proxy, "your line and the library frames both use it"
+        if pick:
+            return pick[0], "your line of code uses it"
+    if lib_proxy:
+        if lib_proxy == "request" and user is not None and "session" in (user.code or ""):
+            return "session", "your line of code uses it"
+        return lib_proxy, "the library frame that raised is where it is looked up"
+    if family == "url-adapter":
+        return "url_for", "url_for raises this message"
+    if family == "sqlalchemy-no-app":
+        return "db", "Flask-SQLAlchemy raises this message"
+    return None, ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence
+
+
+@dataclass
+class _Facts:
+    tb: Traceback
+    family: str
+    proxy: Optional[str]
+    user: Optional[Frame]
+    frames: list[Frame]
+    context: list[str]
+    tags: frozenset[str] = frozenset()
+
+
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|testing)/|(?:^|/)test_[^/]*\.py$|_tests?\.py$|conftest\.py$"
+)
+_IMPORT_MACHINERY = re.compile(
+    r"<frozen importlib\._bootstrap|importlib/__init__\.py$|flask/cli\.py$"
+)
+
+
+def _tags(
+    tb: Traceback, frames: list[Frame], user: Optional[Frame], project_root: Optional[str]
+) -> frozenset[str]:  # noqa: E501
+    """Generic facts about a traceback's shape, for evidence rules to weigh."""
+    tags: set[str] = set()
+    if frames:
+        tags.add("has-frames")
+    if tb.truncated:
+        tags.add("truncated")
+    if tb.shape.startswith("pytest"):
+        tags.add("pytest-output")
+    if user is None:
+        if frames:
+            tags.add("no-user-frame")
+        return frozenset(tags)
+    if _INTERACTIVE.search(user.path):
+        tags.add("interactive")
+    if _TEST_PATH.search(user.norm_path):
+        tags.add("test-file")
+    if user.function == "<module>":
+        tags.add("module-level")
+    modules = {
+        f.norm_path for f in frames if f.function == "<module>" and _is_user(f, project_root)[0]
+    }
+    importing = any(
+        _IMPORT_MACHINERY.search(f.norm_path)
+        and f.function
+        in (
+            "locate_app",
+            "load_app",
+            "find_best_app",
+            "import_module",
+            "_load_app",
+            "_find_and_load",
+            "_call_with_frames_removed",
+            "__call__",
+        )
+        for f in frames
+    ) or any(f.norm_path.startswith("<frozen importlib") for f in frames)
+    if len(modules) >= 2 or (importing and "module-level" in tags):
+        tags.add("import-chain")
+    first = frames[0]
+    if (
+        first.function == "<module>"
+        and _is_user(first, project_root)[0]
+        and "interactive" not in tags
+        and "import-chain" not in tags
+        and "test-file" not in tags
+    ):
+        tags.add("script-top")
+    idx = max(i for i, f in enumerate(frames) if f is user)
+    if idx + 1 < len(frames):
+        callee = frames[idx + 1].norm_path
+        if re.search(r"(?:^|/)flask_\w+(?:/|\.py$)", callee):
+            tags.add("calls-extension")
+    if (
+        re.fullmatch(r"[A-Z]\w*", user.function or "")
+        and idx > 0
+        and (frames[idx - 1].function == "<module>")
+    ):
+        tags.add("class-body")
+    return frozenset(tags)
+
+
+def _match(rule: Rule, f: _Facts) -> Optional[str]:
+    """The evidence line if ``rule`` matches, else None."""
+    if rule.family and f.family not in rule.family:
+        return None
+    if rule.tags and not all(t in f.tags for t in rule.tags):
+        return None
+    if rule.no_tags and any(t in f.tags for t in rule.no_tags):
+        return None
+    subs: dict[str, str] = {}
+    if rule.message is not None:
+        m = rule.message.search(f.tb.message[:4000])
+        if not m:
+            return None
+        subs["match"] = m.group(0)
+    if rule.proxy is not None and not (f.proxy and rule.proxy.search(f.proxy)):
+        return None
+    if rule.code is not None:
+        if f.user is None or not rule.code.search(f.user.code):
+            return None
+        subs["frame"] = f.user.describe()
+        subs["code"] = f.user.code
+    if rule.user_frame is not None:
+        if f.user is None or not _frame_ok(rule.user_frame, f.user):
+            return None
+        subs["frame"] = f.user.describe()
+        subs["code"] = f.user.code
+    if rule.frame is not None:
+        hit = next((fr for fr in reversed(f.frames) if _frame_ok(rule.frame, fr)), None)
+        if hit is None:
+            return None
+        subs.setdefault("frame", hit.describe())
+        subs.setdefault("code", hit.code)
+    if rule.context is not None:
+        line = next((c for c in f.context if rule.context.search(c)), None)
+        if line is None:
+            return None
+        subs["line"] = _clip(line, 100)
+    text = rule.says
+    for k, v in subs.items():
+        text = text.replace("{" + k + "}", v)
+    return text
+
+
+def _frame_ok(spec: dict[str, re.Pattern], fr: Frame) -> bool:
+    for key, pat in spec.items():
+        value = fr.norm_path if key == "path" else fr.function if key == "function" else fr.code
+        if not pat.search(value or ""):
+            return False
+    return True
+
+
+def _score(
+    kb: KnowledgeBase, facts: _Facts
+) -> tuple[dict[str, float], dict[str, list[str]], dict[str, dict[str, float]]]:  # noqa: E501
+    scores: dict[str, float] = {}
+    says: dict[str, list[str]] = {}
+    variants: dict[str, dict[str, float]] = {}
+    for cause in kb.causes.values():
+        if facts.family not in cause.families:
+            continue
+        total = 0.0
+        lines: list[str] = []
+        vv: dict[str, float] = {}
+        for rule in cause.evidence:
+            said = _match(rule, facts)
+            if said is None:
+                continue
+            if rule.variant:
+                vv[rule.variant] = vv.get(rule.variant, 0.0) + max(rule.weight, 0.5)
+            total += rule.weight
+            if rule.weight > 0 and said not in lines:
+                lines.append(said)
+        scores[cause.id] = total
+        says[cause.id] = lines
+        variants[cause.id] = vv
+    return scores, says, variants
+
+
+# ---------------------------------------------------------------------------------------------
+# The tree
+
+
+def walk(
+    kb: KnowledgeBase,
+    family: Optional[str],
+    answers: Optional[dict[str, str]] = None,
+    scores: Optional[dict[str, float]] = None,
+    variant_scores: Optional[dict[str, dict[str, float]]] = None,
+) -> Walk:
+    """Walk the tree from the start, answering each question from ``answers`` (given by the
+    user), then from the error family, then from the evidence scores. Stops at the first
+    question nothing can answer."""
+    answers = answers or {}
+    scores = scores or {}
+    variant_scores = variant_scores or {}
+    result = Walk(None, None)
+    qid: Optional[str] = kb.start
+    seen: set[str] = set()
+    while qid is not None and qid not in seen:
+        seen.add(qid)
+        q = kb.questions[qid]
+        choice, how = _answer(kb, q.id, q.choices, family, answers, scores, variant_scores)
+        if choice is None:
+            result.pending = qid
+            return result
+        result.answered.append((qid, choice.label, how))
+        if choice.cause:
+            result.cause, result.variant = choice.cause, choice.variant
+            return result
+        qid = choice.next
+    return result
+
+
+def choice_key(choice: Choice, index: int) -> str:
+    """The short name of a choice for --answer: its cause, variant or next question."""
+    return choice.variant or choice.cause or choice.next or str(index + 1)
+
+
+def resolve_answer(q_choices: list[Choice], value: str) -> Optional[Choice]:
+    """Find the choice an --answer value names: its number, key, or the start of its label."""
+    v = value.strip().lower()
+    for i, ch in enumerate(q_choices):
+        if v in (str(i + 1), choice_key(ch, i).lower()):
+            return ch
+    for ch in q_choices:
+        if ch.label.lower().strip("\"'`").startswith(v) and len(v) >= 3:
+            return ch
+    return None
+
+
+def _answer(
+    kb: KnowledgeBase,
+    qid: str,
+    choices: list[Choice],
+    family: Optional[str],
+    answers: dict[str, str],
+    scores: dict[str, float],
+    variant_scores: dict[str, dict[str, float]],
+) -> tuple[Optional[Choice], str]:
+    if qid in answers:
+        ch = resolve_answer(choices, answers[qid])
+        if ch is not None:
+            return ch, "you answered"
+    if family:
+        fam = [ch for ch in choices if family in ch.families]
+        if len(fam) == 1:
+            return fam[0], "the error message"
+    if not scores:
+        return None, ""
+    rated = []
+    for ch in choices:
+        causes = kb.reachable(ch)
+        best = max((scores.get(c, 0.0) for c in causes), default=0.0)
+        if ch.cause and ch.variant:
+            best += variant_scores.get(ch.cause, {}).get(ch.variant, 0.0) * 0.5
+        rated.append((best, ch))
+    rated.sort(key=lambda x: -x[0])
+    top = rated[0][0]
+    second = rated[1][0] if len(rated) > 1 else 0.0
+    same_cause = len(rated) > 1 and rated[0][1].cause and rated[0][1].cause == rated[1][1].cause
+    if same_cause:
+        if top > second:
+            return rated[0][1], "the evidence"
+        return None, ""
+    if top >= THRESHOLD and top - second >= MARGIN:
+        return rated[0][1], "the evidence"
+    return None, ""
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Explainer:
+    """Streams lines in, findings out: the engine behind explain, `run` and the pytest plugin."""
+
+    def __init__(self, kb: KnowledgeBase, project_root: Optional[str] = None) -> None:
+        self.kb = kb
+        self.project_root = project_root
+        self.reader = TracebackReader(BARE_MESSAGES)
+        self.tracebacks = 0
+        self.truncated = 0
+        self.other_errors: list[str] = []
+
+    def feed(self, line: str) -> list[Finding]:
+        """Read one line; return the findings it completes."""
+        return self._diagnose_all(self.reader.feed(line))
+
+    def close(self) -> list[Finding]:
+        """Finish the input; return the findings still open."""
+        return self._diagnose_all(self.reader.close())
+
+    def _diagnose_all(self, tbs: list[Traceback]) -> list[Finding]:
+        out = []
+        for tb in tbs:
+            self.tracebacks += 1
+            f = diagnose(self.kb, tb, project_root=self.project_root)
+            if f is not None:
+                out.append(f)
+            elif tb.truncated:
+                self.truncated += 1
+            elif tb.exc_type and len(self.other_errors) < 20:
+                head = f"{tb.exc_type}: {tb.first_message_line}" if tb.message else tb.exc_type
+                self.other_errors.append(_clip(head, 90))
+        return out
+
+
+def diagnose(
+    kb: KnowledgeBase,
+    tb: Traceback,
+    answers: Optional[dict[str, str]] = None,
+    project_root: Optional[str] = None,
+) -> Optional[Finding]:
+    """Diagnose one traceback; None when it is not a Flask context error."""
+    family, family_why = detect_family(tb)
+    guessed = False
+    if family is None:
+        if not tb.truncated:
+            return None
+        family = _family_from_frames(tb)
+        guessed = True
+    frames = tb.all_frames()
+    reasons: list[str] = []
+    user = None
+    for fr in reversed(frames):
+        ok, why = _is_user(fr, project_root)
+        if len(reasons) < 12:
+            reasons.append(f"{fr.describe()}: {'yours' if ok else 'skipped'}, {why}")
+        if ok:
+            user = fr
+            break
+    loc_frame = user
+    if loc_frame is None and frames:
+        loc_frame = next(
+            (fr for fr in reversed(frames) if not _FLASK_INTERNAL.search(fr.norm_path)),
+            frames[-1],
+        )
+        reasons.append("no frame is yours; showing the innermost frame outside Flask and Werkzeug")
+    proxy, proxy_why = _detect_proxy(tb, family, user or loc_frame)
+    context = list(tb.context)
+    # With no frame of the user's own, the innermost caller of Flask stands in for it: that is
+    # the code that set things up (often an app packaged into site-packages).
+    subject = user or loc_frame
+    facts = _Facts(
+        tb, family, proxy, subject, frames, context, _tags(tb, frames, subject, project_root)
+    )
+    scores, says, vscores = _score(kb, facts)
+
+    if guessed:
+        flaskish = any(
+            _FLASK_INTERNAL.search(f.norm_path) or _CODE_FLASKISH.search(f.code or "")
+            for f in frames
+        )
+        if not flaskish or max(scores.values(), default=0.0) < THRESHOLD:
+            return None
+
+    w = walk(kb, family, answers, scores, vscores)
+    ranked = sorted((c for c in scores if scores[c] > 0), key=lambda c: -scores[c])
+    cause_id, variant = w.cause, w.variant
+    if cause_id is None and ranked and not (answers and w.pending):
+        top = scores[ranked[0]]
+        second = scores[ranked[1]] if len(ranked) > 1 else 0.0
+        if top >= THRESHOLD and top - second >= MARGIN:
+            cause_id = ranked[0]
+    if cause_id is not None and variant is None:
+        vv = vscores.get(cause_id, {})
+        if vv:
+            variant = max(vv, key=lambda k: vv[k])
+    cause = kb.causes.get(cause_id) if cause_id else None
+
+    evidence = list(family_why)
+    if guessed:
+        evidence = [
+            f"the traceback is cut off before its error line; the frames point to a {family} error"
+        ]
+    if proxy:
+        evidence.append(f"the failing name is {proxy}: {proxy_why}")
+    if user is not None:
+        evidence.append(f"your code: {user.describe()}")
+    version, version_why = _flask_version(tb, family)
+    if version_why:
+        evidence.append(version_why)
+    if cause is not None:
+        evidence.extend(says.get(cause.id, []))
+    else:
+        for c in ranked[:3]:
+            evidence.extend(says.get(c, [])[:2])
+    for qid, label, how in w.answered:
+        if how == "the evidence" and cause is not None:
+            evidence.append(f"answered “{kb.questions[qid].text}” with “{label}” from {how}")
+    candidates = ranked[:5]
+    if cause is None and not candidates and w.pending:
+        in_family = {c.id for c in kb.causes.values() if family in c.families}
+        candidates = sorted(kb.causes_under(w.pending) & in_family)
+    pending = None
+    if cause is None:
+        pending = w.pending
+    elif variant is None and cause.variants:
+        pending = w.pending
+    return Finding(
+        family=family,
+        exc_type=tb.exc_type or ("RuntimeError" if not guessed else None),
+        message=tb.message,
+        proxy=proxy,
+        location=Location.of(loc_frame) if loc_frame is not None else None,
+        cause=cause,
+        variant=variant,
+        candidates=candidates,
+        evidence=_dedupe(evidence),
+        frame_reasons=reasons,
+        flask_version=version,
+        pending=pending,
+        answered=w.answered,
+        first_line=tb.start_line,
+        last_line=tb.end_line,
+        truncated=tb.truncated,
+        scores={c: round(s, 2) for c, s in scores.items() if s},
+        variant_scores={c: v for c, v in vscores.items() if v},
+    )
+
+
+def reconsider(kb: KnowledgeBase, f: Finding, answers: dict[str, str]) -> Finding:
+    """The same finding, with the user's answers to the tree's questions taken into account."""
+    w = walk(kb, f.family, answers, f.scores, f.variant_scores)
+    new = replace(f, evidence=list(f.evidence), answered=w.answered)
+    for qid, label, how in w.answered:
+        if how == "you answered":
+            new.evidence.append(f"you answered “{kb.questions[qid].text}” with “{label}”")
+    if w.cause is not None:
+        same = f.cause is not None and f.cause.id == w.cause
+        new.cause = kb.causes[w.cause]
+        new.variant = w.variant or (f.variant if same else None)
+        new.pending = None
+    else:
+        new.pending = w.pending if (f.cause is None or f.variant is None) else None
+    new.evidence = _dedupe(new.evidence)
+    return new
+
+
+def explain_lines(
+    kb: KnowledgeBase, lines: Iterable[str], project_root: Optional[str] = None
+) -> Outcome:
+    """Explain every context error in ``lines`` (streamed), grouping identical ones."""
+    ex = Explainer(kb, project_root)
+    found: list[Finding] = []
+    for line in lines:
+        found.extend(ex.feed(line))
+    found.extend(ex.close())
+    return Outcome(group(found), ex.tracebacks, ex.other_errors, ex.truncated)
+
+
+def explain_text(text: str, kb: KnowledgeBase, project_root: Optional[str] = None) -> list[Finding]:
+    """Explain every context error in ``text``; identical errors are grouped with a count."""
+    return explain_lines(kb, text.splitlines(), project_root).findings
+
+
+def group(findings: Iterable[Finding]) -> list[Finding]:
+    """Merge findings with the same cause, location and proxy, keeping first and last lines."""
+    out: dict[tuple, Finding] = {}
+    for f in findings:
+        k = f.key()
+        if k in out:
+            g = out[k]
+            g.occurrences += f.occurrences
+            g.last_line = max(g.last_line, f.last_line)
+            g.first_line = min(g.first_line, f.first_line)
+        else:
+            out[k] = f
+    return list(out.values())
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace {{name|default}} slots with the user's values, or the defaults."""
+
+    def sub(m: re.Match) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in values and values[name]:
+            return values[name]
+        return default if default is not None else name
+
+    return _SLOT.sub(sub, template)
+
+
+_SLOT = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*(?:\|([^}]*))?\}\}")
+
+
+def _module_name(path: str) -> Optional[str]:
+    p = PurePath(path.replace("\\", "/"))
+    if p.suffix != ".py":
+        return None
+    stem = p.stem if p.stem != "__init__" else p.parent.name
+    return stem if re.fullmatch(r"[A-Za-z_]\w*", stem or "") else None
+
+
+def _clip(text: str, n: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for x in items:
+        if x not in seen:
+            seen.add(x)
+            out.append(x)
+    return out

@@ -1,0 +1,991 @@
+"""Find, load, validate and lint the YAML knowledge: the causes and the decision tree.
+
+Knowledge lives in folders: ``tree.yaml`` beside ``causes/<id>/cause.yaml``. The bundled folder
+ships inside the package; users add their own with ``--knowledge-dir`` or
+``CTXFIX_KNOWLEDGE_PATH``. A user cause with a bundled id replaces the bundled one.
+
+YAML is only ever read with PyYAML's safe loader. Valid knowledge is cached as JSON keyed by the
+files' sizes and modification times, so the explain path does not even import PyYAML once warm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from ctxfix import __version__
+
+__all__ = [
+    "FAMILIES",
+    "PLACEHOLDERS",
+    "TAGS",
+    "Cause",
+    "Choice",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Problem",
+    "Question",
+    "Rule",
+    "Snippet",
+    "Variant",
+    "bundled_dir",
+    "lint",
+    "load",
+    "user_dirs",
+]
+
+FAMILIES = ("app-context", "request-context", "sqlalchemy-no-app", "url-adapter")
+PLACEHOLDERS = ("function", "module", "proxy", "file", "line", "code", "app")
+TAGS = (
+    "has-frames",
+    "truncated",
+    "module-level",
+    "script-top",
+    "import-chain",
+    "interactive",
+    "no-user-frame",
+    "test-file",
+    "class-body",
+    "calls-extension",
+    "pytest-output",
+)
+"""Facts the engine derives from a traceback's shape; evidence rules may require them."""
+ENV_PATH = "CTXFIX_KNOWLEDGE_PATH"
+
+_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*(?:\|([^}]*))?\}\}")
+_OFFICIAL_DOCS = re.compile(
+    r"^https://(?:flask\.palletsprojects\.com|werkzeug\.palletsprojects\.com"
+    r"|click\.palletsprojects\.com|flask-sqlalchemy\.readthedocs\.io"
+    r"|flask-sqlalchemy\.palletsprojects\.com|docs\.celeryq\.dev|apscheduler\.readthedocs\.io"
+    r"|python-rq\.org|docs\.pytest\.org|pytest-flask\.readthedocs\.io"
+    r"|flask-socketio\.readthedocs\.io|viniciuschiele\.github\.io/flask-apscheduler"
+    r"|docs\.python\.org|dramatiq\.io|huey\.readthedocs\.io|schedule\.readthedocs\.io"
+    r"|flask-login\.readthedocs\.io|python-babel\.github\.io/flask-babel"
+    r"|flask-mail\.readthedocs\.io|www\.gevent\.org|eventlet\.readthedocs\.io)/"
+)
+
+# Lint codes are stable: never renumber or reuse one. docs/writing-a-cause.md lists them.
+CODES = {
+    "CTX001": "the file cannot be read or is not valid YAML",
+    "CTX002": "an unknown key",
+    "CTX003": "a required key is missing",
+    "CTX004": "a value has the wrong type or is empty",
+    "CTX005": "a cause id is malformed or differs from its folder name",
+    "CTX006": "an id is defined twice",
+    "CTX007": "an unknown error family",
+    "CTX008": "an evidence pattern is not a valid regular expression",
+    "CTX009": "a tree choice leads to a question or cause that does not exist",
+    "CTX010": "a cause cannot be reached from the tree",
+    "CTX011": "the tree has a cycle",
+    "CTX012": "a cause has no fix, verify or quick_reference",
+    "CTX013": "a template uses an unknown placeholder",
+    "CTX014": "why is not 3 to 6 sentences",
+    "CTX015": "a reference is not an official documentation address",
+    "CTX016": "an unknown variant is named",
+    "CTX017": "an evidence rule matches nothing or has no weight",
+    "CTX018": "a tree choice must lead to exactly one of next or cause",
+    "CTX019": "an evidence rule names an unknown tag",
+}
+
+_CAUSE_KEYS = {
+    "id": str,
+    "title": str,
+    "summary": str,
+    "families": list,
+    "why": str,
+    "fix": list,
+    "verify": str,
+    "quick_reference": dict,
+    "versions": list,
+    "references": list,
+    "variants": list,
+    "evidence": list,
+    "tree": dict,
+}
+_REQUIRED = ("id", "title", "summary", "families", "why")
+_RULE_MATCHERS = ("message", "frame", "user_frame", "context", "proxy", "code", "tags")
+_RULE_KEYS = set(_RULE_MATCHERS) | {"id", "weight", "says", "family", "variant", "no_tags"}
+_FRAME_KEYS = {"path", "function", "code"}
+
+
+class KnowledgeError(Exception):
+    """Raised when knowledge files are broken; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    code: str
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}: {self.code} {self.message}"
+
+
+@dataclass
+class Snippet:
+    title: str
+    code: str
+    variant: Optional[str] = None
+
+
+@dataclass
+class Variant:
+    id: str
+    title: str
+    summary: str = ""
+    fix: list[Snippet] = field(default_factory=list)
+    verify: Optional[str] = None
+
+
+@dataclass
+class Rule:
+    id: str
+    weight: float
+    says: str
+    message: Optional[re.Pattern] = None
+    frame: Optional[dict[str, re.Pattern]] = None
+    user_frame: Optional[dict[str, re.Pattern]] = None
+    context: Optional[re.Pattern] = None
+    proxy: Optional[re.Pattern] = None
+    code: Optional[re.Pattern] = None
+    family: tuple[str, ...] = ()
+    variant: Optional[str] = None
+    tags: tuple[str, ...] = ()
+    no_tags: tuple[str, ...] = ()
+
+
+@dataclass
+class Cause:
+    id: str
+    title: str
+    summary: str
+    families: tuple[str, ...]
+    why: str
+    fix: list[Snippet]
+    verify: str
+    quick_reference: dict[str, str]
+    versions: list[dict[str, str]]
+    references: list[str]
+    variants: list[Variant]
+    evidence: list[Rule]
+    path: str
+    attach: Optional[dict[str, str]] = None
+    bundled: bool = True
+
+    def variant(self, vid: Optional[str]) -> Optional[Variant]:
+        for v in self.variants:
+            if v.id == vid:
+                return v
+        return None
+
+    def fixes_for(self, vid: Optional[str]) -> list[Snippet]:
+        v = self.variant(vid)
+        if v is not None and v.fix:
+            return v.fix
+        own = [s for s in self.fix if s.variant in (None, vid)] if vid else self.fix
+        return own or self.fix
+
+    def verify_for(self, vid: Optional[str]) -> str:
+        v = self.variant(vid)
+        return v.verify if v is not None and v.verify else self.verify
+
+
+@dataclass
+class Choice:
+    label: str
+    next: Optional[str] = None
+    cause: Optional[str] = None
+    variant: Optional[str] = None
+    families: tuple[str, ...] = ()
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    help: str
+    choices: list[Choice]
+
+
+@dataclass
+class KnowledgeBase:
+    causes: dict[str, Cause]
+    questions: dict[str, Question]
+    start: str
+    families: dict[str, Cause] = field(default_factory=dict)
+    """A page per error family, shown when the evidence cannot settle the cause."""
+
+    def cause(self, cid: str) -> Cause:
+        return self.causes[cid]
+
+    def causes_under(self, qid: str, _seen: Optional[set[str]] = None) -> set[str]:
+        """Every cause reachable from question ``qid``."""
+        seen = _seen if _seen is not None else set()
+        if qid in seen or qid not in self.questions:
+            return set()
+        seen.add(qid)
+        out: set[str] = set()
+        for ch in self.questions[qid].choices:
+            out |= self.reachable(ch, seen)
+        return out
+
+    def reachable(self, choice: Choice, _seen: Optional[set[str]] = None) -> set[str]:
+        if choice.cause:
+            return {choice.cause}
+        if choice.next:
+            return self.causes_under(choice.next, _seen if _seen is not None else set())
+        return set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Locating knowledge folders
+
+
+def bundled_dir() -> Path:
+    """The knowledge shipped with ctxfix: inside the wheel, or beside the package in a checkout."""
+    here = Path(__file__).resolve().parent
+    inside = here / "knowledge"
+    if (inside / "tree.yaml").is_file():
+        return inside
+    return here.parent / "knowledge"
+
+
+def user_dirs(extra: Iterable[str] = ()) -> list[Path]:
+    """Folders of user causes: ``CTXFIX_KNOWLEDGE_PATH`` entries first, then ``extra``."""
+    dirs: list[Path] = []
+    env = os.environ.get(ENV_PATH, "")
+    for part in env.split(os.pathsep):
+        if part.strip():
+            dirs.append(Path(part.strip()).expanduser())
+    dirs.extend(Path(d).expanduser() for d in extra)
+    return dirs
+
+
+def _cause_files(root: Path) -> list[Path]:
+    """cause.yaml files in a folder: the folder itself, its children, or its causes/ children."""
+    if (root / "cause.yaml").is_file():
+        return [root / "cause.yaml"]
+    found = sorted(root.glob("*/cause.yaml")) + sorted(root.glob("causes/*/cause.yaml"))
+    return [p for p in found if not p.parent.name.startswith(("_", "."))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading YAML with line numbers
+
+
+class _Lines:
+    """Line numbers of the keys and items of one YAML document, by path of keys."""
+
+    def __init__(self) -> None:
+        self.at: dict[tuple, int] = {}
+
+    def of(self, *path: Any) -> int:
+        while path:
+            if path in self.at:
+                return self.at[path]
+            path = path[:-1]
+        return self.at.get((), 1)
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, _Lines]:
+    import yaml
+
+    lines = _Lines()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), 1, "CTX001", f"cannot read the file: {exc}"))
+        return None, lines
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(Problem(str(path), line, "CTX001", f"invalid YAML: {what}"))
+        return None, lines
+    finally:
+        loader.dispose()
+    if node is not None:
+        _index(node, (), lines)
+    return data, lines
+
+
+def _index(node: Any, path: tuple, lines: _Lines) -> None:
+    lines.at[path] = node.start_mark.line + 1
+    if node.tag.endswith(":map") and isinstance(node.value, list):
+        for k, v in node.value:
+            key = getattr(k, "value", None)
+            lines.at[path + (key,)] = k.start_mark.line + 1
+            _index(v, path + (key,), lines)
+            lines.at[path + (key,)] = k.start_mark.line + 1
+    elif node.tag.endswith(":seq") and isinstance(node.value, list):
+        for i, v in enumerate(node.value):
+            _index(v, path + (i,), lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def _check_cause(
+    data: Any, lines: _Lines, path: Path, bundled: bool, problems: list[Problem]
+) -> Optional[dict]:
+    p = str(path)
+
+    def add(code: str, msg: str, *where: Any) -> None:
+        problems.append(Problem(p, lines.of(*where), code, msg))
+
+    if not isinstance(data, dict):
+        add("CTX004", "a cause file must be a mapping of keys to values")
+        return None
+    ok = True
+    for key in data:
+        if key not in _CAUSE_KEYS:
+            add("CTX002", f"unknown key '{key}' (known: {', '.join(_CAUSE_KEYS)})", key)
+    for key in _REQUIRED:
+        if key not in data:
+            add("CTX003", f"missing required key '{key}'")
+            ok = False
+    for key in ("fix", "verify", "quick_reference"):
+        if key not in data:
+            add("CTX012", f"the cause has no {key}")
+            ok = False
+    for key, typ in _CAUSE_KEYS.items():
+        if key in data and not isinstance(data[key], typ):
+            add("CTX004", f"'{key}' must be a {typ.__name__}", key)
+            ok = False
+        elif (
+            key in data
+            and typ in (str, list)
+            and not data[key]
+            and key
+            in _REQUIRED
+            + (
+                "fix",
+                "verify",
+            )
+        ):
+            add("CTX004", f"'{key}' is empty", key)
+            ok = False
+    if not ok:
+        return None
+
+    cid = data["id"]
+    if not _ID.match(cid):
+        add("CTX005", f"id '{cid}' must be lowercase words joined by hyphens", "id")
+    elif cid != path.parent.name:
+        add("CTX005", f"id '{cid}' differs from its folder name '{path.parent.name}'", "id")
+    for i, fam in enumerate(data["families"]):
+        if fam not in FAMILIES:
+            add("CTX007", f"unknown family '{fam}' (known: {', '.join(FAMILIES)})", "families", i)
+
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z`(])", data["why"].strip()) if s]
+    if not 3 <= len(sentences) <= 6:
+        add("CTX014", f"why has {len(sentences)} sentences; write 3 to 6", "why")
+
+    variant_ids = set()
+    for i, v in enumerate(data.get("variants", [])):
+        if not isinstance(v, dict) or not isinstance(v.get("id"), str) or not v.get("title"):
+            add("CTX004", "each variant needs an id and a title", "variants", i)
+            continue
+        if v["id"] in variant_ids:
+            add("CTX006", f"variant '{v['id']}' is defined twice", "variants", i)
+        variant_ids.add(v["id"])
+        extra = set(v) - {"id", "title", "summary", "fix", "verify"}
+        for key in sorted(extra):
+            add("CTX002", f"unknown variant key '{key}'", "variants", i, key)
+        if "fix" in v:
+            _check_snippets(v["fix"], ("variants", i, "fix"), add, variant_ids=None)
+        if "verify" in v:
+            _check_template(v["verify"], ("variants", i, "verify"), add)
+
+    _check_snippets(data["fix"], ("fix",), add, variant_ids=variant_ids)
+    if not isinstance(data["verify"], str) or not data["verify"].strip():
+        add("CTX004", "'verify' must be a non-empty snippet", "verify")
+    else:
+        _check_template(data["verify"], ("verify",), add)
+
+    qr = data["quick_reference"]
+    for key in ("scenario", "fix"):
+        if not isinstance(qr.get(key), str) or not qr.get(key, "").strip():
+            add("CTX012", f"quick_reference needs a '{key}' line", "quick_reference")
+    for key in set(qr) - {"scenario", "fix"}:
+        add("CTX002", f"unknown quick_reference key '{key}'", "quick_reference", key)
+
+    for i, note in enumerate(data.get("versions", [])):
+        if not isinstance(note, dict) or not note.get("note") or set(note) - {"flask", "note"}:
+            add("CTX004", "each version note needs 'note' (and optionally 'flask')", "versions", i)
+    for i, ref in enumerate(data.get("references", [])):
+        if not isinstance(ref, str) or not _OFFICIAL_DOCS.match(ref):
+            add("CTX015", f"'{ref}' is not an official documentation address", "references", i)
+
+    for i, rule in enumerate(data.get("evidence", [])):
+        _check_rule(rule, i, variant_ids, add)
+
+    attach = data.get("tree")
+    if attach is not None:
+        if (
+            set(attach) - {"question", "label", "variant"}
+            or not attach.get("question")
+            or not (attach.get("label"))
+        ):
+            add("CTX004", "'tree' needs 'question' and 'label' (and optionally 'variant')", "tree")
+        elif attach.get("variant") and attach["variant"] not in variant_ids:
+            add("CTX016", f"unknown variant '{attach['variant']}'", "tree", "variant")
+    data = dict(data)
+    data["_bundled"] = bundled
+    data["_path"] = p
+    return data
+
+
+def _check_snippets(snips: Any, where: tuple, add: Any, variant_ids: Optional[set]) -> None:
+    if not isinstance(snips, list) or not snips:
+        add("CTX012", "fix needs at least one snippet", *where)
+        return
+    for i, s in enumerate(snips):
+        if not isinstance(s, dict) or not isinstance(s.get("code"), str) or not s.get("title"):
+            add("CTX004", "each fix needs a 'title' and a 'code' snippet", *where, i)
+            continue
+        for key in sorted(set(s) - {"title", "code", "variant"}):
+            add("CTX002", f"unknown fix key '{key}'", *where, i, key)
+        if (
+            s.get("variant") is not None
+            and variant_ids is not None
+            and s["variant"] not in (variant_ids)
+        ):
+            add("CTX016", f"unknown variant '{s['variant']}'", *where, i, "variant")
+        _check_template(s["code"], where + (i, "code"), add)
+
+
+def _check_template(text: Any, where: tuple, add: Any) -> None:
+    if not isinstance(text, str):
+        add("CTX004", "a snippet must be text", *where)
+        return
+    for m in _PLACEHOLDER.finditer(text):
+        if m.group(1) not in PLACEHOLDERS:
+            add(
+                "CTX013",
+                f"unknown placeholder '{m.group(1)}' (known: {', '.join(PLACEHOLDERS)})",
+                *where,
+            )
+
+
+def _check_rule(rule: Any, i: int, variant_ids: set, add: Any) -> None:
+    where = ("evidence", i)
+    if not isinstance(rule, dict):
+        add("CTX004", "an evidence rule must be a mapping", *where)
+        return
+    for key in sorted(set(rule) - _RULE_KEYS):
+        add("CTX002", f"unknown evidence key '{key}'", *where, key)
+    if not any(k in rule for k in _RULE_MATCHERS):
+        add("CTX017", f"the rule names nothing to match ({', '.join(_RULE_MATCHERS)})", *where)
+    if not isinstance(rule.get("weight"), (int, float)) or isinstance(rule.get("weight"), bool):
+        add("CTX017", "the rule needs a numeric weight", *where)
+    if not isinstance(rule.get("says"), str) or not rule.get("says"):
+        add("CTX003", "the rule needs 'says': the evidence line shown to the user", *where)
+    for key in ("message", "context", "proxy", "code"):
+        if key in rule:
+            _check_regex(rule[key], where + (key,), add)
+    for key in ("frame", "user_frame"):
+        if key in rule:
+            spec = rule[key]
+            if not isinstance(spec, dict) or not spec or set(spec) - _FRAME_KEYS:
+                add("CTX004", f"'{key}' takes path, function and code patterns", *where, key)
+                continue
+            for sub, pat in spec.items():
+                _check_regex(pat, where + (key, sub), add)
+    fams = rule.get("family", [])
+    for fam in [fams] if isinstance(fams, str) else fams:
+        if fam not in FAMILIES:
+            add("CTX007", f"unknown family '{fam}'", *where, "family")
+    for key in ("tags", "no_tags"):
+        tags = rule.get(key, [])
+        if not isinstance(tags, list):
+            add("CTX004", f"'{key}' must be a list of tags", *where, key)
+            continue
+        for tag in tags:
+            if tag not in TAGS:
+                add("CTX019", f"unknown tag '{tag}' (known: {', '.join(TAGS)})", *where, key)
+    if rule.get("variant") is not None and rule["variant"] not in variant_ids:
+        add("CTX016", f"unknown variant '{rule['variant']}'", *where, "variant")
+
+
+def _check_regex(pat: Any, where: tuple, add: Any) -> None:
+    if not isinstance(pat, str):
+        add("CTX008", "a pattern must be text", *where)
+        return
+    try:
+        re.compile(pat)
+    except re.error as exc:
+        add("CTX008", f"invalid regular expression {pat!r}: {exc}", *where)
+
+
+def _check_tree(data: Any, lines: _Lines, path: Path, problems: list[Problem]) -> Optional[dict]:
+    p = str(path)
+
+    def add(code: str, msg: str, *where: Any) -> None:
+        problems.append(Problem(p, lines.of(*where), code, msg))
+
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        add("CTX004", "tree.yaml needs 'start' and a list of 'questions'")
+        return None
+    for key in sorted(set(data) - {"start", "questions"}):
+        add("CTX002", f"unknown key '{key}'", key)
+    if not isinstance(data.get("start"), str):
+        add("CTX003", "tree.yaml needs 'start': the id of the first question")
+    seen: set[str] = set()
+    good = True
+    for i, q in enumerate(data["questions"]):
+        if not isinstance(q, dict) or not isinstance(q.get("id"), str) or not q.get("text"):
+            add("CTX004", "each question needs an id and a text", "questions", i)
+            good = False
+            continue
+        for key in sorted(set(q) - {"id", "text", "help", "choices"}):
+            add("CTX002", f"unknown question key '{key}'", "questions", i, key)
+        if q["id"] in seen:
+            add("CTX006", f"question '{q['id']}' is defined twice", "questions", i, "id")
+        seen.add(q["id"])
+        if not isinstance(q.get("choices"), list) or not q["choices"]:
+            add("CTX004", f"question '{q['id']}' has no choices", "questions", i)
+            good = False
+            continue
+        for j, ch in enumerate(q["choices"]):
+            if not isinstance(ch, dict) or not ch.get("label"):
+                add("CTX004", "each choice needs a label", "questions", i, "choices", j)
+                good = False
+                continue
+            for key in sorted(set(ch) - {"label", "next", "cause", "variant", "family"}):
+                add("CTX002", f"unknown choice key '{key}'", "questions", i, "choices", j, key)
+            if ("next" in ch) == ("cause" in ch):
+                add(
+                    "CTX018",
+                    f"choice '{ch['label']}' needs exactly one of next or cause",
+                    "questions",
+                    i,
+                    "choices",
+                    j,
+                )
+            fams = ch.get("family", [])
+            for fam in [fams] if isinstance(fams, str) else fams:
+                if fam not in FAMILIES:
+                    add("CTX007", f"unknown family '{fam}'", "questions", i, "choices", j)
+    data = dict(data)
+    data["_path"] = p
+    data["_lines"] = {
+        q["id"]: [lines.of("questions", i, "choices", j) for j in range(len(q.get("choices", [])))]
+        for i, q in enumerate(data["questions"])
+        if isinstance(q, dict) and isinstance(q.get("id"), str)
+    }
+    data["_qlines"] = {
+        q["id"]: lines.of("questions", i)
+        for i, q in enumerate(data["questions"])
+        if isinstance(q, dict) and isinstance(q.get("id"), str)
+    }
+    return data if good else None
+
+
+def _check_links(tree: dict, causes: dict[str, dict], problems: list[Problem]) -> None:
+    p = tree["_path"]
+    questions = {q["id"]: q for q in tree["questions"]}
+    start = tree.get("start")
+    if start not in questions:
+        problems.append(Problem(p, 1, "CTX009", f"start question '{start}' does not exist"))
+        return
+    for q in tree["questions"]:
+        for j, ch in enumerate(q["choices"]):
+            line = tree["_lines"][q["id"]][j]
+            if "next" in ch and ch["next"] not in questions:
+                problems.append(
+                    Problem(
+                        p,
+                        line,
+                        "CTX009",
+                        f"choice '{ch['label']}' leads to unknown question '{ch['next']}'",
+                    )
+                )
+            if "cause" in ch:
+                if ch["cause"] not in causes:
+                    problems.append(
+                        Problem(
+                            p,
+                            line,
+                            "CTX009",
+                            f"choice '{ch['label']}' leads to unknown cause '{ch['cause']}'",
+                        )
+                    )
+                elif ch.get("variant") and ch["variant"] not in {
+                    v.get("id") for v in causes[ch["cause"]].get("variants", [])
+                }:
+                    problems.append(
+                        Problem(
+                            p,
+                            line,
+                            "CTX016",
+                            f"cause '{ch['cause']}' has no variant '{ch['variant']}'",
+                        )
+                    )
+    for c in causes.values():
+        att = c.get("tree")
+        if att and att.get("question") not in questions:
+            problems.append(
+                Problem(
+                    c["_path"],
+                    1,
+                    "CTX009",
+                    f"'tree' attaches to unknown question '{att.get('question')}'",
+                )
+            )
+
+    # cycles: depth-first search with colours
+    colour: dict[str, int] = {}
+
+    def visit(qid: str, trail: list[str]) -> None:
+        colour[qid] = 1
+        for ch in questions[qid]["choices"]:
+            nxt = ch.get("next")
+            if nxt not in questions:
+                continue
+            if colour.get(nxt) == 1:
+                loop = " -> ".join(trail[trail.index(nxt) :] + [qid, nxt]) if nxt in trail else nxt
+                problems.append(
+                    Problem(p, tree["_qlines"][qid], "CTX011", f"the tree loops: {loop}")
+                )
+            elif nxt not in colour:
+                visit(nxt, trail + [qid])
+        colour[qid] = 2
+
+    for qid in questions:
+        if qid not in colour:
+            visit(qid, [])
+
+    reachable: set[str] = set()
+    seen_q: set[str] = set()
+    stack = [start]
+    while stack:
+        qid = stack.pop()
+        if qid in seen_q or qid not in questions:
+            continue
+        seen_q.add(qid)
+        for ch in questions[qid]["choices"]:
+            if "cause" in ch:
+                reachable.add(ch["cause"])
+            if "next" in ch:
+                stack.append(ch["next"])
+    for cid, c in causes.items():
+        att = c.get("tree")
+        if att and att.get("question") in seen_q:
+            reachable.add(cid)
+    for cid in sorted(set(causes) - reachable):
+        problems.append(
+            Problem(
+                causes[cid]["_path"], 1, "CTX010", f"cause '{cid}' cannot be reached from the tree"
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def _files(bundled: Path, extra: list[Path]) -> list[Path]:
+    out = [bundled / "tree.yaml", bundled / "families.yaml"] + _cause_files(bundled / "causes")
+    for d in extra:
+        out.extend(_cause_files(d))
+    return out
+
+
+def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Problem]]:
+    """Read and check everything; returns the raw merged data and every problem found."""
+    problems: list[Problem] = []
+    tree_path = bundled / "tree.yaml"
+    tree_data, tree_lines = _read_yaml(tree_path, problems)
+    tree = (
+        _check_tree(tree_data, tree_lines, tree_path, problems) if tree_data is not None else None
+    )
+    if tree_data is None and not problems:
+        problems.append(Problem(str(tree_path), 1, "CTX004", "tree.yaml is empty"))
+
+    causes: dict[str, dict] = {}
+    origin: dict[str, bool] = {}
+    layers = [(bundled / "causes", True)] + [(d, False) for d in extra]
+    for folder, is_bundled in layers:
+        if not is_bundled and not folder.is_dir():
+            problems.append(Problem(str(folder), 1, "CTX001", "knowledge folder does not exist"))
+            continue
+        seen_here: set[str] = set()
+        for f in _cause_files(folder):
+            data, lines = _read_yaml(f, problems)
+            if data is None:
+                continue
+            c = _check_cause(data, lines, f, is_bundled, problems)
+            if c is None:
+                continue
+            cid = c["id"]
+            if cid in seen_here:
+                problems.append(
+                    Problem(
+                        str(f),
+                        lines.of("id"),
+                        "CTX006",
+                        f"cause '{cid}' is defined twice in {folder}",
+                    )
+                )
+                continue
+            seen_here.add(cid)
+            if cid in causes and not is_bundled and origin[cid]:
+                # A user cause replaces the bundled one of the same id, and keeps its tree place.
+                pass
+            causes[cid] = c
+            origin[cid] = is_bundled
+    if tree is not None:
+        _check_links(tree, causes, problems)
+    fam_path = bundled / "families.yaml"
+    fam_data, fam_lines = _read_yaml(fam_path, problems)
+    families = _check_families(fam_data, fam_lines, fam_path, problems)
+    if problems:
+        return None, problems
+    return {
+        "tree": tree,
+        "causes": causes,
+        "families": families,
+        "families_path": str(fam_path),
+    }, []
+
+
+def _check_families(data: Any, lines: _Lines, path: Path, problems: list[Problem]) -> dict:
+    p = str(path)
+    if not isinstance(data, dict):
+        problems.append(Problem(p, 1, "CTX004", "families.yaml must map each family to a page"))
+        return {}
+    for fam in FAMILIES:
+        if fam not in data:
+            problems.append(Problem(p, 1, "CTX003", f"no page for family '{fam}'"))
+    for fam, page in data.items():
+        if fam not in FAMILIES:
+            problems.append(Problem(p, lines.of(fam), "CTX007", f"unknown family '{fam}'"))
+            continue
+        if not isinstance(page, dict):
+            problems.append(Problem(p, lines.of(fam), "CTX004", f"'{fam}' must be a mapping"))
+            continue
+        for key in ("title", "why", "fix", "verify", "quick_reference"):
+            if key not in page:
+                problems.append(Problem(p, lines.of(fam), "CTX003", f"'{fam}' needs '{key}'"))
+        fix = page.get("fix")
+        if "fix" in page and (
+            not isinstance(fix, dict)
+            or not fix.get("title")
+            or not isinstance(fix.get("code"), str)
+        ):
+            problems.append(
+                Problem(
+                    p, lines.of(fam, "fix"), "CTX004", "'fix' needs a 'title' and a 'code' snippet"
+                )
+            )
+        qr = page.get("quick_reference")
+        if "quick_reference" in page and (
+            not isinstance(qr, dict) or not qr.get("scenario") or not qr.get("fix")
+        ):
+            problems.append(
+                Problem(
+                    p,
+                    lines.of(fam, "quick_reference"),
+                    "CTX012",
+                    "quick_reference needs 'scenario' and 'fix'",
+                )
+            )
+    return data
+
+
+def _compile_rule(r: dict, idx: int) -> Rule:
+    flags = re.IGNORECASE
+
+    def pat(x: Optional[str]) -> Optional[re.Pattern]:
+        return re.compile(x, flags) if x is not None else None
+
+    def fpat(spec: Optional[dict]) -> Optional[dict[str, re.Pattern]]:
+        return {k: re.compile(v, flags) for k, v in spec.items()} if spec else None
+
+    fam = r.get("family", [])
+    return Rule(
+        id=r.get("id") or f"rule-{idx + 1}",
+        weight=float(r["weight"]),
+        says=r["says"],
+        message=pat(r.get("message")),
+        frame=fpat(r.get("frame")),
+        user_frame=fpat(r.get("user_frame")),
+        context=pat(r.get("context")),
+        proxy=pat(r.get("proxy")),
+        code=pat(r.get("code")),
+        family=tuple([fam] if isinstance(fam, str) else fam),
+        variant=r.get("variant"),
+        tags=tuple(r.get("tags", [])),
+        no_tags=tuple(r.get("no_tags", [])),
+    )
+
+
+def _snips(items: list[dict]) -> list[Snippet]:
+    return [Snippet(s["title"], s["code"], s.get("variant")) for s in items]
+
+
+def _build(raw: dict) -> KnowledgeBase:
+    causes: dict[str, Cause] = {}
+    for cid, c in raw["causes"].items():
+        causes[cid] = Cause(
+            id=cid,
+            title=c["title"].strip(),
+            summary=c["summary"].strip(),
+            families=tuple(c["families"]),
+            why=" ".join(c["why"].split()),
+            fix=_snips(c["fix"]),
+            verify=c["verify"],
+            quick_reference={k: v.strip() for k, v in c["quick_reference"].items()},
+            versions=[
+                {"flask": str(v.get("flask", "")), "note": v["note"].strip()}
+                for v in c.get("versions", [])
+            ],
+            references=list(c.get("references", [])),
+            variants=[
+                Variant(
+                    v["id"],
+                    v["title"],
+                    v.get("summary", ""),
+                    _snips(v.get("fix", [])),
+                    v.get("verify"),
+                )
+                for v in c.get("variants", [])
+            ],
+            evidence=[_compile_rule(r, i) for i, r in enumerate(c.get("evidence", []))],
+            path=c["_path"],
+            attach=c.get("tree"),
+            bundled=c["_bundled"],
+        )
+    questions: dict[str, Question] = {}
+    for q in raw["tree"]["questions"]:
+        choices = []
+        for ch in q["choices"]:
+            fam = ch.get("family", [])
+            choices.append(
+                Choice(
+                    ch["label"],
+                    ch.get("next"),
+                    ch.get("cause"),
+                    ch.get("variant"),
+                    tuple([fam] if isinstance(fam, str) else fam),
+                )
+            )
+        questions[q["id"]] = Question(
+            q["id"], q["text"].strip(), (q.get("help") or "").strip(), choices
+        )
+    for cid, c in causes.items():
+        if c.attach and c.attach["question"] in questions:
+            q = questions[c.attach["question"]]
+            if not any(ch.cause == cid for ch in q.choices):
+                q.choices.insert(
+                    len(q.choices) - 1 if len(q.choices) > 1 else 0,
+                    Choice(c.attach["label"], None, cid, c.attach.get("variant")),
+                )
+    families = {
+        fam: Cause(
+            id=fam,
+            title=page["title"].strip(),
+            summary=page["title"].strip(),
+            families=(fam,),
+            why=" ".join(page["why"].split()),
+            fix=_snips([page["fix"]]),
+            verify=page["verify"],
+            quick_reference={k: v.strip() for k, v in page["quick_reference"].items()},
+            versions=[],
+            references=[],
+            variants=[],
+            evidence=[],
+            path=raw["families_path"],
+        )
+        for fam, page in raw["families"].items()
+    }
+    return KnowledgeBase(causes, questions, raw["tree"]["start"], families)
+
+
+def _cache_dir() -> Optional[Path]:
+    if os.environ.get("CTXFIX_NO_CACHE"):
+        return None
+    base = os.environ.get("CTXFIX_CACHE_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    root = Path(xdg) if xdg else Path.home() / ".cache"
+    return root / "ctxfix"
+
+
+def _fingerprint(files: list[Path], bundled: Path, extra: list[Path]) -> str:
+    h = hashlib.sha1(f"{__version__}|{sys.version_info[:2]}|{bundled}|{extra}".encode())
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            h.update(f"{f}|missing".encode())
+            continue
+        h.update(f"{f}|{st.st_mtime_ns}|{st.st_size}".encode())
+    return h.hexdigest()[:20]
+
+
+def load(extra_dirs: Iterable[str] = (), *, use_cache: bool = True) -> KnowledgeBase:
+    """Load the bundled knowledge plus user folders; raise KnowledgeError if anything is broken."""
+    bundled = bundled_dir()
+    extra = user_dirs(extra_dirs)
+    cache_file = None
+    cdir = _cache_dir() if use_cache else None
+    if cdir is not None:
+        key = _fingerprint(_files(bundled, extra), bundled, extra)
+        cache_file = cdir / f"knowledge-{key}.json"
+        try:
+            raw = json.loads(cache_file.read_text(encoding="utf-8"))
+            return _build(raw)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    raw, problems = _collect(bundled, extra)
+    if raw is None:
+        raise KnowledgeError(problems)
+    if cache_file is not None:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(raw), encoding="utf-8")
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass
+    return _build(raw)
+
+
+def lint(dirs: Iterable[str] = (), extra_dirs: Iterable[str] = ()) -> list[Problem]:
+    """Every problem in the knowledge, sorted.
+
+    A folder in ``dirs`` that holds a tree.yaml is checked as a whole knowledge root; any other
+    folder is checked as user causes layered on the bundled knowledge.
+    """
+    dirs = list(dirs)
+    roots = [Path(d) for d in dirs if (Path(d) / "tree.yaml").is_file()]
+    layers = [Path(d) for d in dirs if not (Path(d) / "tree.yaml").is_file()]
+    problems: list[Problem] = []
+    if not roots:
+        roots = [bundled_dir()]
+    for root in roots:
+        _, found = _collect(root, user_dirs(extra_dirs) + layers)
+        problems.extend(found)
+    return sorted(set(problems))

@@ -1,0 +1,372 @@
+"""Draw diagnoses and knowledge as plain text, rich panels, Markdown, JSON or CSV.
+
+Everything here takes the engine's dataclasses and decides nothing about Flask. rich (and through
+it pygments) is imported only when drawing to a terminal, so piped output stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import textwrap
+from typing import Any, Optional
+
+from ctxfix.engine import Finding, Outcome, fill
+from ctxfix.knowledge import Cause, KnowledgeBase
+
+REPORT_VERSION = 1
+
+__all__ = [
+    "REPORT_VERSION",
+    "finding_record",
+    "render_cause",
+    "render_json",
+    "render_rich",
+    "render_table",
+    "render_text",
+    "summary_line",
+]
+
+
+def _page(f: Finding, kb: KnowledgeBase) -> Cause:
+    """The cause page for a finding, or its family's page when the cause is not settled."""
+    return f.cause if f.cause is not None else kb.families[f.family]
+
+
+def _fix_text(f: Finding, kb: KnowledgeBase) -> list[tuple[str, str]]:
+    page = _page(f, kb)
+    values = f.placeholders()
+    return [(s.title, fill(s.code, values).rstrip()) for s in page.fixes_for(f.variant)]
+
+
+def _verify_text(f: Finding, kb: KnowledgeBase) -> str:
+    return fill(_page(f, kb).verify_for(f.variant), f.placeholders()).rstrip()
+
+
+def finding_record(f: Finding, kb: KnowledgeBase) -> dict[str, Any]:
+    """One finding as the JSON report describes it (report_version 1)."""
+    page = _page(f, kb)
+    loc = f.location
+    fixes = _fix_text(f, kb)
+    title = page.title
+    if f.cause is not None and f.variant and f.cause.variant(f.variant):
+        title = f"{page.title}: {f.cause.variant(f.variant).title}"  # type: ignore[union-attr]
+    return {
+        "cause": f.cause_id,
+        "variant": f.variant,
+        "candidates": list(f.candidates),
+        "error": f.family,
+        "exception": {"type": f.exc_type, "message": f.message},
+        "proxy": f.proxy,
+        "location": (
+            {"path": loc.path, "line": loc.line, "function": loc.function, "code": loc.code}
+            if loc is not None
+            else None
+        ),
+        "evidence": list(f.evidence),
+        "title": title,
+        "why": page.why,
+        "fix": "\n\n".join(f"# {t}\n{code}" for t, code in fixes),
+        "verify": _verify_text(f, kb),
+        "quick_reference": dict(page.quick_reference),
+        "occurrences": f.occurrences,
+        "lines": {"first": f.first_line, "last": f.last_line},
+        "source": f.source,
+        "flask_version": f.flask_version,
+        "pending_question": f.pending,
+        "frame_reasons": list(f.frame_reasons),
+    }
+
+
+def render_json(findings: list[Finding], kb: KnowledgeBase) -> str:
+    doc = {"report_version": REPORT_VERSION, "findings": [finding_record(f, kb) for f in findings]}
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def summary_line(outcome: Outcome) -> str:
+    """What explain found, in one line: used when it found no context error too."""
+    n = outcome.tracebacks
+    errs = len(outcome.findings)
+    occ = sum(f.occurrences for f in outcome.findings)
+    if errs:
+        s = f"{occ} Flask context error{'s' if occ != 1 else ''}"
+        if errs != occ:
+            s += f" ({errs} distinct)"
+        return s + " found"
+    if n == 0:
+        return "no traceback or error message found in the input"
+    what = f"{n} traceback{'s' if n != 1 else ''} or error{'s' if n != 1 else ''}"
+    others = sorted(set(outcome.other_errors))
+    tail = f": {'; '.join(others[:3])}" if others else ""
+    if outcome.truncated and not others:
+        tail = " (cut off before the error line, with nothing pointing at a Flask context)"
+    return f"{what} found, none is a Flask context error{tail}"
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    if loc is None:
+        return "not in the input (no frames)"
+    s = f"{loc.path}:{loc.line}" if loc.line else loc.path
+    return f"{s} in {loc.function}" if loc.function else s
+
+
+def _cause_label(f: Finding) -> str:
+    if f.cause is None:
+        return "not settled by the input"
+    return f"{f.cause.id} ({f.variant})" if f.variant else f.cause.id
+
+
+def _next_step(f: Finding, kb: KnowledgeBase) -> Optional[str]:
+    if f.pending and f.pending in kb.questions:
+        q = kb.questions[f.pending]
+        opts = ", ".join(f"{_key(ch, i)}" for i, ch in enumerate(q.choices))
+        return (
+            f"To settle it: {q.text} Run `ctxfix diagnose`, or add "
+            f"`--answer {q.id}=CHOICE` (CHOICE: {opts})."
+        )
+    return None
+
+
+def _key(ch: Any, i: int) -> str:
+    from ctxfix.engine import choice_key
+
+    return choice_key(ch, i)
+
+
+def render_text(outcome: Outcome, kb: KnowledgeBase, verbose: bool = False, width: int = 88) -> str:
+    """The plain-text report: what piped output and `--no-color` show."""
+    out: list[str] = [f"ctxfix: {summary_line(outcome)}"]
+    for i, f in enumerate(outcome.findings, 1):
+        page = _page(f, kb)
+        out.append("")
+        title = page.title if f.cause is not None else f"{page.title} (scenario not settled)"
+        out.append(f"== {i}. {title} ==")
+        exc = f"{f.exc_type}: " if f.exc_type else ""
+        out.append(f"Error:     {exc}{f.headline}  [{f.family}]")
+        out.append(f"Cause:     {_cause_label(f)}")
+        if f.cause is None and f.candidates:
+            out.append(f"Maybe:     {', '.join(f.candidates)}")
+        if f.proxy:
+            out.append(f"Failed:    {f.proxy}")
+        out.append(f"Where:     {_where(f)}")
+        if f.location is not None and f.location.code:
+            out.append(f"           {f.location.code}")
+        if f.occurrences > 1 or f.source:
+            src = f"{f.source}, " if f.source else ""
+            lines = (
+                f"lines {f.first_line}-{f.last_line}"
+                if f.last_line != f.first_line
+                else f"line {f.first_line}"
+            )
+            out.append(
+                f"Seen:      {f.occurrences} time{'s' if f.occurrences != 1 else ''} ({src}{lines})"
+            )
+        if f.flask_version:
+            out.append(f"Flask:     {f.flask_version} (from what was printed)")
+        out.append("Evidence:")
+        for e in f.evidence:
+            out.append(textwrap.fill(e, width, initial_indent="  - ", subsequent_indent="    "))
+        if verbose and f.frame_reasons:
+            out.append("Your frame:")
+            for r in f.frame_reasons:
+                out.append(textwrap.fill(r, width, initial_indent="  - ", subsequent_indent="    "))
+        if verbose and f.scores:
+            ranked = sorted(f.scores.items(), key=lambda kv: -kv[1])
+            out.append("Scores:    " + ", ".join(f"{c} {s:g}" for c, s in ranked))
+        out.append("Why:")
+        out.append(textwrap.fill(page.why, width, initial_indent="  ", subsequent_indent="  "))
+        for title_, code in _fix_text(f, kb):
+            out.append(f"Fix: {title_}")
+            out.append(textwrap.indent(code, "    "))
+        out.append("Verify (paste where the error was):")
+        out.append(textwrap.indent(_verify_text(f, kb), "    "))
+        qr = page.quick_reference
+        out.append(f"Quick reference: {qr['scenario']} -> {qr['fix']}")
+        nxt = _next_step(f, kb)
+        if nxt:
+            out.append(textwrap.fill(nxt, width))
+        if f.cause is not None:
+            out.append(f"More: ctxfix show {f.cause.id}")
+    return "\n".join(out) + "\n"
+
+
+def render_rich(outcome: Outcome, kb: KnowledgeBase, console: Any, verbose: bool = False) -> None:
+    """Draw the report as rich panels with highlighted code (terminals only)."""
+    from rich.console import Group
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Text(f"ctxfix: {summary_line(outcome)}", style="bold"))
+    for i, f in enumerate(outcome.findings, 1):
+        page = _page(f, kb)
+        head = Table.grid(padding=(0, 1))
+        head.add_column(style="bold cyan", no_wrap=True)
+        head.add_column()
+        exc = f"{f.exc_type}: " if f.exc_type else ""
+        head.add_row("Error", Text(f"{exc}{f.headline}  [{f.family}]"))
+        head.add_row("Cause", Text(_cause_label(f), style="bold green" if f.cause else "yellow"))
+        if f.cause is None and f.candidates:
+            head.add_row("Maybe", Text(", ".join(f.candidates)))
+        if f.proxy:
+            head.add_row("Failed", Text(f.proxy))
+        head.add_row("Where", Text(_where(f)))
+        if f.occurrences > 1:
+            head.add_row(
+                "Seen", Text(f"{f.occurrences} times (lines {f.first_line}-{f.last_line})")
+            )
+        if f.flask_version:
+            head.add_row("Flask", Text(f"{f.flask_version} (from what was printed)"))
+        parts: list[Any] = [head]
+        if f.location is not None and f.location.code:
+            parts.append(Syntax(f.location.code, "python", theme="ansi_dark", word_wrap=True))
+        parts.append(Text("\nEvidence", style="bold"))
+        for e in f.evidence:
+            parts.append(Text(f"  • {e}"))
+        if verbose:
+            for r in f.frame_reasons:
+                parts.append(Text(f"  · {r}", style="dim"))
+        parts.append(Text("\nWhy", style="bold"))
+        parts.append(Text(page.why))
+        for title_, code in _fix_text(f, kb):
+            parts.append(Text(f"\nFix: {title_}", style="bold green"))
+            parts.append(Syntax(code, "python", theme="ansi_dark", word_wrap=True))
+        parts.append(Text("\nVerify (paste where the error was)", style="bold"))
+        parts.append(Syntax(_verify_text(f, kb), "python", theme="ansi_dark", word_wrap=True))
+        qr = page.quick_reference
+        parts.append(Markdown(f"**Quick reference:** {qr['scenario']} → {qr['fix']}"))
+        nxt = _next_step(f, kb)
+        if nxt:
+            parts.append(Text(nxt, style="yellow"))
+        title = page.title if f.cause is not None else f"{page.title} (scenario not settled)"
+        subtitle = f"ctxfix show {f.cause.id}" if f.cause is not None else None
+        console.print(
+            Panel(
+                Group(*parts),
+                title=f"{i}. {title}",
+                subtitle=subtitle,
+                title_align="left",
+                subtitle_align="right",
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Knowledge pages
+
+
+def render_cause(cause: Cause, fmt: str = "text") -> str:
+    """One cause's whole page, like `rustc --explain`: text or markdown."""
+    md = fmt == "markdown"
+    out: list[str] = []
+    if md:
+        out += [f"# `{cause.id}`: {cause.title}", "", cause.summary, ""]
+        out += [f"Error families: {', '.join(f'`{x}`' for x in cause.families)}", ""]
+        out += ["## Why", "", textwrap.fill(cause.why, 100), ""]
+        out += ["## Fix", ""]
+        for s in cause.fix:
+            out += [f"### {s.title}", "", "```python", fill(s.code, {}).rstrip(), "```", ""]
+        for v in cause.variants:
+            out += [f"## Variant `{v.id}`: {v.title}", ""]
+            if v.summary:
+                out += [v.summary, ""]
+            for s in v.fix:
+                out += [f"### {s.title}", "", "```python", fill(s.code, {}).rstrip(), "```", ""]
+            if v.verify:
+                out += ["Verify:", "", "```python", fill(v.verify, {}).rstrip(), "```", ""]
+        out += ["## Verify", "", "```python", fill(cause.verify, {}).rstrip(), "```", ""]
+        out += [
+            "## Quick reference",
+            "",
+            "| Scenario | Fix |",
+            "|---|---|",
+            f"| {cause.quick_reference['scenario']} | {cause.quick_reference['fix']} |",
+            "",
+        ]
+        if cause.versions:
+            out += ["## By Flask version", ""]
+            out += [f"- **{v['flask'] or 'all'}**: {v['note']}" for v in cause.versions]
+            out += [""]
+        if cause.references:
+            out += ["## References", ""] + [f"- <{r}>" for r in cause.references] + [""]
+        return "\n".join(out)
+    out += [f"{cause.id}: {cause.title}", "=" * min(88, len(cause.id) + len(cause.title) + 2)]
+    out += [textwrap.fill(cause.summary, 88), ""]
+    out += [f"Error families: {', '.join(cause.families)}", ""]
+    out += ["Why", textwrap.fill(cause.why, 88, initial_indent="  ", subsequent_indent="  "), ""]
+    for s in cause.fix:
+        out += [f"Fix: {s.title}", textwrap.indent(fill(s.code, {}).rstrip(), "    "), ""]
+    for v in cause.variants:
+        out += [f"Variant {v.id}: {v.title}"]
+        if v.summary:
+            out += [textwrap.fill(v.summary, 88, initial_indent="  ", subsequent_indent="  ")]
+        for s in v.fix:
+            out += [f"  Fix: {s.title}", textwrap.indent(fill(s.code, {}).rstrip(), "      ")]
+        if v.verify:
+            out += ["  Verify:", textwrap.indent(fill(v.verify, {}).rstrip(), "      ")]
+        out += [""]
+    out += [
+        "Verify (paste where the error was)",
+        textwrap.indent(fill(cause.verify, {}).rstrip(), "    "),
+        "",
+    ]
+    qr = cause.quick_reference
+    out += [f"Quick reference: {qr['scenario']} -> {qr['fix']}", ""]
+    if cause.versions:
+        out += ["By Flask version"]
+        for v in cause.versions:
+            out += [
+                textwrap.fill(
+                    f"{v['flask'] or 'all'}: {v['note']}",
+                    88,
+                    initial_indent="  - ",
+                    subsequent_indent="    ",
+                )
+            ]
+        out += [""]
+    if cause.references:
+        out += ["References"] + [f"  {r}" for r in cause.references]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_table(kb: KnowledgeBase, fmt: str, console: Any = None) -> Optional[str]:
+    """The quick-reference table of every cause: rich (drawn on console), markdown, json or csv."""
+    rows = [
+        (c.id, c.quick_reference["scenario"], c.quick_reference["fix"]) for c in kb.causes.values()
+    ]
+    if fmt == "json":
+        return json.dumps(
+            {
+                "report_version": REPORT_VERSION,
+                "rows": [{"cause": c, "scenario": s, "fix": f} for c, s, f in rows],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["cause", "scenario", "fix"])
+        w.writerows(rows)
+        return buf.getvalue()
+    if fmt == "markdown":
+        lines = ["| Cause | Scenario | Fix |", "|---|---|---|"]
+        lines += ["| `{}` | {} | {} |".format(c, s, f.replace("|", "\\|")) for c, s, f in rows]
+        return "\n".join(lines) + "\n"
+    if fmt == "text" or console is None:
+        wid = max(len(c) for c, _, _ in rows)
+        return "\n".join(f"{c:<{wid}}  {s}\n{'':<{wid}}  -> {f}" for c, s, f in rows) + "\n"
+    from rich.table import Table
+
+    t = Table(title="ctxfix quick reference", show_lines=True)
+    t.add_column("Cause", style="bold cyan", no_wrap=True)
+    t.add_column("Scenario")
+    t.add_column("Fix", style="green")
+    for c, s, f in rows:
+        t.add_row(c, s, f)
+    console.print(t)
+    return None
