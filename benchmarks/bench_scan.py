@@ -1,0 +1,252 @@
+"""How fast is `ctxfix scan` on a large project? Prints files per second; asserts nothing.
+
+    python benchmarks/bench_scan.py [--files 2000] [--repeat 3]
+
+The tree is generated in a temporary folder: Flask views, models, Celery tasks, click commands
+and thread helpers of realistic size (60-120 lines each), a few of them with planted bugs.
+The target is at least 2,000 files a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ctxfix.scan import scan_paths  # noqa: E402
+
+VIEWS = '''
+"""Views for the {name} section."""
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask import stream_with_context, url_for
+
+from ..extensions import db
+from ..models import Item{n}, User
+
+bp = Blueprint("{name}", __name__, url_prefix="/{name}")
+
+
+@bp.route("/")
+def index():
+    page = request.args.get("page", 1, type=int)
+    items = Item{n}.query.order_by(Item{n}.id).paginate(page=page, per_page=20)
+    return render_template("{name}/index.html", items=items)
+
+
+@bp.route("/<int:item_id>")
+def show(item_id):
+    item = db.get_or_404(Item{n}, item_id)
+    g.item = item
+    return render_template("{name}/show.html", item=item)
+
+
+@bp.route("/", methods=["POST"])
+def create():
+    data = request.get_json() or {{}}
+    item = Item{n}(name=data.get("name", ""), owner_id=g.user.id)
+    db.session.add(item)
+    db.session.commit()
+    current_app.logger.info("created %s", item.id)
+    return jsonify(id=item.id, url=url_for("{name}.show", item_id=item.id)), 201
+
+
+@bp.route("/export")
+def export():
+    def rows():
+        for item in Item{n}.query.yield_per(100):
+            yield f"{{item.id}},{{item.name}},{{request.args.get('sep', ',')}}\\n"
+
+    return Response(stream_with_context(rows()), mimetype="text/csv")
+
+
+@bp.route("/search")
+def search():
+    term = request.args.get("q", "")
+    users = User.query.filter(User.name.ilike(f"%{{term}}%")).limit(10).all()
+    results = []
+    for user in users:
+        if user.active and term:
+            results.append({{"id": user.id, "name": user.name}})
+        elif not term:
+            break
+    return jsonify(results=results, count=len(results))
+
+
+def _format(item):
+    return {{"id": item.id, "name": item.name, "url": url_for("{name}.show", item_id=item.id)}}
+'''
+
+TASKS = '''
+"""Background work for {name}."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from celery import shared_task
+from flask import current_app
+
+from ..extensions import db
+from ..models import Item{n}
+
+pool = ThreadPoolExecutor(max_workers=4)
+
+
+@shared_task(ignore_result=False)
+def reindex_{n}(batch=100):
+    total = 0
+    for item in Item{n}.query.yield_per(batch):
+        item.search_vector = item.name.lower()
+        total += 1
+    db.session.commit()
+    current_app.logger.info("reindexed %d", total)
+    return total
+
+
+def _notify(app, item_id):
+    with app.app_context():
+        item = db.session.get(Item{n}, item_id)
+        current_app.logger.info("notify %s", item.name)
+
+
+def notify_later(item_id):
+    app = current_app._get_current_object()
+    threading.Thread(target=_notify, args=(app, item_id), daemon=True).start()
+
+
+def _warm(app, item_id):
+    with app.app_context():
+        return db.session.get(Item{n}, item_id)
+
+
+def warm_cache(ids):
+    app = current_app._get_current_object()
+    return [pool.submit(_warm, app, i) for i in ids]{bug}
+'''
+
+MODELS = '''
+"""Models for {name}."""
+
+from datetime import datetime
+
+from ..extensions import db
+
+
+class Item{n}(db.Model):
+    __tablename__ = "item_{n}"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False)
+    owner_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    created = db.Column(db.DateTime, default=datetime.utcnow)
+    search_vector = db.Column(db.Text)
+
+    def to_dict(self):
+        return {{
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "created": self.created.isoformat() if self.created else None,
+        }}
+
+    def rename(self, name):
+        if not name:
+            raise ValueError("name must not be empty")
+        self.name = name.strip()
+        return self
+
+    def __repr__(self):
+        return f"<Item{n} {{self.id}} {{self.name!r}}>"
+
+
+def recent(limit=10):
+    return Item{n}.query.order_by(Item{n}.created.desc()).limit(limit).all()
+'''
+
+UTIL = '''
+"""Helpers with no Flask in them ({name})."""
+
+import json
+import math
+import re
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text):
+    return _SLUG.sub("-", text.lower()).strip("-")
+
+
+def chunks(seq, size):
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]
+
+
+def mean(values):
+    values = list(values)
+    return sum(values) / len(values) if values else math.nan
+
+
+def load(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+class Pager:
+    def __init__(self, items, per_page=20):
+        self.items = list(items)
+        self.per_page = per_page
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(len(self.items) / self.per_page))
+
+    def page(self, number):
+        start = (number - 1) * self.per_page
+        return self.items[start : start + self.per_page]
+'''
+
+TEMPLATES = [VIEWS, TASKS, MODELS, UTIL]
+
+
+def generate(root: Path, count: int) -> None:
+    for i in range(count):
+        kind = TEMPLATES[i % len(TEMPLATES)]
+        package = root / f"pkg{i // 100}"
+        package.mkdir(parents=True, exist_ok=True)
+        bug = "\n\n\ndef leak():\n    pool.submit(_notify, current_app, 1)\n" if i % 40 == 1 else ""
+        text = kind.format(name=f"section{i}", n=i, bug=bug)
+        (package / f"mod{i}.py").write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ctxfix-bench-") as tmp:
+        root = Path(tmp)
+        generate(root, args.files)
+        lines = sum(p.read_text().count("\n") for p in root.rglob("*.py"))
+        best = float("inf")
+        report = None
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            report = scan_paths([str(root)])
+            best = min(best, time.perf_counter() - start)
+        assert report is not None
+        rate = report.files / best
+        print(f"files:        {report.files} ({lines} lines)")
+        print(f"findings:     {len(report.findings)}")
+        print(f"best of {args.repeat}:    {best:.3f} s")
+        print(f"speed:        {rate:,.0f} files/s ({lines / best:,.0f} lines/s)")
+        print(f"target:       2,000 files/s -> {'met' if rate >= 2000 else 'NOT met'}")
+        print(f"cpu count:    {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,317 @@
+"""ctxfix scan: the annotated fixture project, project-wide verdicts, controls, formats."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ctxfix import scan
+from ctxfix.scan import RULES, ScanUsageError, scan_paths, scan_source
+
+HERE = Path(__file__).parent
+PROJECT = HERE / "fixtures" / "scan_project"
+DOCS = HERE.parent / "docs" / "scan.md"
+
+CAUSE_IDS = {
+    "standalone-script",
+    "interactive-shell",
+    "background-thread",
+    "celery-task",
+    "task-queue",
+    "scheduled-job",
+    "pytest-test",
+    "cli-command",
+    "import-time",
+    "app-setup",
+    "streaming-response",
+    "no-request",
+    "url-for-no-server-name",
+}
+
+_EXPECT = re.compile(r"#.*\bexpect:\s*(CTX\d{3}(?:\s*,\s*CTX\d{3})*)")
+_OK = re.compile(r"#.*\bok\b")
+
+
+def _annotations() -> tuple[set[tuple[str, int, str]], set[tuple[str, int]]]:
+    expected: set[tuple[str, int, str]] = set()
+    ok: set[tuple[str, int]] = set()
+    for path in sorted(PROJECT.rglob("*.py")):
+        rel = path.relative_to(PROJECT).as_posix()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            m = _EXPECT.search(line)
+            if m:
+                for code in m.group(1).split(","):
+                    expected.add((rel, n, code.strip()))
+            elif _OK.search(line):
+                ok.add((rel, n))
+    return expected, ok
+
+
+def _rel(finding: scan.ScanFinding) -> str:
+    return Path(finding.path).resolve().relative_to(PROJECT.resolve()).as_posix()
+
+
+def test_fixture_project_findings_are_exactly_the_annotated_ones() -> None:
+    expected, ok = _annotations()
+    report = scan_paths([str(PROJECT)])
+    assert report.errors == []
+    found = {(_rel(f), f.line, f.rule) for f in report.findings}
+    missing = sorted(expected - found)
+    unexpected = sorted(found - expected)
+    assert not missing, f"planted bugs not found: {missing}"
+    assert not unexpected, f"findings without an `# expect:` annotation: {unexpected}"
+    flagged_ok = sorted((p, n) for p, n, _ in found if (p, n) in ok)
+    assert not flagged_ok, f"correct twins flagged: {flagged_ok}"
+    assert len(ok) >= 40  # every planted bug has a twin nearby; keep them from being dropped
+
+
+def test_every_rule_has_a_planted_bug_and_a_known_cause() -> None:
+    expected, _ = _annotations()
+    planted = {code for _, _, code in expected}
+    assert planted == set(RULES)
+    for rule in RULES.values():
+        assert rule.cause in CAUSE_IDS, rule
+        assert re.fullmatch(r"CTX1\d\d", rule.code)
+
+
+def test_docs_list_every_rule_with_its_cause() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    for rule in RULES.values():
+        section = re.search(rf"^## {rule.code}\b.*?(?=^## |\Z)", text, re.M | re.S)
+        assert section, f"{rule.code} missing from docs/scan.md"
+        body = section.group(0)
+        assert f"`{rule.cause}`" in body, f"{rule.code}: cause not named in its section"
+        assert body.count("```python") >= 2, f"{rule.code}: needs a bad example and its twin"
+
+
+def test_rule_causes_exist_in_the_knowledge_base() -> None:
+    causes = HERE.parent / "knowledge" / "causes"
+    present = {p.name for p in causes.iterdir() if p.is_dir()} if causes.is_dir() else set()
+    if not present:
+        pytest.skip("knowledge/causes is not populated yet")
+    assert {r.cause for r in RULES.values()} <= present
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text), encoding="utf-8")
+    return tmp_path
+
+
+SHARED_TASK = """
+    from celery import shared_task
+    from flask import current_app
+
+    @shared_task
+    def job():
+        return current_app.name
+"""
+
+
+def test_shared_task_is_flagged_when_the_only_celery_app_is_plain(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {"tasks.py": SHARED_TASK, "worker.py": "from celery import Celery\ncelery = Celery()\n"},
+    )
+    report = scan_paths([str(root)])
+    assert [(Path(f.path).name, f.line, f.rule) for f in report.findings] == [
+        ("tasks.py", 7, "CTX106")
+    ]
+    assert report.findings[0].cause == "celery-task"
+
+
+def test_shared_task_is_silent_when_no_celery_app_was_seen(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"tasks.py": SHARED_TASK})
+    assert scan_paths([str(root)]).findings == []
+
+
+def test_shared_task_is_silent_with_flask_celeryext(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "tasks.py": SHARED_TASK,
+            "ext.py": "from flask_celeryext import FlaskCeleryExt\nfrom celery import Celery\n"
+            "celery = Celery()\next = FlaskCeleryExt()\n",
+        },
+    )
+    assert scan_paths([str(root)]).findings == []
+
+
+def test_a_syntax_error_is_reported_and_the_scan_goes_on(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "a_broken.py": "from flask import g\ndef f(:\n    pass\n",
+            "b_module.py": "from flask import g\ng.x = 1\n",
+        },
+    )
+    report = scan_paths([str(root)])
+    assert [(Path(e.path).name, e.line) for e in report.errors] == [("a_broken.py", 2)]
+    assert "syntax error" in report.errors[0].message
+    assert [(Path(f.path).name, f.rule) for f in report.findings] == [("b_module.py", "CTX104")]
+    assert report.files == 2
+    assert scan.exit_code(report) == 2
+
+
+def test_files_that_mention_nothing_flask_related_are_not_parsed(tmp_path: Path) -> None:
+    # They cannot hold a finding, so a large tree is read faster; their syntax is not checked.
+    root = _project(tmp_path, {"plain.py": "def f(:\n", "app.py": "import flask\n"})
+    report = scan_paths([str(root)])
+    assert report.files == 2 and report.errors == [] and report.findings == []
+
+
+def test_parallel_scan_gives_the_same_report() -> None:
+    serial = scan_paths([str(PROJECT)], jobs=1)
+    parallel = scan_paths([str(PROJECT)], jobs=2)
+    assert parallel.findings == serial.findings and parallel.files == serial.files
+    assert len(serial.findings) > 30
+
+
+def test_scanning_never_runs_the_code(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    root = _project(
+        tmp_path / "src",
+        {"boom.py": f"open({str(marker)!r}, 'w').close()\nraise SystemExit(3)\n"},
+    )
+    report = scan_paths([str(root)])
+    assert report.findings == [] and report.errors == []
+    assert not marker.exists()
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    clean = _project(tmp_path / "clean", {"m.py": "x = 1\n"})
+    dirty = _project(tmp_path / "dirty", {"m.py": "from flask import request\nq = request.args\n"})
+    assert scan.exit_code(scan_paths([str(clean)])) == 0
+    assert scan.exit_code(scan_paths([str(dirty)])) == 1
+
+
+def test_select_and_ignore_filter_by_code_prefix() -> None:
+    only = scan_paths([str(PROJECT)], select=["CTX104"])
+    assert only.findings and {f.rule for f in only.findings} == {"CTX104"}
+    family = scan_paths([str(PROJECT)], select=["CTX10"])
+    assert {f.rule for f in family.findings} == {c for c in RULES if c.startswith("CTX10")}
+    rest = scan_paths([str(PROJECT)], ignore=["CTX104", "CTX109"])
+    assert "CTX104" not in {f.rule for f in rest.findings}
+    assert "CTX109" not in {f.rule for f in rest.findings}
+    assert len(rest.findings) == (
+        len(scan_paths([str(PROJECT)]).findings)
+        - len(only.findings)
+        - len(scan_paths([str(PROJECT)], select=["CTX109"]).findings)
+    )
+
+
+def test_parse_codes_accepts_lists_and_rejects_unknown_codes() -> None:
+    assert scan.parse_codes(["ctx101,CTX102", "CTX11"]) == ["CTX101", "CTX102", "CTX11"]
+    assert scan.parse_codes(["ALL"]) == []
+    with pytest.raises(ScanUsageError, match="CTX999"):
+        scan.parse_codes(["CTX999"])
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(ScanUsageError, match="no such file"):
+        scan_paths([str(tmp_path / "nope")])
+
+
+def test_hidden_and_virtualenv_folders_are_skipped(tmp_path: Path) -> None:
+    bad = "from flask import g\ng.x = 1\n"
+    root = _project(
+        tmp_path,
+        {".venv/lib/x.py": bad, "venv/y.py": bad, "__pycache__/z.py": bad, "pkg/real.py": bad},
+    )
+    files = [Path(p).relative_to(root).as_posix() for p in scan.iter_python_files([str(root)])]
+    assert files == ["pkg/real.py"]
+
+
+def test_a_bare_ignore_comment_silences_every_rule() -> None:
+    src = "from flask import g\ng.a = 1  # ctxfix: ignore\ng.b = 2  # ctxfix: ignore[CTX101]\n"
+    assert [(f.line, f.rule) for f in scan_source(src, "m.py")] == [(3, "CTX104")]
+
+
+def test_scan_source_raises_on_bad_syntax() -> None:
+    with pytest.raises(SyntaxError):
+        scan_source("def (:\n")
+
+
+def test_flask_module_attribute_access_is_recognised() -> None:
+    src = "import flask\nNAME = flask.current_app.name\n"
+    [finding] = scan_source(src, "m.py")
+    assert (finding.line, finding.col, finding.rule) == (2, 8, "CTX104")
+    assert "flask.current_app" in finding.message
+
+
+def test_contextvars_copy_is_a_correct_twin() -> None:
+    src = textwrap.dedent(
+        """
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor
+        from flask import current_app
+
+        pool = ThreadPoolExecutor()
+
+        def work():
+            return current_app.name
+
+        def view():
+            ctx = contextvars.copy_context()
+            pool.submit(ctx.run, work)
+            pool.submit(work)
+        """
+    )
+    assert [(f.line, f.rule) for f in scan_source(src)] == [(14, "CTX101")]
+
+
+def test_text_output_line_format() -> None:
+    report = scan_paths([str(PROJECT / "app" / "import_time.py")])
+    text = scan.format_text(report)
+    first = text.splitlines()[0]
+    assert re.fullmatch(r".+import_time\.py:9:9: CTX104 `current_app` .+ \[import-time\]", first)
+    assert "ctxfix show import-time" in text.splitlines()[-1]
+    assert scan.format_text(scan.ScanReport()) == ""
+
+
+def test_json_output() -> None:
+    report = scan_paths([str(PROJECT / "app" / "streaming.py")])
+    data = json.loads(scan.format_json(report))
+    assert data["report_version"] == 1
+    assert data["errors"] == []
+    assert len(data["findings"]) == len(report.findings) > 0
+    first = data["findings"][0]
+    assert set(first) == {"rule", "cause", "path", "line", "col", "message"}
+    assert first["rule"] == "CTX109" and first["cause"] == "streaming-response"
+    assert first["path"].endswith("app/streaming.py")
+    assert isinstance(first["line"], int) and isinstance(first["col"], int)
+
+
+def test_sarif_output_has_the_shape_code_scanning_reads(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {
+            "bad.py": "import flask\ndef f(:\n",
+            "mod.py": "from flask import session\nS = session.get('x')\n",
+        },
+    )
+    report = scan_paths([str(root)])
+    data = json.loads(scan.format_sarif(report, version="9.9"))
+    assert data["version"] == "2.1.0"
+    assert "sarif-2.1.0" in data["$schema"]
+    [run] = data["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "ctxfix" and driver["version"] == "9.9"
+    ids = [r["id"] for r in driver["rules"]]
+    assert ids == sorted(RULES)
+    [result] = run["results"]
+    assert result["ruleId"] == "CTX104"
+    assert ids[result["ruleIndex"]] == "CTX104"
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 2, "startColumn": 5}
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("mod.py") and "\\" not in uri
+    [invocation] = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert "syntax error" in invocation["toolExecutionNotifications"][0]["message"]["text"]
