@@ -659,19 +659,38 @@ def walk(
     return result
 
 
-def choice_key(choice: Choice, index: int) -> str:
-    """The short name of a choice for --answer: its cause, variant or next question."""
-    return choice.variant or choice.cause or choice.next or str(index + 1)
+def choice_key(choice: Choice, index: int, kb: Optional[KnowledgeBase] = None) -> str:
+    """The short name of a choice for --answer.
+
+    Its error family, else its variant or cause, else the one cause its sub-questions lead to,
+    else the id of the question it leads to.
+    """
+    if choice.families:
+        return choice.families[0]
+    if choice.variant or choice.cause:
+        return choice.variant or choice.cause or ""
+    if kb is not None:
+        under = kb.reachable(choice)
+        if len(under) == 1:
+            return next(iter(under))
+    return choice.next or str(index + 1)
 
 
-def resolve_answer(q_choices: list[Choice], value: str) -> Optional[Choice]:
-    """Find the choice an --answer value names: its number, key, or the start of its label."""
+def resolve_answer(
+    q_choices: list[Choice], value: str, kb: Optional[KnowledgeBase] = None
+) -> Optional[Choice]:
+    """Find the choice an --answer value names: its number, its key, a cause it leads to, or
+    the start of its label."""
     v = value.strip().lower()
     for i, ch in enumerate(q_choices):
-        if v in (str(i + 1), choice_key(ch, i).lower()):
+        if v in (str(i + 1), choice_key(ch, i, kb).lower(), (ch.next or "").lower()):
             return ch
+    if kb is not None:
+        leading = [ch for ch in q_choices if v in kb.reachable(ch)]
+        if len(leading) == 1:
+            return leading[0]
     for ch in q_choices:
-        if ch.label.lower().strip("\"'`").startswith(v) and len(v) >= 3:
+        if len(v) >= 3 and ch.label.lower().strip("\"'`").startswith(v):
             return ch
     return None
 
@@ -686,7 +705,7 @@ def _answer(
     variant_scores: dict[str, dict[str, float]],
 ) -> tuple[Optional[Choice], str]:
     if qid in answers:
-        ch = resolve_answer(choices, answers[qid])
+        ch = resolve_answer(choices, answers[qid], kb)
         if ch is not None:
             return ch, "you answered"
     if family:
@@ -923,7 +942,7 @@ def fill(template: str, values: dict[str, str]) -> str:
         name, default = m.group(1), m.group(2)
         if name in values and values[name]:
             return values[name]
-        return default if default is not None else name
+        return default.strip() if default is not None else name
 
     return _SLOT.sub(sub, template)
 

@@ -601,7 +601,9 @@ def _check_tree(data: Any, lines: _Lines, path: Path, problems: list[Problem]) -
     return data if good else None
 
 
-def _check_links(tree: dict, causes: dict[str, dict], problems: list[Problem]) -> None:
+def _check_links(
+    tree: dict, causes: dict[str, dict], problems: list[Problem], broken: set[str] = frozenset()
+) -> None:
     p = tree["_path"]
     questions = {q["id"]: q for q in tree["questions"]}
     start = tree.get("start")
@@ -620,7 +622,7 @@ def _check_links(tree: dict, causes: dict[str, dict], problems: list[Problem]) -
                         f"choice '{ch['label']}' leads to unknown question '{ch['next']}'",
                     )
                 )
-            if "cause" in ch:
+            if "cause" in ch and ch["cause"] not in broken:
                 if ch["cause"] not in causes:
                     problems.append(
                         Problem(
@@ -724,6 +726,7 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
 
     causes: dict[str, dict] = {}
     origin: dict[str, bool] = {}
+    broken: set[str] = set()
     layers = [(bundled / "causes", True)] + [(d, False) for d in extra]
     for folder, is_bundled in layers:
         if not is_bundled and not folder.is_dir():
@@ -732,12 +735,13 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
         seen_here: set[str] = set()
         for f in _cause_files(folder):
             data, lines = _read_yaml(f, problems)
-            if data is None:
-                continue
-            c = _check_cause(data, lines, f, is_bundled, problems)
+            c = _check_cause(data, lines, f, is_bundled, problems) if data is not None else None
             if c is None:
+                # Already reported; keep the folder's id known so links to it do not cascade.
+                broken.add(f.parent.name)
                 continue
-            cid = c["id"]
+            # A mismatched id is reported (CTX005); the folder name keeps links checkable.
+            cid = c["id"] = f.parent.name
             if cid in seen_here:
                 problems.append(
                     Problem(
@@ -755,7 +759,7 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
             causes[cid] = c
             origin[cid] = is_bundled
     if tree is not None:
-        _check_links(tree, causes, problems)
+        _check_links(tree, causes, problems, broken)
     fam_path = bundled / "families.yaml"
     fam_data, fam_lines = _read_yaml(fam_path, problems)
     families = _check_families(fam_data, fam_lines, fam_path, problems)

@@ -12,7 +12,7 @@ import json
 import textwrap
 from typing import Any, Optional
 
-from ctxfix.engine import Finding, Outcome, fill
+from ctxfix.engine import Finding, Outcome, choice_key, fill
 from ctxfix.knowledge import Cause, KnowledgeBase
 
 REPORT_VERSION = 1
@@ -121,18 +121,12 @@ def _cause_label(f: Finding) -> str:
 def _next_step(f: Finding, kb: KnowledgeBase) -> Optional[str]:
     if f.pending and f.pending in kb.questions:
         q = kb.questions[f.pending]
-        opts = ", ".join(f"{_key(ch, i)}" for i, ch in enumerate(q.choices))
+        opts = ", ".join(choice_key(ch, i, kb) for i, ch in enumerate(q.choices))
         return (
             f"To settle it: {q.text} Run `ctxfix diagnose`, or add "
             f"`--answer {q.id}=CHOICE` (CHOICE: {opts})."
         )
     return None
-
-
-def _key(ch: Any, i: int) -> str:
-    from ctxfix.engine import choice_key
-
-    return choice_key(ch, i)
 
 
 def render_text(outcome: Outcome, kb: KnowledgeBase, verbose: bool = False, width: int = 88) -> str:

@@ -24,8 +24,8 @@ _STDIN_WAIT = 1.0
 class MissingAnswer(Exception):
     """A question has no answer and there is no terminal to ask it on."""
 
-    def __init__(self, q: Question) -> None:
-        keys = ", ".join(choice_key(ch, i) for i, ch in enumerate(q.choices))
+    def __init__(self, q: Question, kb: Optional[KnowledgeBase] = None) -> None:
+        keys = ", ".join(choice_key(ch, i, kb) for i, ch in enumerate(q.choices))
         super().__init__(
             f"no terminal to ask “{q.text}”; answer it with --answer {q.id}=CHOICE (CHOICE: {keys})"
         )
@@ -35,9 +35,10 @@ class MissingAnswer(Exception):
 class Prompter:
     """Asks questions with questionary on a given input/output (a terminal, or a test pipe)."""
 
-    def __init__(self, input: Any = None, output: Any = None) -> None:
+    def __init__(self, input: Any = None, output: Any = None, kb: Optional[KnowledgeBase] = None):
         self.input = input
         self.output = output
+        self.kb = kb
 
     def _kw(self) -> dict[str, Any]:
         kw: dict[str, Any] = {}
@@ -51,7 +52,7 @@ class Prompter:
         import questionary
 
         choices = [
-            questionary.Choice(title=ch.label, value=choice_key(ch, i))
+            questionary.Choice(title=ch.label, value=choice_key(ch, i, self.kb))
             for i, ch in enumerate(q.choices)
         ]
         answer = questionary.select(
@@ -88,10 +89,10 @@ class Prompter:
 
 
 @contextmanager
-def _terminal() -> Iterator[Optional[Prompter]]:
+def _terminal(kb: Optional[KnowledgeBase] = None) -> Iterator[Optional[Prompter]]:
     """A prompter on the user's terminal, or None when there is none."""
     if sys.stdin.isatty() and sys.stdout.isatty():
-        yield Prompter()
+        yield Prompter(kb=kb)
         return
     if os.name != "posix" or os.environ.get("CTXFIX_NO_TTY"):
         yield None
@@ -108,7 +109,7 @@ def _terminal() -> Iterator[Optional[Prompter]]:
         fd = os.fdopen(os.dup(tty.fileno()), "r", encoding="utf-8", errors="replace")
         out = os.fdopen(os.dup(tty.fileno()), "w", encoding="utf-8", errors="replace")
         try:
-            yield Prompter(create_input(stdin=fd), create_output(stdout=out))
+            yield Prompter(create_input(stdin=fd), create_output(stdout=out), kb)
         finally:
             fd.close()
             out.close()
@@ -144,7 +145,7 @@ def _from_answers(kb: KnowledgeBase, answers: dict[str, str], ask: Optional[Prom
         assert w.pending is not None
         q = kb.questions[w.pending]
         if ask is None:
-            raise MissingAnswer(q)
+            raise MissingAnswer(q, kb)
         answers[q.id] = ask.choose(q)
     family = _family_of(kb, answers)
     cause = kb.causes[w.cause]
@@ -171,7 +172,7 @@ def _family_of(kb: KnowledgeBase, answers: dict[str, str]) -> str:
     if first.id in answers:
         from ctxfix.engine import resolve_answer
 
-        ch = resolve_answer(first.choices, answers[first.id])
+        ch = resolve_answer(first.choices, answers[first.id], kb)
         if ch is not None and ch.families:
             return ch.families[0]
     return "app-context"
@@ -183,13 +184,13 @@ def settle(
     """Ask the questions a finding left open, until its cause (and variant) is settled."""
     answers = dict(answers)
     current = finding
-    with _terminal() if ask is None else _nullctx(ask) as prompter:
+    with _terminal(kb) if ask is None else _nullctx(ask) as prompter:
         while current.pending:
             q = kb.questions[current.pending]
             if q.id in answers:
                 break
             if prompter is None:
-                raise MissingAnswer(q)
+                raise MissingAnswer(q, kb)
             answers[q.id] = prompter.choose(q)
             current = engine.reconsider(kb, finding, answers)
     return current
@@ -208,7 +209,7 @@ def run(
 ) -> Outcome:
     """The whole wizard: read a piped traceback or offer to paste one, then ask what is left."""
     text = _stdin_text() if stdin_text is None else stdin_text
-    with _terminal() if ask is None else _nullctx(ask) as prompter:
+    with _terminal(kb) if ask is None else _nullctx(ask) as prompter:
         if not text.strip() and prompter is not None and not answers:
             if prompter.start() == "paste":
                 text = prompter.paste()
@@ -222,7 +223,7 @@ def run(
                 )
                 settled = settle(kb, first, answers, prompter) if first.pending else first
                 if settled.pending and settled.pending not in answers and prompter is None:
-                    raise MissingAnswer(kb.questions[settled.pending])
+                    raise MissingAnswer(kb.questions[settled.pending], kb)
                 outcome.findings = [settled]
                 return outcome
         finding = _from_answers(kb, answers, prompter)

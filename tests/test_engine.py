@@ -1,0 +1,142 @@
+"""The engine on data: families, frames, proxies, evidence, the tree and templates."""
+
+from __future__ import annotations
+
+from ctxfix import engine
+from ctxfix.tracebacks import Frame, Traceback
+
+
+def tb(message: str, frames: list[Frame] = (), exc_type: str = "RuntimeError", **kw) -> Traceback:
+    return Traceback(frames=list(frames), exc_type=exc_type, message=message, **kw)
+
+
+def test_families_from_the_first_line_of_each_message():
+    cases = {
+        "Working outside of application context.": "app-context",
+        "working outside of application context": "app-context",
+        "Working outside of request context.\n\nThis typically means": "request-context",
+        "There is no request in this context.": "request-context",
+        "No application found. Either work inside a view function or push an application "
+        "context.": "sqlalchemy-no-app",
+        "Unable to build URLs outside an active request without 'SERVER_NAME' configured.": "url-adapter",
+        "Application was not able to create a URL adapter for request independent URL "
+        "generation.": "url-adapter",
+        "Attempted to generate a URL without the application context being pushed.": "app-context",
+    }
+    for message, family in cases.items():
+        assert engine.detect_family(tb(message))[0] == family, message
+
+
+def test_close_relatives_are_not_context_errors():
+    for message in (
+        "The session is unavailable because no secret key was set.",
+        "Popped wrong app context.",
+        "cannot schedule new futures after interpreter shutdown",
+        "'NoneType' object has no attribute 'is_authenticated'",
+    ):
+        assert engine.detect_family(tb(message))[0] is None
+
+
+def test_old_render_template_attribute_error_is_app_context():
+    frames = [Frame("/srv/site-packages/flask/templating.py", 126, "render_template")]
+    t = tb("'NoneType' object has no attribute 'app'", frames, exc_type="AttributeError")
+    assert engine.detect_family(t)[0] == "app-context"
+
+
+def test_user_frame_skips_libraries_and_stdlib(kb):
+    frames = [
+        Frame("/usr/lib/python3.11/threading.py", 1010, "_bootstrap_inner", "self.run()"),
+        Frame("/home/ana/shop/mail.py", 12, "send", "current_app.logger.info('x')"),
+        Frame("/venv/lib/python3.11/site-packages/werkzeug/local.py", 318, "__get__"),
+    ]
+    f = engine.diagnose(kb, tb("Working outside of application context.", frames))
+    assert f is not None
+    assert f.location is not None and f.location.function == "send"
+    assert f.proxy == "current_app"
+    assert f.cause_id == "background-thread"
+    assert any("threading.Thread" in e for e in f.evidence)
+    assert any("skipped" in r for r in f.frame_reasons)
+
+
+def test_project_root_claims_frames_inside_site_packages(kb):
+    frames = [
+        Frame("/venv/lib/python3.11/site-packages/shop/jobs.py", 5, "nightly", "g.count = 1"),
+        Frame("/venv/lib/python3.11/site-packages/werkzeug/local.py", 318, "__get__"),
+    ]
+    t = tb("Working outside of application context.", frames)
+    assert engine.diagnose(kb, t).location.function == "nightly"
+    f = engine.diagnose(kb, t, project_root="/venv/lib/python3.11/site-packages/shop")
+    assert f.location.function == "nightly"
+    assert any("--project-root" in r for r in f.frame_reasons)
+
+
+def test_message_only_leaves_cause_open_with_a_question(kb):
+    f = engine.diagnose(kb, tb("Working outside of application context.", shape="message"))
+    assert f.cause is None
+    assert f.pending == "where"
+    assert "celery-task" in f.candidates
+
+
+def test_reconsider_with_answers_settles_cause_and_variant(kb):
+    f = engine.diagnose(kb, tb("Working outside of application context.", shape="message"))
+    settled = engine.reconsider(kb, f, {"where": "celery-task", "celery-version": "context-task"})
+    assert settled.cause_id == "celery-task"
+    assert settled.variant == "context-task"
+    assert settled.pending is None
+
+
+def test_walk_answers_first_question_from_family(kb):
+    w = engine.walk(kb, "url-adapter")
+    assert w.cause == "url-for-no-server-name"
+    assert w.answered[0][2] == "the error message"
+
+
+def test_cut_off_traceback_needs_flask_evidence(kb):
+    plain = Traceback(frames=[Frame("/home/ana/tool.py", 3, "<module>", "main()")], truncated=True)
+    assert engine.diagnose(kb, plain) is None
+    streaming = Traceback(
+        frames=[
+            Frame("/venv/lib/python3.11/site-packages/werkzeug/wsgi.py", 256, "__next__"),
+            Frame("/home/ana/shop/views.py", 30, "generate", "yield request.args['q']"),
+        ],
+        truncated=True,
+    )
+    f = engine.diagnose(kb, streaming)
+    assert f is not None and f.cause_id == "streaming-response"
+    assert f.family == "request-context"
+
+
+def test_flask_version_read_from_message_and_frames(kb):
+    old = tb(
+        "Working outside of application context.\n\nThis typically means that you attempted to "
+        "use functionality that needed\nto interface with the current application object in "
+        "some way. To solve",
+    )
+    assert engine.diagnose(kb, old).flask_version == "1.0-2.1"
+    new = tb("There is no request in this context.")
+    assert engine.diagnose(kb, new).flask_version == "3.2"
+
+
+def test_group_merges_same_cause_and_location(kb):
+    frames = [Frame("/home/ana/shop/tasks.py", 9, "run", "current_app.name")]
+    a = engine.diagnose(
+        kb, tb("Working outside of application context.", frames, start_line=3, end_line=9)
+    )
+    b = engine.diagnose(
+        kb, tb("Working outside of application context.", frames, start_line=40, end_line=46)
+    )
+    (g,) = engine.group([a, b])
+    assert g.occurrences == 2 and (g.first_line, g.last_line) == (3, 46)
+
+
+def test_fill_uses_values_then_defaults():
+    text = "def {{function|work}}(app):\n    {{ proxy | current_app }}.name"
+    assert engine.fill(text, {}) == "def work(app):\n    current_app.name"
+    assert engine.fill(text, {"function": "send_mail"}).startswith("def send_mail(app)")
+
+
+def test_every_cause_has_a_page_and_every_family_a_fallback(kb):
+    for cause in kb.causes.values():
+        assert cause.fix and cause.verify and cause.quick_reference["fix"]
+        for fam in cause.families:
+            assert fam in kb.families
