@@ -132,7 +132,7 @@ MUTATIONS = {
         "        cause: beta\n        variant: nope\n",
     ),
     "CTX017": ("causes/alpha/cause.yaml", "    weight: 8\n", ""),
-    "CTX018": ("tree.yaml", "      - label: here\n        cause: alpha\n", "      - label: here\n"),
+    "CTX018": ("tree.yaml", "      - label: here\n        cause: alpha\n", "      - label: h\n"),
     "CTX019": ("causes/alpha/cause.yaml", "    weight: 8\n", "    weight: 8\n    tags: [sunny]\n"),
 }
 
