@@ -352,6 +352,103 @@ def lint(obj: _Ctx, dirs: tuple[str, ...]) -> None:
     click.echo("ctxfix lint: no problems")
 
 
+# ---------------------------------------------------------------------------------------------
+# Catching errors before they crash: `scan` reads the code, `run` watches a running command.
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text is path:line:col: CODE message [cause]; sarif is for GitHub code scanning.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Report only these rules: codes or prefixes, comma-separated (e.g. CTX101,CTX103).",
+)
+@click.option("--ignore", "ignore_", multiple=True, metavar="CODES", help="Leave out these rules.")
+def scan(
+    paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore_: tuple[str, ...]
+) -> None:
+    """Find code that will raise a Flask context error, without running it.
+
+    Reads every .py file under each PATH (default: the current folder) as one project and
+    reports threads, tasks, jobs, commands, streams and module-level code that use Flask
+    globals with no context. Each finding names the cause; `ctxfix show CAUSE` has the fix.
+    Silence one line with `# ctxfix: ignore[CTX104]`. The rules are listed in docs/scan.md.
+
+    \b
+    Examples:
+      ctxfix scan
+      ctxfix scan src/ --ignore CTX104
+      ctxfix scan --format sarif > ctxfix.sarif
+
+    \b
+    Exit status: 0 nothing found; 1 findings; 2 a bad path or rule code, or a file that
+    could not be read or parsed (the other files are still reported).
+    """
+    from ctxfix import scan as scanner
+
+    try:
+        report = scanner.scan_paths(
+            paths or ["."], scanner.parse_codes(select), scanner.parse_codes(ignore_)
+        )
+    except scanner.ScanUsageError as exc:
+        _fail(str(exc))
+    for error in report.errors:
+        click.echo(error.format(), err=True)
+    if fmt == "json":
+        click.echo(scanner.format_json(report), nl=False)
+    elif fmt == "sarif":
+        click.echo(scanner.format_sarif(report, __version__), nl=False)
+    else:
+        click.echo(scanner.format_text(report), nl=False)
+        if not report.findings:
+            click.echo(f"ctxfix scan: no problems found in {report.files} files", err=True)
+    sys.exit(scanner.exit_code(report))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option(
+    "--project-root",
+    metavar="DIR",
+    help="Treat frames under DIR as your own code, even inside site-packages.",
+)
+@click.pass_obj
+def run(obj: _Ctx, command: tuple[str, ...], project_root: Optional[str]) -> None:
+    """Run COMMAND and diagnose Flask context errors in its output as they appear.
+
+    The command's stdout and stderr pass through unchanged and live; each diagnosis is written
+    to stderr, its lines starting with `ctxfix:`. Works for servers and workers: Ctrl-C goes to
+    the command, and ctxfix waits for it to finish. Python commands get PYTHONUNBUFFERED=1 so
+    their output is not held back.
+
+    \b
+    Examples:
+      ctxfix run -- flask --app shop run --debug
+      ctxfix run -- celery -A shop.worker worker --loglevel=info
+      ctxfix run -- pytest -x
+
+    \b
+    Exit status: the command's own (128+N when signal N ended it); 2 if it could not start.
+    """
+    from ctxfix.run import RunError, run_command
+
+    kb = obj.kb()
+    try:
+        code = run_command(command, kb, project_root=project_root)
+    except RunError as exc:
+        _fail(str(exc))
+    sys.exit(code)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning Ctrl-C and broken pipes into quiet exits."""
     try:
