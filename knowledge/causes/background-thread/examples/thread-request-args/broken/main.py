@@ -1,0 +1,12 @@
+import threading
+
+from search import create_app
+
+app = create_app()
+response = app.test_client().get("/search?q=flask", headers={"User-Agent": "demo/1.0"})
+print("GET /search ->", response.status_code)
+
+# Wait for the background work the view started before the program exits.
+for thread in threading.enumerate():
+    if thread is not threading.main_thread():
+        thread.join(timeout=10)

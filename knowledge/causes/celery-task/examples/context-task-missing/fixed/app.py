@@ -1,0 +1,25 @@
+from flask import Flask, current_app, has_app_context
+
+from factory import make_celery
+
+flask_app = Flask(__name__)
+flask_app.config.update(
+    REPORTS_DIR="/tmp/reports",
+    CELERY={
+        "broker_url": "memory://",
+        "result_backend": "cache+memory://",
+        "broker_transport_options": {"polling_interval": 0.1},
+    },
+)
+celery = make_celery(flask_app)
+
+
+@celery.task()
+def build_report(month):
+    if not has_app_context():
+        raise RuntimeError("ctxfix verify: this task runs without an application context")
+    print("ctxfix: task runs in app", current_app.name)
+    print("ctxfix verify: ok")
+
+    folder = current_app.config["REPORTS_DIR"]
+    return f"{folder}/report-{month}.csv"

@@ -1,0 +1,24 @@
+from celery import Celery
+from flask import Flask
+
+
+def celery_init_app(app):
+    celery_app = Celery(app.name)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config.from_mapping(
+        MAIL_DEFAULT_SENDER="noreply@example.com",
+        CELERY={
+            "broker_url": "memory://",
+            "result_backend": "cache+memory://",
+            "broker_transport_options": {"polling_interval": 0.1},
+        },
+    )
+    celery_init_app(app)
+    return app

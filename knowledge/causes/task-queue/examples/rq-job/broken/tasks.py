@@ -1,0 +1,6 @@
+from flask import current_app
+
+
+def send_welcome_email(user_id):
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    return f"welcome mail for user {user_id} sent from {sender}"
