@@ -449,6 +449,142 @@ def run(obj: _Ctx, command: tuple[str, ...], project_root: Optional[str]) -> Non
     sys.exit(code)
 
 
+# ---------------------------------------------------------------------------------------------
+# Proving the knowledge: verify runs every cause's examples; docs writes the pages from it.
+
+
+def _known_causes(kb: Any, names: tuple[str, ...]) -> None:
+    import difflib
+
+    for name in names:
+        if name not in kb.causes:
+            close = difflib.get_close_matches(name, list(kb.causes), n=3, cutoff=0.4)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; `ctxfix table` lists them"
+            _fail(f"unknown cause '{name}'{hint}")
+
+
+@cli.command("verify")
+@click.argument("causes", nargs=-1, metavar="[CAUSE]...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text is a table (with a progress bar in a terminal); json is for scripts.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="Examples to run at once (default: the number of cores, from 1 to 4).",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show the last lines each failing program printed."
+)
+@click.pass_obj
+def verify_command(
+    obj: _Ctx, causes: tuple[str, ...], fmt: str, jobs: Optional[int], verbose: bool
+) -> None:
+    """Prove causes on real code: run each example's broken and fixed program.
+
+    For every example of every CAUSE (all causes when none is given), each in a temporary folder
+    with a time limit: the broken program must fail with a Flask context error of the cause's
+    kind, `ctxfix explain` on exactly what it printed must name the cause (and variant), and the
+    fixed program must exit 0 and print `ctxfix verify: ok`. An example that needs a missing
+    module, program or Flask version is skipped, with what to install. Your own causes are
+    proven the same way with --knowledge-dir.
+
+    \b
+    Examples:
+      ctxfix verify
+      ctxfix verify background-thread celery-task
+      ctxfix --knowledge-dir mycauses verify huey-periodic
+      ctxfix verify --format json > verify.json
+
+    \b
+    Exit status: 0 every example that could run was proven; 1 one failed; 2 bad usage.
+    """
+    from ctxfix import render
+    from ctxfix import verify as verifier
+
+    kb = obj.kb()
+    _known_causes(kb, causes)
+    examples = verifier.find_examples(kb, list(dict.fromkeys(causes)))
+    dirs = [str(d) for d in obj.knowledge_dirs]
+    if fmt == "text" and sys.stderr.isatty() and obj.color is not False:
+        from rich.console import Console
+
+        with render.VerifyProgress(len(examples), Console(stderr=True)) as bar:
+            report = verifier.verify(kb, examples, dirs, jobs=jobs, on_result=bar.advance)
+    else:
+        report = verifier.verify(kb, examples, dirs, jobs=jobs)
+    if fmt == "json":
+        click.echo(report.to_json())
+        click.echo(report.summary(), err=True)
+    elif obj.fancy():
+        render.render_verify_rich(report, obj.console(), verbose)
+    else:
+        click.echo(render.render_verify_text(report, verbose), nl=False)
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("docs")
+@click.option(
+    "-o",
+    "--output",
+    default="docs",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="The docs folder: pages go to DIR/causes/<id>.md and DIR/quick-reference.md.",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 when the pages in DIR are out of date."
+)
+@click.pass_obj
+def docs_command(obj: _Ctx, output: str, check: bool) -> None:
+    """Write a page per cause and the quick-reference page from the knowledge.
+
+    Each cause page holds what the error means, the broken example, why, the fix, the fixed
+    example, how to verify it, and version notes. Run it after changing a cause or an example.
+
+    \b
+    Examples:
+      ctxfix docs
+      ctxfix docs --check
+
+    \b
+    Exit status: 0 the pages are written (or, with --check, up to date); 1 --check found
+    pages out of date; 2 bad usage.
+    """
+    from pathlib import Path
+
+    from ctxfix import docs
+
+    pages = docs.build(obj.kb())
+    out = Path(output)
+    if check:
+        stale = docs.check(pages, out)
+        for rel in stale:
+            click.echo(f"{out / rel}: out of date")
+        if stale:
+            click.echo(
+                f"ctxfix docs: {len(stale)} page{'s' if len(stale) != 1 else ''} out of date; "
+                "run `ctxfix docs` to write them",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(f"ctxfix docs: {len(pages)} pages up to date")
+        return
+    touched = docs.write(pages, out)
+    for rel in touched:
+        click.echo(f"{out / rel}: {'written' if rel in pages else 'removed'}")
+    click.echo(f"ctxfix docs: {len(pages)} pages, {len(touched)} changed")
+
+
 def main() -> None:
     """Entry point: run the CLI, turning Ctrl-C and broken pipes into quiet exits."""
     try:

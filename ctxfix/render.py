@@ -19,12 +19,15 @@ REPORT_VERSION = 1
 
 __all__ = [
     "REPORT_VERSION",
+    "VerifyProgress",
     "finding_record",
     "render_cause",
     "render_json",
     "render_rich",
     "render_table",
     "render_text",
+    "render_verify_rich",
+    "render_verify_text",
     "summary_line",
 ]
 
@@ -364,3 +367,118 @@ def render_table(kb: KnowledgeBase, fmt: str, console: Any = None) -> Optional[s
         t.add_row(c, s, f)
     console.print(t)
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# verify reports (`ctxfix verify`): drawing only; ctxfix.verify decides.
+
+
+def _verify_mark(ok: bool, result: Any) -> str:
+    return "-" if result.skipped is not None else ("yes" if ok else "NO")
+
+
+def _verify_rows(report: Any) -> list[tuple[str, str, str, str, str, str]]:
+    rows = []
+    for r in report.results:
+        when = "" if r.skipped is not None else f"{r.seconds:.1f}s"
+        rows.append(
+            (
+                r.cause,
+                r.example,
+                _verify_mark(r.reproduced, r),
+                _verify_mark(r.diagnosed, r),
+                _verify_mark(r.fixed, r),
+                when,
+            )
+        )
+    return rows
+
+
+def _verify_details(r: Any, verbose: bool) -> list[str]:
+    out = []
+    if r.skipped is not None:
+        out.append(f"skipped: {r.skipped}")
+    elif not r.passed:
+        out.extend(r.problems)
+    out.extend(r.notes)
+    if verbose and r.failed:
+        for name, text in (("broken", r.broken_output), ("fixed", r.fixed_output)):
+            tail = text.rstrip().splitlines()[-25:]
+            if tail:
+                out.append(f"{name} printed (last {len(tail)} lines):")
+                out.extend(f"  | {line}" for line in tail)
+    return out
+
+
+def render_verify_text(report: Any, verbose: bool = False) -> str:
+    """The verify table as plain text: a row per example, problems indented under failures."""
+    head = ("cause", "example", "broken fails", "explained", "fixed runs", "time")
+    rows = _verify_rows(report)
+    widths = [max(len(head[i]), *(len(row[i]) for row in rows)) for i in range(6)] if rows else []
+    out: list[str] = []
+    if rows:
+        out.append("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
+        for row, r in zip(rows, report.results):
+            out.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+            out.extend(f"    {line}" for line in _verify_details(r, verbose))
+        out.append("")
+    out.append(report.summary())
+    return "\n".join(out) + "\n"
+
+
+def render_verify_rich(report: Any, console: Any, verbose: bool = False) -> None:
+    """The verify table drawn with rich (terminals only)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(show_lines=False, title="ctxfix verify")
+    for name, style in (
+        ("Cause", "bold cyan"),
+        ("Example", ""),
+        ("Broken fails", ""),
+        ("Explained", ""),
+        ("Fixed runs", ""),
+        ("Time", "dim"),
+    ):
+        t.add_column(name, style=style, no_wrap=name != "Example")
+    colours = {"yes": "green", "NO": "bold red", "-": "dim"}
+    for row, r in zip(_verify_rows(report), report.results):
+        marks = [Text(m, style=colours[m]) for m in row[2:5]]
+        t.add_row(row[0], row[1], *marks, row[5])
+        details = _verify_details(r, verbose)
+        if details:
+            style = "yellow" if r.skipped is not None else ("red" if r.failed else "dim")
+            t.add_row("", Text("\n".join(details), style=style), "", "", "", "")
+    console.print(t)
+    style = "bold green" if report.ok else "bold red"
+    console.print(Text(report.summary(), style=style))
+
+
+class VerifyProgress:
+    """A progress bar on a terminal while verify runs: `with VerifyProgress(n, console) as p:`."""
+
+    def __init__(self, total: int, console: Any) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("verifying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        )
+        self._task = self._progress.add_task("", total=total)
+
+    def __enter__(self) -> VerifyProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def advance(self, result: Any) -> None:
+        mark = "skipped" if result.skipped is not None else ("ok" if result.passed else "FAILED")
+        self._progress.update(
+            self._task, advance=1, description=f"{result.cause}/{result.example} {mark}"
+        )

@@ -1,0 +1,806 @@
+"""Prove each cause on real code: run its broken and fixed examples and check the contract.
+
+Every cause folder may hold ``examples/<name>/`` with an ``example.yaml`` beside a ``broken/`` and
+a ``fixed/`` program. For each example, in a fresh temporary folder and a process group of its
+own, with a time limit:
+
+1. the broken program must print a Flask context error of one of the cause's families;
+2. ``ctxfix explain`` on exactly what it printed must name this cause first (and the variant the
+   example declares);
+3. the fixed program must exit 0, print no context error, and print ``ctxfix verify: ok``.
+
+This module decides and returns dataclasses; it prints nothing and imports no rich or click.
+``scripts/capture_corpus.py`` reuses the runner to record tracebacks under other Flask versions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Sequence
+
+from ctxfix.knowledge import Cause, KnowledgeBase
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "NO_EXAMPLES",
+    "OK_LINE",
+    "REPORT_VERSION",
+    "Example",
+    "Report",
+    "Result",
+    "Run",
+    "context_families",
+    "default_jobs",
+    "examples_of",
+    "find_examples",
+    "flask_version",
+    "install_hint",
+    "load_example",
+    "missing_modules",
+    "run_program",
+    "skip_reason",
+    "verify",
+    "verify_example",
+    "version_matches",
+]
+
+REPORT_VERSION = 1
+DEFAULT_TIMEOUT = 60.0
+OK_LINE = "ctxfix verify: ok"
+EXAMPLE_FILE = "example.yaml"
+
+_KEYS = {"title", "variant", "run", "stdin", "requires", "services", "flask", "timeout"}
+_OUTPUT_LIMIT = 4 * 1024 * 1024
+
+# Module -> the distribution that provides it, for install hints. Modules the bundled examples need
+# come with the `verify` extra; anything else gets a plain `pip install`.
+_PIP_NAMES = {
+    "flask": "Flask",
+    "celery": "celery",
+    "rq": "rq",
+    "redis": "redis",
+    "apscheduler": "APScheduler",
+    "flask_apscheduler": "Flask-APScheduler",
+    "flask_sqlalchemy": "Flask-SQLAlchemy",
+    "sqlalchemy": "SQLAlchemy",
+    "pytest": "pytest",
+    "pytest_flask": "pytest-flask",
+}
+_IN_VERIFY_EXTRA = set(_PIP_NAMES)
+_SERVICE_HINTS = {
+    "redis-server": "apt-get install redis-server, brew install redis, or conda install redis",
+}
+
+# Variables that would change how an example program behaves if they leaked in from the caller.
+_SCRUB = (
+    "FLASK_APP",
+    "FLASK_DEBUG",
+    "FLASK_ENV",
+    "FLASK_RUN_HOST",
+    "FLASK_RUN_PORT",
+    "PYTHONSTARTUP",
+    "PYTHONINSPECT",
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "PYTEST_CURRENT_TEST",
+    "PYTEST_XDIST_WORKER",
+    "CELERY_CONFIG_MODULE",
+    "RQ_REDIS_URL",
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example program of a cause, as its example.yaml describes it."""
+
+    cause: str
+    name: str
+    path: Path
+    title: str = ""
+    run: tuple[str, ...] = ("python", "main.py")
+    variant: Optional[str] = None
+    stdin: Optional[str] = None
+    requires: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    flask: Optional[str] = None
+    timeout: float = DEFAULT_TIMEOUT
+    problems: tuple[str, ...] = ()
+    """What is wrong with the example itself; an example with problems fails without running."""
+
+    @property
+    def broken(self) -> Path:
+        return self.path / "broken"
+
+    @property
+    def fixed(self) -> Path:
+        return self.path / "fixed"
+
+    @property
+    def label(self) -> str:
+        return f"{self.cause}/{self.name}"
+
+
+@dataclass
+class Run:
+    """One run of a program: what it printed (stdout and stderr interleaved) and how it ended."""
+
+    argv: list[str]
+    output: str
+    returncode: Optional[int]
+    seconds: float
+    timed_out: bool = False
+    leftovers: bool = False
+    """The program left processes running in its group; the runner stopped them."""
+
+
+@dataclass
+class Result:
+    """The verdict on one example. ``problems`` says in words why a step failed."""
+
+    cause: str
+    example: str
+    reproduced: bool = False
+    diagnosed: bool = False
+    fixed: bool = False
+    skipped: Optional[str] = None
+    seconds: float = 0.0
+    variant: Optional[str] = None
+    diagnosis: Optional[str] = None
+    """What explain named first, as ``cause`` or ``cause (variant)``; None when it named nothing."""
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    broken_output: str = ""
+    fixed_output: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.skipped is None and self.reproduced and self.diagnosed and self.fixed
+
+    @property
+    def failed(self) -> bool:
+        return self.skipped is None and not self.passed
+
+    def record(self) -> dict:
+        """The result as the JSON report (report_version 1) describes it."""
+        return {
+            "cause": self.cause,
+            "example": self.example,
+            "reproduced": self.reproduced,
+            "diagnosed": self.diagnosed,
+            "fixed": self.fixed,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass
+class Report:
+    """Every result of one verify run, in the order of the examples, and the wall time."""
+
+    results: list[Result]
+    seconds: float = 0.0
+    jobs: int = 1
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.failed for r in self.results)
+
+    @property
+    def skipped(self) -> int:
+        return sum(r.skipped is not None for r in self.results)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def summary(self) -> str:
+        causes = len({r.cause for r in self.results})
+        n = len(self.results)
+        return (
+            f"ctxfix verify: {n} example{'s' if n != 1 else ''} of {causes} "
+            f"cause{'s' if causes != 1 else ''}: {self.passed} proven, {self.failed} failed, "
+            f"{self.skipped} skipped in {self.seconds:.1f}s"
+        )
+
+    def to_json(self) -> str:
+        doc = {"report_version": REPORT_VERSION, "results": [r.record() for r in self.results]}
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding and reading examples
+
+
+def examples_dir(cause: Cause) -> Path:
+    """The folder that holds a cause's examples (it may not exist)."""
+    return Path(cause.path).parent / "examples"
+
+
+NO_EXAMPLES = "(none)"
+"""The example name of the failing row verify reports for a cause that has no examples."""
+
+
+def examples_of(cause: Cause) -> list[Example]:
+    """Every example of one cause, sorted by name."""
+    folder = examples_dir(cause)
+    if not folder.is_dir():
+        return []
+    known = {v.id for v in cause.variants}
+    return [
+        load_example(cause.id, d, known)
+        for d in sorted(folder.iterdir())
+        if d.is_dir() and not d.name.startswith((".", "_"))
+    ]
+
+
+def find_examples(kb: KnowledgeBase, causes: Sequence[str] = ()) -> list[Example]:
+    """The examples of the named causes (all causes when none is named), cause by cause.
+
+    A cause without examples is not proven: it gets a placeholder Example whose problem says so.
+    """
+    out: list[Example] = []
+    for cid in causes or sorted(kb.causes):
+        found = examples_of(kb.causes[cid])
+        if not found:
+            folder = examples_dir(kb.causes[cid])
+            found = [
+                Example(
+                    cid,
+                    NO_EXAMPLES,
+                    folder,
+                    problems=(f"no examples: add one under {folder}/<name>/",),
+                )
+            ]
+        out.extend(found)
+    return out
+
+
+def _str_list(value: object) -> Optional[tuple[str, ...]]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    return None
+
+
+def load_example(cause_id: str, folder: Path, variants: Iterable[str] = ()) -> Example:
+    """Read ``folder/example.yaml``; every problem found is kept on the returned Example."""
+    import yaml
+
+    problems: list[str] = []
+    spec = folder / EXAMPLE_FILE
+    data: object = None
+    try:
+        data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{spec}: missing")
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        problems.append(f"{spec}: cannot be read: {first}")
+    if data is None and not problems:
+        problems.append(f"{spec}: empty")
+    if data is not None and not isinstance(data, dict):
+        problems.append(f"{spec}: must be a mapping of keys to values")
+    d: dict = data if isinstance(data, dict) else {}
+    for key in sorted(set(d) - _KEYS, key=str):
+        problems.append(f"{spec}: unknown key '{key}' (known: {', '.join(sorted(_KEYS))})")
+
+    kw: dict = {}
+    if "title" in d:
+        if isinstance(d["title"], str) and d["title"].strip():
+            kw["title"] = d["title"].strip()
+        else:
+            problems.append(f"{spec}: 'title' must be a line of text")
+    elif isinstance(data, dict):
+        problems.append(f"{spec}: missing 'title'")
+    if "run" in d:
+        run = _str_list(d["run"]) if isinstance(d["run"], list) else None
+        if not run:
+            problems.append(f"{spec}: 'run' must be a list of arguments, e.g. [python, main.py]")
+        else:
+            kw["run"] = run
+    for key in ("requires", "services"):
+        if key in d:
+            items = _str_list(d[key]) if d[key] != [] else ()
+            if items is None:
+                problems.append(f"{spec}: '{key}' must be a list of names")
+            else:
+                kw[key] = items
+    for key in ("variant", "stdin", "flask"):
+        if key in d:
+            if isinstance(d[key], str) and d[key].strip():
+                kw[key] = d[key] if key == "stdin" else d[key].strip()
+            else:
+                problems.append(f"{spec}: '{key}' must be text")
+    if "timeout" in d:
+        t = d["timeout"]
+        if isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0:
+            kw["timeout"] = float(t)
+        else:
+            problems.append(f"{spec}: 'timeout' must be a positive number of seconds")
+    known = set(variants)
+    if kw.get("variant") and kw["variant"] not in known:
+        have = ", ".join(sorted(known)) or "none"
+        problems.append(f"{spec}: cause '{cause_id}' has no variant '{kw['variant']}' ({have})")
+    if kw.get("flask"):
+        try:
+            version_matches("1.0", kw["flask"])
+        except ValueError as exc:
+            problems.append(f"{spec}: 'flask': {exc}")
+    for part in ("broken", "fixed"):
+        if not (folder / part).is_dir():
+            problems.append(f"{folder / part}: missing (the {part} program goes there)")
+    return Example(cause_id, folder.name, folder, problems=tuple(problems), **kw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Requirements
+
+
+_SPEC = re.compile(r"^\s*(~=|===|==|!=|<=|>=|<|>)?\s*([0-9][0-9A-Za-z.*+!-]*)\s*$")
+_RELEASE = re.compile(r"^(?:\d+!)?(\d+(?:\.\d+)*)(.*)$")
+
+
+def _version_key(v: str) -> tuple[tuple[int, ...], int]:
+    m = _RELEASE.match(v.strip().lstrip("vV"))
+    if not m:
+        raise ValueError(f"'{v}' is not a version")
+    release = tuple(int(x) for x in m.group(1).split("."))
+    while len(release) > 1 and release[-1] == 0:
+        release = release[:-1]
+    rest = m.group(2).lower().lstrip(".-_")
+    # dev/alpha/beta/rc come before the release; post releases and local labels after it
+    rank = 0 if rest[:1] in ("a", "b", "c", "d", "r") and not rest.startswith("post") else 1
+    return release, rank if rest else 1
+
+
+def version_matches(version: str, spec: str) -> bool:
+    """True when ``version`` lies in the PEP 440 range ``spec`` (e.g. ``">=2.2, <3"``).
+
+    Covers what example ranges use: comparisons, ``==X.*`` and ``~=``. Raises ValueError on a
+    range it cannot read.
+    """
+    have = _version_key(version)
+    for clause in spec.split(","):
+        if not clause.strip():
+            continue
+        m = _SPEC.match(clause)
+        if not m:
+            raise ValueError(f"cannot read the version range '{spec}'")
+        op, ver = m.group(1) or "==", m.group(2)
+        if ver.endswith(".*"):
+            prefix = _version_key(ver[:-2])[0]
+            got = have[0] + (0,) * len(prefix)
+            inside = got[: len(prefix)] == prefix
+            if (op == "==" and not inside) or (op == "!=" and inside):
+                return False
+            if op not in ("==", "!="):
+                raise ValueError(f"'{clause.strip()}': .* works only with == and !=")
+            continue
+        want = _version_key(ver)
+        if op == "~=":
+            parts = _RELEASE.match(ver).group(1).split(".")  # type: ignore[union-attr]
+            if len(parts) < 2:
+                raise ValueError(f"'{clause.strip()}': ~= needs at least two version parts")
+            stem = tuple(int(x) for x in parts[:-1])
+            got = have[0] + (0,) * len(stem)
+            if have < want or got[: len(stem)] != stem:
+                return False
+            continue
+        ok = {
+            "==": have == want,
+            "===": have == want,
+            "!=": have != want,
+            "<": have < want,
+            "<=": have <= want,
+            ">": have > want,
+            ">=": have >= want,
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+def flask_version(python: Optional[str] = None) -> Optional[str]:
+    """The Flask version installed for ``python`` (this interpreter by default), or None."""
+    if python is None or _same_python(python):
+        from importlib import metadata
+
+        try:
+            return metadata.version("flask")
+        except metadata.PackageNotFoundError:
+            return None
+    code = (
+        "from importlib import metadata\n"
+        "try: print(metadata.version('flask'))\n"
+        "except metadata.PackageNotFoundError: pass\n"
+    )
+    proc = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+    return proc.stdout.strip() or None
+
+
+def _same_python(python: str) -> bool:
+    try:
+        return os.path.samefile(python, sys.executable)
+    except OSError:
+        return False
+
+
+def missing_modules(modules: Iterable[str], python: Optional[str] = None) -> list[str]:
+    """The modules in ``modules`` that ``python`` (this interpreter by default) cannot import."""
+    mods = list(modules)
+    if not mods:
+        return []
+    if python is None or _same_python(python):
+        out = []
+        for m in mods:
+            try:
+                found = importlib.util.find_spec(m) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                out.append(m)
+        return out
+    code = (
+        "import importlib.util, sys\n"
+        "def ok(m):\n"
+        "    try: return importlib.util.find_spec(m) is not None\n"
+        "    except (ImportError, ValueError): return False\n"
+        "print('\\n'.join(m for m in sys.argv[1:] if not ok(m)))\n"
+    )
+    proc = subprocess.run([python, "-c", code, *mods], capture_output=True, text=True, timeout=60)
+    return [line for line in proc.stdout.splitlines() if line.strip()]
+
+
+def install_hint(module: str) -> str:
+    """How to get a missing module, in a few words."""
+    if module.split(".")[0] in _IN_VERIFY_EXTRA:
+        name = _PIP_NAMES[module.split(".")[0]]
+        return f'pip install "ctxfix[verify]" (or pip install {name})'
+    return f"pip install the package that provides it (often: pip install {module})"
+
+
+def skip_reason(
+    example: Example, *, python: Optional[str] = None, flask: Optional[str] = None
+) -> Optional[str]:
+    """Why ``example`` cannot run here (a missing module, program or Flask version), or None.
+
+    ``flask`` is the installed Flask version when the caller knows it already.
+    """
+    missing = missing_modules(example.requires, python)
+    if missing:
+        return f"needs the module {missing[0]}: {install_hint(missing[0])}"
+    for svc in example.services:
+        if shutil.which(svc) is None:
+            hint = _SERVICE_HINTS.get(svc, "install it and put it on PATH")
+            return f"needs {svc} on PATH: {hint}"
+    if example.flask:
+        have = flask or flask_version(python)
+        if have is None:
+            return f'needs Flask {example.flask}: pip install "flask{example.flask}"'
+        if not version_matches(have, example.flask):
+            return f"runs on Flask {example.flask} only; Flask {have} is installed"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Running programs
+
+
+def _env(base: Optional[dict[str, str]] = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    for key in _SCRUB:
+        env.pop(key, None)
+    env.update(
+        PYTHONUNBUFFERED="1",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONIOENCODING="utf-8",
+        NO_COLOR="1",
+        TERM="dumb",
+        COLUMNS="100",
+    )
+    env.pop("FORCE_COLOR", None)
+    env.pop("PY_COLORS", None)
+    return env
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _stop_group(proc: subprocess.Popen) -> bool:
+    """Stop whatever is left of the program's process group; True when something was left."""
+    if os.name != "posix":
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            return True
+        return False
+    pgid = proc.pid
+    if not _group_alive(pgid):
+        return False
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline and _group_alive(pgid):
+        if proc.poll() is None:
+            try:
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            time.sleep(0.05)
+    if _group_alive(pgid):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if proc.poll() is None:
+        proc.wait()
+    return True
+
+
+def run_program(
+    argv: Sequence[str],
+    source: Path,
+    *,
+    python: Optional[str] = None,
+    stdin: Optional[str] = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    env: Optional[dict[str, str]] = None,
+    workdir: Optional[Path] = None,
+) -> Run:
+    """Copy ``source`` to a fresh temporary folder and run ``argv`` there.
+
+    ``python`` in argv[0] means ``python`` (this interpreter by default). stdout and stderr are
+    captured together, in the order they were written, through a file, so a stray grandchild
+    holding the pipe open cannot hang the run. The program gets a process group of its own; on
+    timeout, and after it exits, whatever is left of the group is stopped. ``workdir`` (a folder
+    that must not exist yet) replaces the temporary folder and is left in place.
+    """
+    py = python or sys.executable
+    args = [py if (i == 0 and a == "python") else a for i, a in enumerate(argv)]
+    base = Path(tempfile.mkdtemp(prefix="ctxfix-verify-")) if workdir is None else None
+    cwd = workdir if workdir is not None else base / "project"  # type: ignore[operator]
+    try:
+        shutil.copytree(source, cwd, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        out_path = cwd.parent / f".{cwd.name}.out" if base is None else base / "output.txt"
+        in_path = out_path.with_suffix(".in")
+        in_path.write_bytes((stdin or "").encode("utf-8"))
+        kwargs: dict = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True
+        else:
+            kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+        start = time.monotonic()
+        timed_out = False
+        with open(out_path, "wb") as out, open(in_path, "rb") as inp:
+            try:
+                proc = subprocess.Popen(
+                    args,
+                    cwd=cwd,
+                    stdin=inp if stdin is not None else subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=_env(env),
+                    **kwargs,
+                )
+            except OSError as exc:
+                return Run(args, f"cannot start {args[0]}: {exc.strerror or exc}", None, 0.0)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            leftovers = _stop_group(proc)
+        seconds = time.monotonic() - start
+        with open(out_path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > _OUTPUT_LIMIT:
+                fh.seek(size - _OUTPUT_LIMIT)
+            data = fh.read()
+        if base is None:
+            out_path.unlink(missing_ok=True)
+            in_path.unlink(missing_ok=True)
+        return Run(
+            args,
+            data.decode("utf-8", errors="replace").replace("\r\n", "\n"),
+            None if timed_out else proc.returncode,
+            seconds,
+            timed_out,
+            leftovers and not timed_out,
+        )
+    finally:
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def context_families(kb: KnowledgeBase, text: str) -> list[str]:
+    """The error family of every Flask context error in ``text``, in order."""
+    from ctxfix.engine import explain_lines
+
+    return [f.family for f in explain_lines(kb, text.splitlines()).findings]
+
+
+def _explain(text: str, knowledge_dirs: Sequence[str]) -> tuple[Optional[dict], str]:
+    """Run ``ctxfix explain --format json`` on ``text``; the first finding, or why there is none."""
+    argv = [sys.executable, "-m", "ctxfix"]
+    for d in knowledge_dirs:
+        argv += ["--knowledge-dir", str(d)]
+    argv += ["explain", "--format", "json", "--no-ask", "-"]
+    try:
+        proc = subprocess.run(
+            argv,
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=120,
+            env=_env(dict(os.environ)),
+        )
+    except subprocess.TimeoutExpired:
+        return None, "ctxfix explain did not finish within 120s"
+    try:
+        doc = json.loads(proc.stdout.decode("utf-8", errors="replace"))
+    except ValueError:
+        err = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        return None, f"ctxfix explain failed (exit {proc.returncode}): {err[-1] if err else ''}"
+    findings = doc.get("findings") or []
+    if not findings:
+        return None, "ctxfix explain found no Flask context error in the output"
+    return findings[0], ""
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return (lines[-1][:160] if lines else "(it printed nothing)").replace("\n", " ")
+
+
+def _ended(run: Run, timeout: float) -> str:
+    if run.timed_out:
+        return f"timed out after {timeout:g}s"
+    return f"exit {run.returncode}"
+
+
+def verify_example(
+    kb: KnowledgeBase,
+    example: Example,
+    knowledge_dirs: Sequence[str] = (),
+    *,
+    python: Optional[str] = None,
+    flask: Optional[str] = None,
+) -> Result:
+    """Run one example through the three steps of the contract."""
+    res = Result(example.cause, example.name, variant=example.variant)
+    if example.problems:
+        res.problems.extend(example.problems)
+        return res
+    reason = skip_reason(example, python=python, flask=flask)
+    if reason:
+        res.skipped = reason
+        return res
+    cause = kb.causes[example.cause]
+    start = time.monotonic()
+
+    broken = run_program(
+        example.run, example.broken, python=python, stdin=example.stdin, timeout=example.timeout
+    )
+    res.broken_output = broken.output
+    fams = context_families(kb, broken.output)
+    res.reproduced = any(f in cause.families for f in fams)
+    if broken.timed_out:
+        res.problems.append(f"broken: {_ended(broken, example.timeout)}")
+    if not res.reproduced:
+        what = (
+            f"a {', '.join(fams)} error"
+            if fams
+            else f"no context error; last line: {_last_line(broken.output)}"
+        )
+        res.problems.append(
+            f"broken ({_ended(broken, example.timeout)}) printed {what}, not one of the cause's "
+            f"families ({', '.join(cause.families)})"
+        )
+    if broken.leftovers:
+        res.notes.append("broken left processes running; verify stopped them")
+
+    if res.reproduced:
+        first, why = _explain(broken.output, knowledge_dirs)
+        if first is None:
+            res.problems.append(f"explain: {why}")
+        else:
+            got, got_v = first.get("cause"), first.get("variant")
+            res.diagnosis = f"{got} ({got_v})" if got and got_v else got
+            want = f"{example.cause} ({example.variant})" if example.variant else example.cause
+            if got != example.cause:
+                named = f"named {got} first" if got else "did not settle the cause"
+                cands = first.get("candidates") or []
+                tail = f" (candidates: {', '.join(cands)})" if cands and not got else ""
+                res.problems.append(f"explain {named}{tail}, expected {want}")
+            elif example.variant and got_v != example.variant:
+                res.problems.append(
+                    f"explain named {example.cause} with variant {got_v or 'none'}, expected {want}"
+                )
+            else:
+                res.diagnosed = True
+    else:
+        res.problems.append("explain: not run, the broken program did not reproduce the error")
+
+    fixed = run_program(
+        example.run, example.fixed, python=python, stdin=example.stdin, timeout=example.timeout
+    )
+    res.fixed_output = fixed.output
+    fixed_fams = context_families(kb, fixed.output)
+    ok_line = any(OK_LINE in line for line in fixed.output.splitlines())
+    if fixed.returncode != 0:
+        res.problems.append(
+            f"fixed: {_ended(fixed, example.timeout)}; last line: {_last_line(fixed.output)}"
+        )
+    if fixed_fams:
+        res.problems.append(f"fixed still prints a {fixed_fams[0]} error")
+    if not ok_line:
+        res.problems.append(f"fixed did not print '{OK_LINE}'")
+    if fixed.leftovers:
+        res.notes.append("fixed left processes running; verify stopped them")
+    res.fixed = fixed.returncode == 0 and not fixed_fams and ok_line
+    res.seconds = time.monotonic() - start
+    return res
+
+
+def default_jobs() -> int:
+    """Two workers on a small machine, up to four on a bigger one."""
+    return max(1, min(4, os.cpu_count() or 2))
+
+
+def verify(
+    kb: KnowledgeBase,
+    examples: Sequence[Example],
+    knowledge_dirs: Sequence[str] = (),
+    *,
+    jobs: Optional[int] = None,
+    on_result: Optional[Callable[[Result], None]] = None,
+) -> Report:
+    """Verify every example with a small pool of workers; results keep the examples' order.
+
+    ``on_result`` is called from the calling thread as each example finishes (for progress).
+    """
+    n = jobs or default_jobs()
+    start = time.monotonic()
+    flask = flask_version()
+    results: dict[int, Result] = {}
+    if not examples:
+        return Report([], 0.0, n)
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        futures = {}
+        for i, ex in enumerate(examples):
+            futures[pool.submit(verify_example, kb, ex, knowledge_dirs, flask=flask)] = i
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 - one broken example must not stop the rest
+                ex = examples[i]
+                res = Result(ex.cause, ex.name, variant=ex.variant)
+                res.problems.append(f"verify crashed on it: {type(exc).__name__}: {exc}")
+            results[i] = res
+            if on_result is not None:
+                on_result(res)
+    return Report([results[i] for i in range(len(examples))], time.monotonic() - start, n)
