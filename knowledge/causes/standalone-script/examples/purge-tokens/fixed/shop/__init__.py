@@ -1,0 +1,16 @@
+import os
+
+from flask import Flask
+
+from shop.models import db
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(os.getcwd(), "shop.db")
+    app.config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
+    app.config["TOKEN_MAX_AGE"] = 24 * 3600
+    db.init_app(app)
+    with app.app_context():
+        db.create_all()
+    return app
