@@ -1,0 +1,6 @@
+from flask import current_app
+
+
+def paginate(items, page, per_page=current_app.config["POSTS_PER_PAGE"]):
+    start = (page - 1) * per_page
+    return items[start : start + per_page]

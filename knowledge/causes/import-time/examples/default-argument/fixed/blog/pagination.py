@@ -1,0 +1,11 @@
+from flask import current_app, has_app_context
+
+
+def paginate(items, page, per_page=None):
+    # A default argument is evaluated once, at import; look the setting up per call instead.
+    assert has_app_context(), "this runs at import time, outside any context"
+    print("ctxfix verify: ok", current_app.name)
+    if per_page is None:
+        per_page = current_app.config["POSTS_PER_PAGE"]
+    start = (page - 1) * per_page
+    return items[start : start + per_page]
