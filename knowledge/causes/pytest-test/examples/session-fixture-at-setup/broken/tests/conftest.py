@@ -1,0 +1,19 @@
+import pytest
+from flask import current_app
+
+from mailer import create_app
+
+TEST_CONFIG = {"TESTING": True, "MAIL_SENDER": "tests@example.com"}
+
+
+@pytest.fixture
+def app():
+    app = create_app(TEST_CONFIG)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture(scope="session")
+def sender():
+    # Session fixtures are set up before function fixtures such as `app`.
+    return current_app.config["MAIL_SENDER"]
