@@ -1,3 +1,4 @@
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app, has_app_context
@@ -9,9 +10,8 @@ executor = ThreadPoolExecutor(max_workers=2)
 
 def count_active_users(app):
     with app.app_context():
-        if not has_app_context():
-            raise RuntimeError("ctxfix verify: no application context in this thread")
-        print("ctxfix: app", current_app.name, "in a ThreadPoolExecutor worker")
+        assert has_app_context(), "no application context in this thread"
+        print("ctxfix: app", current_app.name, "in", threading.current_thread().name)
         print("ctxfix verify: ok")
 
         return User.query.filter_by(active=True).count()

@@ -5,8 +5,7 @@ from flask import Flask, current_app, has_app_context, jsonify
 
 def send_receipt(app, order_id):
     with app.app_context():
-        if not has_app_context():
-            raise RuntimeError("ctxfix verify: no application context in this thread")
+        assert has_app_context(), "no application context in this thread"
         print("ctxfix: app", current_app.name, "in", threading.current_thread().name)
         print("ctxfix verify: ok")
 

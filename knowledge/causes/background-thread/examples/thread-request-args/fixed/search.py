@@ -10,8 +10,7 @@ def create_app():
     def search():
         @copy_current_request_context  # must be applied while the request is active
         def log_search():
-            if not has_request_context():
-                raise RuntimeError("ctxfix verify: no request context in this thread")
+            assert has_request_context(), "no request context in this thread"
             print("ctxfix: request", request.method, request.path)
             print("ctxfix verify: ok")
 

@@ -16,8 +16,7 @@ celery = make_celery(flask_app)
 
 @celery.task()
 def build_report(month):
-    if not has_app_context():
-        raise RuntimeError("ctxfix verify: this task runs without an application context")
+    assert has_app_context(), "this task runs without an application context"
     print("ctxfix: task runs in app", current_app.name)
     print("ctxfix verify: ok")
 

@@ -4,8 +4,7 @@ from flask import current_app, has_app_context
 
 @shared_task
 def send_welcome_email(user_id):
-    if not has_app_context():
-        raise RuntimeError("ctxfix verify: this task runs without an application context")
+    assert has_app_context(), "this task runs without an application context"
     print("ctxfix: task runs in app", current_app.name)
     print("ctxfix verify: ok")
 

@@ -8,8 +8,7 @@ scheduler = BackgroundScheduler()
 
 def purge_old_sessions(app):
     with app.app_context():
-        if not has_app_context():
-            raise RuntimeError("ctxfix verify: this job runs without an application context")
+        assert has_app_context(), "this job runs without an application context"
         print("ctxfix: job runs in app", current_app.name)
         print("ctxfix verify: ok")
 

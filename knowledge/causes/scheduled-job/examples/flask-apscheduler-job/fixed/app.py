@@ -10,8 +10,7 @@ scheduler = APScheduler()
 @scheduler.task("interval", id="purge_old_sessions", hours=1, next_run_time=datetime.now())
 def purge_old_sessions():
     with scheduler.app.app_context():  # init_app() stored the app on the scheduler
-        if not has_app_context():
-            raise RuntimeError("ctxfix verify: this job runs without an application context")
+        assert has_app_context(), "this job runs without an application context"
         print("ctxfix: job runs in app", current_app.name)
         print("ctxfix verify: ok")
 

@@ -1,14 +1,18 @@
+from functools import lru_cache
+
 from flask import current_app, has_app_context
 
-from app import create_app
 
-app = create_app()  # once per worker process, when RQ imports this module
+@lru_cache(maxsize=None)
+def worker_app():
+    from app import create_app  # imported here to avoid an import cycle
+
+    return create_app()  # built once per worker process, on the first job
 
 
 def send_welcome_email(user_id):
-    with app.app_context():
-        if not has_app_context():
-            raise RuntimeError("ctxfix verify: this job runs without an application context")
+    with worker_app().app_context():
+        assert has_app_context(), "this job runs without an application context"
         print("ctxfix: job runs in app", current_app.name)
         print("ctxfix verify: ok")
 
