@@ -14,9 +14,11 @@ every file has been read, in :func:`scan_paths`.
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import re
+import tokenize
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -220,6 +222,8 @@ _DB_ATTRS = {
     "first_or_404",
     "one_or_404",
 }
+
+_SETUP_ATTRS = {"create_all", "drop_all", "reflect"}
 
 # How much context a use needs: 1 = an app context, 2 = a request context.
 _APP, _REQUEST = 1, 2
@@ -477,6 +481,7 @@ class _Module:
         self.response_names: set[str] = set()
         self.partial_names: set[str] = {"partial"}
         self.ctx_vars: set[str] = set()
+        self.model_like: set[str] = set()
 
         self._uses_cache: dict[int, list[_Use]] = {}
         self._deep_cache: dict[int, list[_Use]] = {}
@@ -642,6 +647,8 @@ class _Module:
         for alias in node.names:
             local = alias.asname or alias.name
             self.imported.add(local)
+            if local[:1].isupper() and mod:
+                self.model_like.add(local)
             name = alias.name
             if mod in _FLASK_MODULES:
                 if name in _FLASK_GLOBALS:
@@ -702,6 +709,8 @@ class _Module:
                 self.facts.celery_aware_any = True
         if not isinstance(value, ast.Call):
             return
+        # celery = make_celery(app): an instance made elsewhere, known by its name.
+        self.celery_names.update(n for n in names if "celery" in n.lower())
         ctor = _tail(value.func)
         if ctor == "SQLAlchemy":
             self.db_names.update(names)
@@ -725,6 +734,8 @@ class _Module:
 
     def _class(self, node: ast.ClassDef) -> None:
         self.facts.classes.add(node.name)
+        if any("Model" in (_tail(b) or "") for b in node.bases):
+            self.model_like.add(node.name)
         if not any((_tail(b) or "").endswith("Task") for b in node.bases):
             return
         for item in node.body:
@@ -785,7 +796,12 @@ class _Module:
             if (
                 node.attr == "query"
                 and base[:1].isupper()
-                and (self.db_names or self.flask_names or self.flask_modules)
+                and (
+                    base in self.model_like
+                    or self.db_names
+                    or self.flask_names
+                    or self.flask_modules
+                )
             ):
                 return _APP, f"{base}.query"
         return None
@@ -912,6 +928,12 @@ class _Module:
                 continue
             if isinstance(node, ast.Call):
                 func = node.func
+                if isinstance(func, ast.Attribute) and func.attr == "query":
+                    # Model.query(...) is another ORM's method; Flask-SQLAlchemy's is a property.
+                    stack.append(func.value)
+                    stack.extend(node.args)
+                    stack.extend(k.value for k in node.keywords)
+                    continue
                 if isinstance(func, ast.Name) and func.id not in self.flask_names:
                     if func.id not in local or (
                         scope and func.id in self.nested.get(id(scope), {})
@@ -1012,23 +1034,37 @@ class _Module:
                 main_blocks.append(stmt)
             else:
                 body.append(stmt)
-        uses = self._deep_module(body)
-        for use in uses:
-            self._add(
-                "CTX104",
-                use.line,
-                use.col,
-                f"{use.describe()} runs when the module is imported, before any context exists",
-            )
-        for block in main_blocks:
-            for use in self._deep_module(block.body):
+        for use in self._deep_module(body):
+            if not self._setup_call(use):
                 self._add(
-                    "CTX110",
+                    "CTX104",
                     use.line,
                     use.col,
-                    f"{use.describe()} is used by the script entry point with no app context "
-                    "pushed",
+                    f"{use.describe()} runs when the module is imported, before any context exists",
                 )
+        for block in main_blocks:
+            for use in self._deep_module(block.body):
+                if not self._setup_call(use):
+                    self._add(
+                        "CTX110",
+                        use.line,
+                        use.col,
+                        f"{use.describe()} is used by the script entry point with no app "
+                        "context pushed",
+                    )
+
+    def _setup_call(self, use: _Use) -> bool:
+        """Module-level db.create_all() and friends are setup work: reported as app-setup."""
+        if use.via is None and use.label.rsplit(".", 1)[-1] in _SETUP_ATTRS:
+            self._add(
+                "CTX105",
+                use.line,
+                use.col,
+                f"`{use.label}()` runs at the top of a script or module with no app context; "
+                "wrap the setup in `with app.app_context():`",
+            )
+            return True
+        return False
 
     def _deep_module(self, stmts: list[ast.stmt]) -> list[_Use]:
         shell = ast.Module(body=stmts, type_ignores=[])
@@ -1441,8 +1477,16 @@ def _analyze(source: str, path: str, skim: bool = False) -> _FileResult:
     except ValueError as exc:  # source holding NUL bytes
         return _FileResult([], [], _Facts(), {}, ScanError(path, 1, 1, f"cannot parse: {exc}"))
     lines = source.splitlines()
-    mod = _Module(tree, path, lines)
-    mod.run()
+    try:
+        mod = _Module(tree, path, lines)
+        mod.run()
+    except (RecursionError, MemoryError) as exc:
+        return _FileResult(
+            [], [], _Facts(), {}, ScanError(path, 1, 1, f"too complex to scan: {exc}")
+        )
+    except Exception as exc:  # noqa: BLE001 - one odd file must not stop the scan
+        msg = f"ctxfix could not analyse this file ({type(exc).__name__}: {exc}); please report it"
+        return _FileResult([], [], _Facts(), {}, ScanError(path, 1, 1, msg))
     return _FileResult(mod.findings, mod.deferred, mod.facts, _ignored_lines(lines))
 
 
@@ -1545,8 +1589,10 @@ PARALLEL_FROM = 400
 def _scan_file(path: str) -> _FileResult:
     try:
         with open(path, "rb") as fh:
-            source = fh.read().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+            raw = fh.read()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        source = raw.decode(encoding)
+    except (OSError, UnicodeDecodeError, SyntaxError, LookupError) as exc:
         return _FileResult(
             [], [], _Facts(), {}, ScanError(_display(path), 1, 1, f"cannot read: {exc}")
         )

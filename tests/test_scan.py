@@ -315,3 +315,29 @@ def test_sarif_output_has_the_shape_code_scanning_reads(tmp_path: Path) -> None:
     [invocation] = run["invocations"]
     assert invocation["executionSuccessful"] is False
     assert "syntax error" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+EXAMPLES = sorted((HERE.parent / "knowledge" / "causes").glob("*/examples/*"))
+# Broken examples that a static scan cannot or should not flag, and why.
+NOT_STATIC = {
+    "cli-command/add-command-before-2-2": "it fails only on Flask < 2.2, and scan assumes 2.2+",
+}
+
+
+@pytest.mark.parametrize(
+    "example", EXAMPLES, ids=[f"{p.parts[-3]}/{p.name}" for p in EXAMPLES] or None
+)
+def test_bundled_examples_broken_is_flagged_and_fixed_is_clean(example: Path) -> None:
+    cause = example.parts[-3]
+    fixed = scan_paths([str(example / "fixed")]) if (example / "fixed").is_dir() else None
+    if fixed is not None:
+        assert fixed.errors == []
+        assert fixed.findings == [], "a correct twin is flagged"
+    scanned_causes = {r.cause for r in RULES.values()}
+    key = f"{cause}/{example.name}"
+    if cause not in scanned_causes or key in NOT_STATIC or not (example / "broken").is_dir():
+        return
+    broken = scan_paths([str(example / "broken")])
+    assert cause in {f.cause for f in broken.findings}, (
+        f"scan misses {key}; if no static rule can see it, add it to NOT_STATIC with the reason"
+    )
