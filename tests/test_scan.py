@@ -341,3 +341,59 @@ def test_bundled_examples_broken_is_flagged_and_fixed_is_clean(example: Path) ->
     assert cause in {f.cause for f in broken.findings}, (
         f"scan misses {key}; if no static rule can see it, add it to NOT_STATIC with the reason"
     )
+
+
+def test_cli_scan_reports_findings_and_exits_1() -> None:
+    from click.testing import CliRunner
+
+    from ctxfix.cli import cli
+
+    result = CliRunner().invoke(cli, ["scan", str(PROJECT / "app" / "threads.py")])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert all(
+        re.match(r".+threads\.py:\d+:\d+: CTX10[123] .+ \[background-thread\]$", x)
+        for x in lines[:-1]
+    )
+    assert lines[-1].startswith("Found ")
+
+
+def test_cli_scan_formats_and_controls(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ctxfix.cli import cli
+
+    runner = CliRunner()
+    target = str(PROJECT / "app" / "import_time.py")
+    as_json = runner.invoke(cli, ["scan", "--format", "json", "--ignore", "CTX104", target])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout) == {"report_version": 1, "findings": [], "errors": []}
+    sarif = runner.invoke(cli, ["scan", "--format", "sarif", "--select", "CTX104", target])
+    assert sarif.exit_code == 1
+    assert json.loads(sarif.stdout)["runs"][0]["results"][0]["ruleId"] == "CTX104"
+    clean = _project(tmp_path / "clean", {"ok.py": "import flask\n"})
+    ok = runner.invoke(cli, ["scan", str(clean)])
+    assert (ok.exit_code, ok.stdout) == (0, "")
+    assert "no problems found in 1 files" in ok.stderr
+
+
+def test_cli_scan_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ctxfix.cli import cli
+
+    runner = CliRunner()
+    bad_code = runner.invoke(cli, ["scan", "--select", "CTX999", str(PROJECT)])
+    assert bad_code.exit_code == 2
+    assert bad_code.stderr.strip().splitlines() == [
+        "ctxfix: unknown rule code 'CTX999' (known: CTX101-CTX111)"
+    ]
+    missing = runner.invoke(cli, ["scan", str(tmp_path / "gone")])
+    assert missing.exit_code == 2
+    assert missing.stderr.strip().splitlines() == [
+        f"ctxfix: no such file or directory: {tmp_path / 'gone'}"
+    ]
+    broken = _project(tmp_path / "b", {"x.py": "import flask\ndef f(:\n"})
+    result = runner.invoke(cli, ["scan", str(broken)])
+    assert result.exit_code == 2
+    assert re.fullmatch(r".+x\.py:2:\d+: error: syntax error: .+", result.stderr.splitlines()[0])
