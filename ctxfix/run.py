@@ -103,6 +103,8 @@ class _Watch:
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.partial = ""
         self.dirty = False
+        self.failure: Optional[str] = None
+        self.alive = True
         self.explainer = self._new()
 
     def _new(self) -> Any:
@@ -113,8 +115,24 @@ class _Watch:
         return Explainer(self.kb, self.project_root)
 
     def feed(self, data: bytes) -> list[Any]:
+        return self._guard(self._feed, data)
+
+    def flush(self, final: bool = False) -> list[Any]:
+        """Finish what the explainer holds; at the end also the last unterminated line."""
+        return self._guard(self._flush, final)
+
+    def _guard(self, step: Callable[[Any], list[Any]], arg: Any) -> list[Any]:
         if self.explainer is None:
             return []
+        try:
+            return step(arg)
+        except Exception as exc:  # noqa: BLE001 - the command's output matters more
+            self.explainer = None
+            self.kb = None
+            self.failure = f"{type(exc).__name__}: {exc}"
+            return []
+
+    def _feed(self, data: bytes) -> list[Any]:
         text = self.partial + self.decoder.decode(data)
         lines = text.splitlines(keepends=True)
         self.partial = ""
@@ -126,10 +144,7 @@ class _Watch:
             self.dirty = True
         return found
 
-    def flush(self, final: bool = False) -> list[Any]:
-        """Finish what the explainer holds; at the end also the last unterminated line."""
-        if self.explainer is None:
-            return []
+    def _flush(self, final: bool) -> list[Any]:
         found: list[Any] = []
         if final:
             rest = self.partial + self.decoder.decode(b"", final=True)
@@ -228,6 +243,7 @@ def run_command(
 
     seen: dict[tuple, int] = {}
     pending: list[str] = []
+    stopped: list[str] = []
     err_at_line_start = True
     open_streams = len(readers)
     found_any = 0
@@ -239,7 +255,15 @@ def run_command(
             found_any += 1
             key = f.key()
             seen[key] = seen.get(key, 0) + 1
-            pending.append(format_brief(f, kb, seen[key]))
+            try:
+                pending.append(format_brief(f, kb, seen[key]))
+            except Exception as exc:  # noqa: BLE001 - never let drawing stop the command
+                pending.append(f"{_PREFIX}context error seen ({f.cause_id or f.family}); {exc}\n")
+        for w in watches:
+            if w.failure and not stopped:
+                stopped.append(w.failure)
+                pending.append(f"{_PREFIX}diagnosis stopped: internal error ({w.failure})\n")
+            w.failure = None
 
     def emit(force: bool) -> None:
         nonlocal err_at_line_start
@@ -272,8 +296,13 @@ def run_command(
                 open_streams -= 1
                 report(watch.flush(final=True))
                 continue
-            watch.sink.write(chunk)
-            watch.sink.flush()
+            if watch.alive:
+                try:
+                    watch.sink.write(chunk)
+                    watch.sink.flush()
+                except BrokenPipeError:
+                    # Whoever read our output has gone (`| head`); the command may run on.
+                    watch.alive = False
             if index == 1:
                 err_at_line_start = chunk.endswith(b"\n")
             report(watch.feed(chunk))

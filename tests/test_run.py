@@ -282,3 +282,19 @@ def test_cli_run_is_quick_to_pass_a_line_through(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 0
+
+
+def test_an_engine_failure_stops_diagnosis_but_not_the_output(
+    tmp_path: Path, knowledge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctxfix import engine
+
+    def broken(self, line):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(engine.Explainer, "feed", broken)
+    child = _script(tmp_path, 'import sys\nprint("out")\nsys.stderr.write("err 1\\nerr 2\\n")\n')
+    code, out, err = _run([sys.executable, child], knowledge)
+    assert code == 0 and out == b"out\n"
+    assert b"err 1\nerr 2\n" in err
+    assert err.count(b"ctxfix: diagnosis stopped: internal error (ValueError: boom)") == 1
