@@ -9,6 +9,7 @@ knowledge and the example files, so a test can tell when the committed ones are 
 from __future__ import annotations
 
 import difflib
+import shlex
 from pathlib import Path
 from typing import Optional
 
@@ -89,11 +90,15 @@ def _code(name: str, text: str) -> list[str]:
 
 
 def _run_line(ex: Example) -> list[str]:
-    cmd = " ".join(ex.run)
-    out = [f"Run `{cmd}` in the folder."]
+    cmd = shlex.join(ex.run)
+    if "\n" in cmd or len(cmd) > 70:
+        fence = _fence(cmd)
+        out = ["Run in the folder:", "", f"{fence}sh", cmd, fence]
+    else:
+        out = [f"Run `{cmd}` in the folder."]
     if ex.stdin is not None:
         fence = _fence(ex.stdin)
-        out = [f"Run `{cmd}` in the folder, typing:", "", f"{fence}text", ex.stdin.rstrip(), fence]
+        out += ["", "Typed in (stdin):", "", f"{fence}text", ex.stdin.rstrip("\n"), fence]
     needs = [f"`{m}`" for m in ex.requires] + [f"`{s}` on PATH" for s in ex.services]
     if needs:
         out += ["", f"Needs {', '.join(needs)}."]
