@@ -129,6 +129,13 @@ RULES: dict[str, Rule] = {
             "celery-task",
             "A Celery task reads request or session; tasks never run inside a request.",
         ),
+        Rule(
+            "CTX112",
+            "celery-signal-without-context",
+            "celery-task",
+            "A Celery signal handler uses Flask globals or the database; signals run outside the "
+            "task's app context.",
+        ),
     )
 }
 
@@ -262,7 +269,7 @@ _SPAWN_NAMES = {
 # Words on a line that make the index look inside its expressions (see _Module._collect).
 _HOT = re.compile(
     r"Thread|Timer|spawn|start_new_thread|Greenlet|start_background_task|submit|map|apply_async"
-    r"|run_in_executor|add_job|add_command|Flask|Response|response_class|yield"
+    r"|run_in_executor|add_job|add_command|Flask|Response|response_class|yield|connect"
 )
 # A file that mentions none of these cannot produce a finding or a project fact; it is not parsed.
 _RELEVANT = re.compile(r"flask|db|SQLAlchemy|query|[Cc]elery|Task|add_command")
@@ -334,6 +341,13 @@ def _tail(node: ast.AST) -> Optional[str]:
     if isinstance(node, ast.Name):
         return node.id
     return None
+
+
+def _dotted_tail(node: ast.AST) -> Optional[str]:
+    """``a.b`` for an attribute chain ending in a name, else the plain tail name."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return _tail(node)
 
 
 def _kwarg(call: ast.Call, name: str) -> Optional[ast.expr]:
@@ -482,6 +496,9 @@ class _Module:
         self.partial_names: set[str] = {"partial"}
         self.ctx_vars: set[str] = set()
         self.model_like: set[str] = set()
+        self.import_alias: dict[str, str] = {}
+        self.celery_signals: set[str] = set()
+        self.celery_signal_mods: set[str] = set()
 
         self._uses_cache: dict[int, list[_Use]] = {}
         self._deep_cache: dict[int, list[_Use]] = {}
@@ -647,6 +664,7 @@ class _Module:
         for alias in node.names:
             local = alias.asname or alias.name
             self.imported.add(local)
+            self.import_alias[local] = alias.name
             if local[:1].isupper() and mod:
                 self.model_like.add(local)
             name = alias.name
@@ -676,8 +694,12 @@ class _Module:
                 name in _EXECUTOR_CTORS
             ):
                 pass
+            elif mod == "celery.signals":
+                self.celery_signals.add(local)
             elif mod == "celery":
-                if name == "Celery":
+                if name == "signals":
+                    self.celery_signal_mods.add(local)
+                elif name == "Celery":
                     self.celery_ctor.add(local)
                 elif name == "shared_task":
                     self.shared_task.add(local)
@@ -752,10 +774,22 @@ class _Module:
         owner_ok = (isinstance(owner, ast.Attribute) and owner.attr == "cli") or (
             isinstance(owner, ast.Name) and owner.id in self.app_groups
         )
-        if owner_ok:
-            name = _tail(call.args[0])
-            if name:
-                self.facts.cli_registered.add(name)
+        if not owner_ok:
+            return
+        arg = call.args[0]
+        if isinstance(arg, ast.Name):
+            known = (
+                arg.id in self.imported
+                or arg.id in self.functions
+                or any(arg.id in inner for inner in self.nested.values())
+            )
+            # A loop variable or a computed command: any command may be the one registered.
+            self.facts.cli_registered.add(self.import_alias.get(arg.id, arg.id) if known else "*")
+            self.facts.cli_registered.add(arg.id)
+        elif isinstance(arg, ast.Attribute):
+            self.facts.cli_registered.add(arg.attr)
+        else:
+            self.facts.cli_registered.add("*")
 
     # -- uses of Flask globals ---------------------------------------------------------------
 
@@ -1013,6 +1047,8 @@ class _Module:
                 self._rule_spawn(call)
             elif name == "add_job":
                 self._rule_add_job(call)
+            elif name == "connect":
+                self._rule_signal_connect(call)
         for fn in self._functions_all:
             if fn.decorator_list:
                 self._rule_decorated(fn)
@@ -1219,6 +1255,36 @@ class _Module:
                 "context; push `app.app_context()` inside it",
             )
 
+    def _is_celery_signal(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in self.celery_signals
+        if isinstance(node, ast.Attribute):
+            owner = _dotted_tail(node.value)
+            return owner in self.celery_signal_mods or owner == "celery.signals"
+        return False
+
+    def _rule_signal_connect(self, call: ast.Call) -> None:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and self._is_celery_signal(func.value)):
+            return
+        target = call.args[0] if call.args else _kwarg(call, "receiver")
+        if target is None:
+            return
+        resolved = self._resolve_target(target, self._enclosing(call), [])
+        if resolved is None:
+            return
+        fn, name = resolved
+        uses = self._deep_uses(fn)
+        if uses:
+            self._add(
+                "CTX112",
+                call.lineno,
+                call.col_offset,
+                f"Celery signal handler `{name}` uses {uses[0].describe()} (line "
+                f"{uses[0].line}); signal handlers run outside the task's app context, so "
+                "push `app.app_context()` inside it",
+            )
+
     def _rule_add_job(self, call: ast.Call) -> None:
         func = call.func
         if not (isinstance(func, ast.Attribute) and func.attr == "add_job"):
@@ -1268,6 +1334,18 @@ class _Module:
                     f"scheduled job `{fn.name}` uses {u.describe()} with no context; wrap its "
                     f"body in `with scheduler.app.app_context():`{self._more(uses)}",
                 )
+        elif "celery-signal" in kinds:
+            uses = self._deep_uses(fn)
+            if uses:
+                u = uses[0]
+                self._add(
+                    "CTX112",
+                    u.line,
+                    u.col,
+                    f"Celery signal handler `{fn.name}` uses {u.describe()}; signal handlers "
+                    "run outside the task's app context, so push `app.app_context()` inside "
+                    f"it{self._more(uses)}",
+                )
         elif "celery" in kinds:
             self._celery_task(fn, decos[kinds.index("celery")])
         elif "plain-command" in kinds:
@@ -1304,6 +1382,8 @@ class _Module:
             return "appcontext"
         owner = target.value if isinstance(target, ast.Attribute) else None
         owner_name = _tail(owner) if owner is not None else None
+        if name == "connect" and owner is not None and self._is_celery_signal(owner):
+            return "celery-signal"
         if name == "scheduled_job" and owner_name in self.schedulers | {"scheduler", "sched"}:
             return "job"
         if name == "task" and owner_name is not None:
@@ -1492,7 +1572,8 @@ def _analyze(source: str, path: str, skim: bool = False) -> _FileResult:
 
 def _settle(deferred: _Deferred, facts: _Facts) -> Iterator[ScanFinding]:
     if deferred.kind == "click":
-        if not facts.cli_registered.intersection(deferred.names):
+        registered = facts.cli_registered
+        if "*" not in registered and not registered.intersection(deferred.names):
             yield ScanFinding(
                 deferred.path, deferred.line, deferred.col + 1, "CTX108", deferred.message
             )
@@ -1540,7 +1621,7 @@ def parse_codes(values: Iterable[str]) -> list[str]:
             if not code:
                 continue
             if code != "ALL" and not any(c.startswith(code) for c in RULES):
-                raise ScanUsageError(f"unknown rule code {part.strip()!r} (known: CTX101-CTX111)")
+                raise ScanUsageError(f"unknown rule code {part.strip()!r} (known: CTX101-CTX112)")
             out.append(code)
     return [] if "ALL" in out else out
 

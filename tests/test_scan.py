@@ -386,7 +386,7 @@ def test_cli_scan_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     bad_code = runner.invoke(cli, ["scan", "--select", "CTX999", str(PROJECT)])
     assert bad_code.exit_code == 2
     assert bad_code.stderr.strip().splitlines() == [
-        "ctxfix: unknown rule code 'CTX999' (known: CTX101-CTX111)"
+        "ctxfix: unknown rule code 'CTX999' (known: CTX101-CTX112)"
     ]
     missing = runner.invoke(cli, ["scan", str(tmp_path / "gone")])
     assert missing.exit_code == 2
