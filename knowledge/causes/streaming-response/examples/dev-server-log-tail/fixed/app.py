@@ -1,0 +1,20 @@
+from flask import Flask, Response, has_request_context, request, stream_with_context
+
+app = Flask(__name__)
+
+LOG = ["boot", "ready", "GET /", "GET /health", "shutdown"]
+
+
+@app.route("/logs")
+def tail_logs():
+    @stream_with_context
+    def lines():
+        # ctxfix verify snippet, where the error was:
+        assert has_request_context(), "the generator runs without the request context"
+        print("ctxfix verify: ok")
+
+        limit = request.args.get("n", 2, type=int)
+        for line in LOG[-limit:]:
+            yield line + "\n"
+
+    return Response(lines(), mimetype="text/plain")
