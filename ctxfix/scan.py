@@ -383,6 +383,7 @@ def _catches_runtime_error(node: ast.Try) -> bool:
 
 
 _FuncNode = (ast.FunctionDef, ast.AsyncFunctionDef)
+_INERT = (ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal)
 
 
 def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
@@ -885,6 +886,8 @@ class _Module:
         return 0
 
     def _visit_stmt(self, stmt: ast.stmt, level: int, local: set[str], scope, out) -> None:
+        if isinstance(stmt, _INERT):
+            return
         if isinstance(stmt, (*_FuncNode,)):
             # Decorators and defaults run now; the body runs later, elsewhere.
             for d in stmt.decorator_list:
