@@ -81,7 +81,10 @@ def format_brief(finding: Any, kb: Any, repeat: int = 1) -> str:
         if fixes:
             snippet = fixes[0]
             out.append(f"  fix: {snippet.title}")
-            code = fill(snippet.code, finding.placeholders()).rstrip().splitlines()
+            code: list[str] = []
+            for line in fill(snippet.code, finding.placeholders()).rstrip().splitlines():
+                if line.strip() or (code and code[-1].strip()):
+                    code.append(line)  # one blank line at most: the brief stays short
             shown = code[:12]
             out.extend(f"       {line}" for line in shown)
             if len(code) > len(shown):
