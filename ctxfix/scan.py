@@ -318,7 +318,7 @@ class _Facts:
     celery_aware_any: bool = False
     celery_instances: dict[str, bool] = field(default_factory=dict)
     aware_classes: set[str] = field(default_factory=set)
-    classes: set[str] = field(default_factory=set)
+    classes: dict[str, list[str]] = field(default_factory=dict)
     cli_registered: set[str] = field(default_factory=set)
 
     def merge(self, other: _Facts) -> None:
@@ -327,7 +327,8 @@ class _Facts:
         for k, v in other.celery_instances.items():
             self.celery_instances[k] = self.celery_instances.get(k, False) or v
         self.aware_classes |= other.aware_classes
-        self.classes |= other.classes
+        for k, v in other.classes.items():
+            self.classes.setdefault(k, []).extend(v)
         self.cli_registered |= other.cli_registered
 
 
@@ -756,10 +757,11 @@ class _Module:
                 self.facts.celery_instances[n] = self.facts.celery_instances.get(n, False) or aware
 
     def _class(self, node: ast.ClassDef) -> None:
-        self.facts.classes.add(node.name)
-        if any("Model" in (_tail(b) or "") for b in node.bases):
+        bases = [_tail(b) or "?" for b in node.bases]
+        self.facts.classes.setdefault(node.name, []).extend(bases)
+        if any("Model" in b for b in bases):
             self.model_like.add(node.name)
-        if not any((_tail(b) or "").endswith("Task") for b in node.bases):
+        if not any("Task" in b for b in bases):
             return
         for item in node.body:
             if isinstance(item, _FuncNode) and item.name in ("__call__", "run"):
@@ -1583,12 +1585,7 @@ def _settle(deferred: _Deferred, facts: _Facts) -> Iterator[ScanFinding]:
         return
     aware: Optional[bool]
     if deferred.base is not None:
-        if deferred.base in facts.aware_classes:
-            aware = True
-        elif deferred.base in facts.classes:
-            aware = False
-        else:
-            aware = None
+        aware = _class_aware(deferred.base, facts)
     elif deferred.instance is not None and deferred.instance in facts.celery_instances:
         aware = facts.celery_instances[deferred.instance]
     elif deferred.instance is None and facts.celery_seen:
@@ -1607,6 +1604,23 @@ def _settle(deferred: _Deferred, facts: _Facts) -> Iterator[ScanFinding]:
             "CTX111",
             deferred.request_message,
         )
+
+
+_PLAIN_BASES = {"Task", "object"}
+
+
+def _class_aware(name: str, facts: _Facts, depth: int = 0) -> Optional[bool]:
+    """Does this task class push an app context? None when the answer is out of sight."""
+    if name in facts.aware_classes:
+        return True
+    if name in _PLAIN_BASES:
+        return False
+    if name not in facts.classes or depth > 10:
+        return None
+    verdicts = [_class_aware(b, facts, depth + 1) for b in facts.classes[name]]
+    if True in verdicts:
+        return True
+    return None if None in verdicts else False
 
 
 def _wanted(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
