@@ -300,8 +300,6 @@ class _Deferred:
     line: int
     col: int
     names: tuple[str, ...]
-    uses_line: int
-    uses_col: int
     message: str
     request_line: int = 0
     request_col: int = 0
@@ -387,16 +385,6 @@ _FuncNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 _INERT = (ast.Import, ast.ImportFrom, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal)
 
 
-def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
-    """Nodes of a function body. Nested functions, lambdas and classes are yielded, not entered."""
-    stack: list[ast.AST] = list(fn.body) if isinstance(fn.body, list) else [fn.body]
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (*_FuncNode, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
-
-
 def _elements(args: list[ast.expr]) -> Iterator[ast.expr]:
     """The values handed over: the arguments, and the items of literal tuples, lists, dicts."""
     for arg in args:
@@ -460,6 +448,8 @@ def _bind(target: ast.AST, names: set[str]) -> None:
 
 
 class _Module:
+    """One parsed file: the names it binds, the facts it adds to the project, and its findings."""
+
     def __init__(self, tree: ast.Module, path: str, lines: list[str]) -> None:
         self.tree = tree
         self.path = path
@@ -1371,8 +1361,6 @@ class _Module:
                         u.line,
                         u.col,
                         tuple(names),
-                        u.line,
-                        u.col,
                         f"click command `{fn.name}` uses {u.describe()} but runs outside the "
                         "flask CLI, with no app context; add `@with_appcontext` or push "
                         f"`app.app_context()`{self._more(uses)}",
@@ -1435,8 +1423,6 @@ class _Module:
                 u.line,
                 u.col,
                 (fn.name,),
-                u.line,
-                u.col,
                 f"Celery task `{fn.name}` uses {u.describe()}, and its Celery app pushes no app "
                 "context; use a Flask-aware task class (`celery_init_app`, "
                 f"`task_cls=FlaskTask`){self._more(uses)}",
