@@ -6,10 +6,7 @@ it pygments) is imported only when drawing to a terminal, so piped output stays 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import textwrap
 from typing import Any, Optional
 
 from ctxfix.engine import Finding, Outcome, choice_key, fill
@@ -30,6 +27,25 @@ __all__ = [
     "render_verify_text",
     "summary_line",
 ]
+
+
+def _fill(text: str, width: int = 88, initial_indent: str = "", subsequent_indent: str = "") -> str:
+    """Wrap ``text`` greedily at spaces (textwrap.fill's job, without textwrap's import cost)."""
+    lines: list[str] = []
+    line = initial_indent
+    fresh = True
+    for word in text.split():
+        if not fresh and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line, fresh = subsequent_indent, True
+        line = line + word if fresh else f"{line} {word}"
+        fresh = False
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + ln if ln.strip() else ln for ln in text.split("\n"))
 
 
 def _page(f: Finding, kb: KnowledgeBase) -> Cause:
@@ -164,26 +180,26 @@ def render_text(outcome: Outcome, kb: KnowledgeBase, verbose: bool = False, widt
             out.append(f"Flask:     {f.flask_version} (from what was printed)")
         out.append("Evidence:")
         for e in f.evidence:
-            out.append(textwrap.fill(e, width, initial_indent="  - ", subsequent_indent="    "))
+            out.append(_fill(e, width, initial_indent="  - ", subsequent_indent="    "))
         if verbose and f.frame_reasons:
             out.append("Your frame:")
             for r in f.frame_reasons:
-                out.append(textwrap.fill(r, width, initial_indent="  - ", subsequent_indent="    "))
+                out.append(_fill(r, width, initial_indent="  - ", subsequent_indent="    "))
         if verbose and f.scores:
             ranked = sorted(f.scores.items(), key=lambda kv: -kv[1])
             out.append("Scores:    " + ", ".join(f"{c} {s:g}" for c, s in ranked))
         out.append("Why:")
-        out.append(textwrap.fill(page.why, width, initial_indent="  ", subsequent_indent="  "))
+        out.append(_fill(page.why, width, initial_indent="  ", subsequent_indent="  "))
         for title_, code in _fix_text(f, kb):
             out.append(f"Fix: {title_}")
-            out.append(textwrap.indent(code, "    "))
+            out.append(_indent(code, "    "))
         out.append("Verify (paste where the error was):")
-        out.append(textwrap.indent(_verify_text(f, kb), "    "))
+        out.append(_indent(_verify_text(f, kb), "    "))
         qr = page.quick_reference
         out.append(f"Quick reference: {qr['scenario']} -> {qr['fix']}")
         nxt = _next_step(f, kb)
         if nxt:
-            out.append(textwrap.fill(nxt, width))
+            out.append(_fill(nxt, width))
         if f.cause is not None:
             out.append(f"More: ctxfix show {f.cause.id}")
     return "\n".join(out) + "\n"
@@ -263,7 +279,7 @@ def render_cause(cause: Cause, fmt: str = "text") -> str:
     if md:
         out += [f"# `{cause.id}`: {cause.title}", "", cause.summary, ""]
         out += [f"Error families: {', '.join(f'`{x}`' for x in cause.families)}", ""]
-        out += ["## Why", "", textwrap.fill(cause.why, 100), ""]
+        out += ["## Why", "", _fill(cause.why, 100), ""]
         out += ["## Fix", ""]
         for s in cause.fix:
             out += [f"### {s.title}", "", "```python", fill(s.code, {}).rstrip(), "```", ""]
@@ -292,23 +308,23 @@ def render_cause(cause: Cause, fmt: str = "text") -> str:
             out += ["## References", ""] + [f"- <{r}>" for r in cause.references] + [""]
         return "\n".join(out)
     out += [f"{cause.id}: {cause.title}", "=" * min(88, len(cause.id) + len(cause.title) + 2)]
-    out += [textwrap.fill(cause.summary, 88), ""]
+    out += [_fill(cause.summary, 88), ""]
     out += [f"Error families: {', '.join(cause.families)}", ""]
-    out += ["Why", textwrap.fill(cause.why, 88, initial_indent="  ", subsequent_indent="  "), ""]
+    out += ["Why", _fill(cause.why, 88, initial_indent="  ", subsequent_indent="  "), ""]
     for s in cause.fix:
-        out += [f"Fix: {s.title}", textwrap.indent(fill(s.code, {}).rstrip(), "    "), ""]
+        out += [f"Fix: {s.title}", _indent(fill(s.code, {}).rstrip(), "    "), ""]
     for v in cause.variants:
         out += [f"Variant {v.id}: {v.title}"]
         if v.summary:
-            out += [textwrap.fill(v.summary, 88, initial_indent="  ", subsequent_indent="  ")]
+            out += [_fill(v.summary, 88, initial_indent="  ", subsequent_indent="  ")]
         for s in v.fix:
-            out += [f"  Fix: {s.title}", textwrap.indent(fill(s.code, {}).rstrip(), "      ")]
+            out += [f"  Fix: {s.title}", _indent(fill(s.code, {}).rstrip(), "      ")]
         if v.verify:
-            out += ["  Verify:", textwrap.indent(fill(v.verify, {}).rstrip(), "      ")]
+            out += ["  Verify:", _indent(fill(v.verify, {}).rstrip(), "      ")]
         out += [""]
     out += [
         "Verify (paste where the error was)",
-        textwrap.indent(fill(cause.verify, {}).rstrip(), "    "),
+        _indent(fill(cause.verify, {}).rstrip(), "    "),
         "",
     ]
     qr = cause.quick_reference
@@ -317,7 +333,7 @@ def render_cause(cause: Cause, fmt: str = "text") -> str:
         out += ["By Flask version"]
         for v in cause.versions:
             out += [
-                textwrap.fill(
+                _fill(
                     f"{v['flask'] or 'all'}: {v['note']}",
                     88,
                     initial_indent="  - ",
@@ -345,6 +361,9 @@ def render_table(kb: KnowledgeBase, fmt: str, console: Any = None) -> Optional[s
             ensure_ascii=False,
         )
     if fmt == "csv":
+        import csv
+        import io
+
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["cause", "scenario", "fix"])
@@ -380,7 +399,7 @@ def _verify_mark(ok: bool, result: Any) -> str:
 def _verify_rows(report: Any) -> list[tuple[str, str, str, str, str, str]]:
     rows = []
     for r in report.results:
-        when = "" if r.skipped is not None else f"{r.seconds:.1f}s"
+        when = f"{r.seconds:.1f}s" if r.seconds else ""
         rows.append(
             (
                 r.cause,
@@ -442,14 +461,15 @@ def render_verify_rich(report: Any, console: Any, verbose: bool = False) -> None
     ):
         t.add_column(name, style=style, no_wrap=name != "Example")
     colours = {"yes": "green", "NO": "bold red", "-": "dim"}
-    for row, r in zip(_verify_rows(report), report.results):
-        marks = [Text(m, style=colours[m]) for m in row[2:5]]
-        t.add_row(row[0], row[1], *marks, row[5])
+    for row in _verify_rows(report):
+        t.add_row(row[0], row[1], *(Text(m, style=colours[m]) for m in row[2:5]), row[5])
+    console.print(t)
+    for r in report.results:
         details = _verify_details(r, verbose)
         if details:
             style = "yellow" if r.skipped is not None else ("red" if r.failed else "dim")
-            t.add_row("", Text("\n".join(details), style=style), "", "", "", "")
-    console.print(t)
+            console.print(Text(f"{r.cause}/{r.example}", style="bold"))
+            console.print(Text("\n".join(f"  {d}" for d in details), style=style))
     style = "bold green" if report.ok else "bold red"
     console.print(Text(report.summary(), style=style))
 

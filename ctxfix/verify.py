@@ -706,12 +706,12 @@ def verify_example(
     )
     res.broken_output = broken.output
     fams = context_families(kb, broken.output)
-    res.reproduced = any(f in cause.families for f in fams)
+    res.reproduced = any(f in cause.families for f in fams) and not broken.timed_out
     if broken.timed_out:
-        res.problems.append(f"broken: {_ended(broken, example.timeout)}")
-    if not res.reproduced:
+        res.problems.append(f"broken {_ended(broken, example.timeout)}: it must end by itself")
+    elif not res.reproduced:
         what = (
-            f"a {', '.join(fams)} error"
+            f"a context error of another kind ({', '.join(fams)})"
             if fams
             else f"no context error; last line: {_last_line(broken.output)}"
         )
@@ -742,7 +742,7 @@ def verify_example(
             else:
                 res.diagnosed = True
     else:
-        res.problems.append("explain: not run, the broken program did not reproduce the error")
+        res.problems.append("explain: not run, as the broken program did not show the error")
 
     fixed = run_program(
         example.run, example.fixed, python=python, stdin=example.stdin, timeout=example.timeout
@@ -755,7 +755,7 @@ def verify_example(
             f"fixed: {_ended(fixed, example.timeout)}; last line: {_last_line(fixed.output)}"
         )
     if fixed_fams:
-        res.problems.append(f"fixed still prints a {fixed_fams[0]} error")
+        res.problems.append(f"fixed still prints a context error ({', '.join(fixed_fams)})")
     if not ok_line:
         res.problems.append(f"fixed did not print '{OK_LINE}'")
     if fixed.leftovers:

@@ -56,6 +56,8 @@ PYTHON_HOME = "/usr/local"
 @dataclass(frozen=True)
 class Target:
     flask: str
+    python: str
+    """The Python minor version of the time, so older traceback layouts are recorded too."""
     pins: tuple[str, ...]
 
     @property
@@ -67,10 +69,12 @@ class Target:
 # newest release that still works with that Flask (Flask-SQLAlchemy 2.5.1 up to Flask 2.2, so
 # its "No application found" family is recorded; Flask-APScheduler 1.12.4, which needs `six`,
 # before Flask 2.2.5; Celery 5.1 while Flask 1.1 pins click below 8).
-_COMMON = ("rq==2.6.1", "redis==5.2.1", "APScheduler==3.11.0", "pytest==8.3.5")
+# The rest is the newest release for that Python; installed.txt records what was used.
+_COMMON = ("rq", "redis", "APScheduler<4", "pytest")
 TARGETS = (
     Target(
         "1.1.4",
+        "3.8",
         (
             "Werkzeug==1.0.1",
             "Jinja2==2.11.3",
@@ -88,6 +92,7 @@ TARGETS = (
     ),
     Target(
         "2.0.3",
+        "3.9",
         (
             "Werkzeug==2.0.3",
             "Jinja2==3.0.3",
@@ -96,7 +101,7 @@ TARGETS = (
             "click==8.1.7",
             "Flask-SQLAlchemy==2.5.1",
             "SQLAlchemy==1.4.54",
-            "celery==5.4.0",
+            "celery",
             "Flask-APScheduler==1.12.4",
             "six==1.17.0",
             "pytest-flask==1.2.0",
@@ -105,6 +110,7 @@ TARGETS = (
     ),
     Target(
         "2.1.3",
+        "3.10",
         (
             "Werkzeug==2.1.2",
             "Jinja2==3.1.2",
@@ -113,7 +119,7 @@ TARGETS = (
             "click==8.1.7",
             "Flask-SQLAlchemy==2.5.1",
             "SQLAlchemy==1.4.54",
-            "celery==5.4.0",
+            "celery",
             "Flask-APScheduler==1.12.4",
             "six==1.17.0",
             "pytest-flask==1.2.0",
@@ -122,6 +128,7 @@ TARGETS = (
     ),
     Target(
         "2.2.5",
+        "3.10",
         (
             "Werkzeug==2.2.3",
             "Jinja2==3.1.2",
@@ -130,7 +137,7 @@ TARGETS = (
             "click==8.1.7",
             "Flask-SQLAlchemy==2.5.1",
             "SQLAlchemy==1.4.54",
-            "celery==5.4.0",
+            "celery",
             "Flask-APScheduler==1.13.1",
             "pytest-flask==1.3.0",
         )
@@ -138,6 +145,7 @@ TARGETS = (
     ),
     Target(
         "2.3.3",
+        "3.11",
         (
             "Werkzeug==2.3.8",
             "Jinja2==3.1.4",
@@ -147,7 +155,7 @@ TARGETS = (
             "blinker==1.7.0",
             "Flask-SQLAlchemy==3.1.1",
             "SQLAlchemy==2.0.36",
-            "celery==5.4.0",
+            "celery",
             "Flask-APScheduler==1.13.1",
             "pytest-flask==1.3.0",
         )
@@ -155,6 +163,7 @@ TARGETS = (
     ),
     Target(
         "3.0.3",
+        "3.11",
         (
             "Werkzeug==3.0.6",
             "Jinja2==3.1.4",
@@ -164,7 +173,7 @@ TARGETS = (
             "blinker==1.8.2",
             "Flask-SQLAlchemy==3.1.1",
             "SQLAlchemy==2.0.36",
-            "celery==5.4.0",
+            "celery",
             "Flask-APScheduler==1.13.1",
             "pytest-flask==1.3.0",
         )
@@ -172,6 +181,7 @@ TARGETS = (
     ),
     Target(
         "3.1.3",
+        "3.12",
         (
             "Werkzeug==3.1.3",
             "Jinja2==3.1.6",
@@ -181,7 +191,7 @@ TARGETS = (
             "blinker==1.9.0",
             "Flask-SQLAlchemy==3.1.1",
             "SQLAlchemy==2.0.36",
-            "celery==5.4.0",
+            "celery",
             "Flask-APScheduler==1.13.1",
             "pytest-flask==1.3.0",
         )
@@ -202,17 +212,37 @@ def venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def find_python(version: str) -> tuple[str, str]:
+    """An interpreter of that minor version (PATH, then pyenv), else this one; and its version."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += [str(p / "bin" / f"python{version}") for p in sorted(pyenv.glob(f"{version}.*"))]
+    for c in candidates:
+        if c and Path(c).is_file():
+            proc = subprocess.run(
+                [c, "-c", "import platform; print(platform.python_version())"],
+                capture_output=True,
+                text=True,
+            )
+            if proc.returncode == 0:
+                return c, proc.stdout.strip()
+    return sys.executable, sys.version.split()[0]
+
+
 def ensure_venv(target: Target, cache: Path) -> Path:
     """The virtualenv for a target, made or remade when its pins changed; returns its python."""
     venv = cache / target.folder
     stamp = venv / ".ctxfix-pins"
-    want = "\n".join((f"Flask=={target.flask}", *target.pins, sys.version.split()[0])) + "\n"
+    base, version = find_python(target.python)
+    if not version.startswith(target.python + "."):
+        say(f"[{target.folder}] Python {target.python} not found; using {version}")
+    want = "\n".join((f"python {version}", f"Flask=={target.flask}", *target.pins)) + "\n"
     py = venv_python(venv)
     if stamp.is_file() and stamp.read_text() == want and py.exists():
         return py
-    say(f"[{target.folder}] creating {venv}")
+    say(f"[{target.folder}] creating {venv} with Python {version}")
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([base, "-m", "venv", str(venv)], check=True)
     cmd = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     proc = subprocess.run(
         [*cmd, f"Flask=={target.flask}", *target.pins], capture_output=True, text=True
@@ -225,12 +255,19 @@ def ensure_venv(target: Target, cache: Path) -> Path:
 
 
 def installed(py: Path) -> str:
+    """`pip list --format=freeze` of the virtualenv, under a line naming its Python."""
+    version = subprocess.run(
+        [str(py), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     proc = subprocess.run(
         [str(py), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
         capture_output=True,
         text=True,
     )
-    return "\n".join(sorted(proc.stdout.split("\n"), key=str.lower)).strip() + "\n"
+    lines = sorted((ln for ln in proc.stdout.splitlines() if ln.strip()), key=str.lower)
+    return "\n".join([f"# Python {version}", *lines]) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,8 +277,8 @@ def installed(py: Path) -> str:
 class Normaliser:
     """Replaces what differs between machines and runs with stable stand-ins."""
 
-    def __init__(self, workdir: Path, venv: Path) -> None:
-        base = Path(sys.base_prefix).resolve()
+    def __init__(self, workdir: Path, venv: Path, python_home: str) -> None:
+        base = Path(python_home).resolve()
         self.paths = [
             (str(workdir.resolve()), PROJECT),
             (str(workdir), PROJECT),
@@ -310,6 +347,7 @@ def capture_one(
     example: verify.Example,
     form: Optional[str],
     out_dir: Path,
+    python_home: str,
 ) -> Outcome:
     name = file_name(example, form)
     argv = list(example.run) + ([f"--tb={form}"] if form else [])
@@ -324,7 +362,7 @@ def capture_one(
             timeout=example.timeout,
             workdir=workdir,
         )
-        text = Normaliser(workdir, py.parent.parent)(run.output)
+        text = Normaliser(workdir, py.parent.parent, python_home)(run.output)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     families = verify.context_families(kb, text)
@@ -351,6 +389,9 @@ def capture(
     out_dir = OUT / target.folder
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "installed.txt").write_text(installed(py), encoding="utf-8", newline="\n")
+    home = subprocess.run(
+        [str(py), "-c", "import sys; print(sys.base_prefix)"], capture_output=True, text=True
+    ).stdout.strip()
     outcomes: list[Outcome] = []
     work = []
     for ex in examples:
@@ -361,7 +402,7 @@ def capture(
             continue
         work += [(ex, f) for f in forms]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(capture_one, kb, target, py, ex, f, out_dir) for ex, f in work]
+        futures = [pool.submit(capture_one, kb, target, py, ex, f, out_dir, home) for ex, f in work]
         for fut in futures:
             outcomes.append(fut.result())
     for o in outcomes:

@@ -90,7 +90,7 @@ def test_fixed_program_that_still_fails_exits_1(runner, tmp_path):
     row = [ln for ln in result.output.splitlines() if ln.startswith(MINE)]
     assert row and row[0].split()[2:5] == ["yes", "yes", "NO"]
     assert "fixed: exit 1" in result.output
-    assert "fixed still prints a app-context error" in result.output
+    assert "fixed still prints a context error (app-context)" in result.output
     assert "0 proven, 1 failed, 0 skipped" in result.output
 
 
@@ -138,6 +138,28 @@ def test_wrong_variant_is_not_diagnosed(tmp_path):
     res = verify.verify_example(kb, ex, [str(cause.parent)])
     assert res.reproduced and res.fixed and not res.diagnosed
     assert f"explain named {MINE} with variant none, expected {MINE} (weekly)" in res.problems
+
+
+def test_a_broken_program_that_hangs_fails(tmp_path):
+    cause = _copy_mine(tmp_path)
+    ex_dir = cause / "examples" / "nightly-report"
+    main = ex_dir / "broken" / "main.py"
+    main.write_text(
+        main.read_text().replace(
+            "    run_jobs([nightly_report])",
+            "    import time, traceback\n"
+            "    try:\n        run_jobs([nightly_report])\n"
+            "    except RuntimeError:\n        traceback.print_exc()\n"
+            "    time.sleep(60)",
+        )
+    )
+    (ex_dir / "example.yaml").write_text("title: t\nrequires: [flask]\ntimeout: 3\n")
+    kb = load([str(cause.parent)], use_cache=False)
+    (ex,) = verify.examples_of(kb.causes[MINE])
+    res = verify.verify_example(kb, ex, [str(cause.parent)])
+    assert "Working outside of application context." in res.broken_output
+    assert not res.reproduced and res.fixed and res.failed
+    assert res.problems[0] == "broken timed out after 3s: it must end by itself"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,3 +374,68 @@ def test_version_ranges(version, spec, expected):
 def test_unreadable_version_range():
     with pytest.raises(ValueError):
         verify.version_matches("3.1", "about 3")
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing the report
+
+
+def _report() -> verify.Report:
+    ok = verify.Result("background-thread", "thread-app-config", True, True, True, seconds=2.04)
+    bad = verify.Result("celery-task", "worker", True, False, True, seconds=11.5)
+    bad.problems.append("explain named background-thread first, expected celery-task")
+    bad.broken_output = "line one\nRuntimeError: Working outside of application context.\n"
+    skip = verify.Result("task-queue", "rq-job", skipped="needs redis-server on PATH: install it")
+    return verify.Report([ok, bad, skip], seconds=12.34, jobs=2)
+
+
+def test_text_table():
+    from ctxfix.render import render_verify_text
+
+    assert render_verify_text(_report()) == textwrap.dedent(
+        """\
+        cause              example            broken fails  explained  fixed runs  time
+        background-thread  thread-app-config  yes           yes        yes         2.0s
+        celery-task        worker             yes           NO         yes         11.5s
+            explain named background-thread first, expected celery-task
+        task-queue         rq-job             -             -          -
+            skipped: needs redis-server on PATH: install it
+
+        ctxfix verify: 3 examples of 3 causes: 1 proven, 1 failed, 1 skipped in 12.3s
+        """
+    )
+    verbose = render_verify_text(_report(), verbose=True)
+    assert "    broken printed (last 2 lines):\n      | line one\n" in verbose
+
+
+def test_rich_table_and_json():
+    import io
+
+    from rich.console import Console
+
+    from ctxfix.render import render_verify_rich
+
+    buf = io.StringIO()
+    render_verify_rich(_report(), Console(file=buf, width=100, color_system=None))
+    text = buf.getvalue()
+    assert "thread-app-config" in text
+    assert (
+        "celery-task/worker\n  explain named background-thread first, expected celery-task\n"
+        in text
+    )
+    assert text.rstrip().endswith("1 proven, 1 failed, 1 skipped in 12.3s")
+    doc = json.loads(_report().to_json())
+    assert [r["skipped"] for r in doc["results"]] == [
+        None,
+        None,
+        "needs redis-server on PATH: install it",
+    ]
+    assert set(doc["results"][0]) == {
+        "cause",
+        "example",
+        "reproduced",
+        "diagnosed",
+        "fixed",
+        "skipped",
+        "seconds",
+    }
