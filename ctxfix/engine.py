@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ctxfix.knowledge import Cause, Choice, KnowledgeBase, Rule
 from ctxfix.tracebacks import Frame, Traceback, TracebackReader, is_library_path
@@ -39,138 +38,232 @@ MARGIN = 2.0
 """...and beats the runner-up by this much. Otherwise the finding lists candidates."""
 
 # The first line of each message is stable within a family; the explanation under it is not.
-_FAMILY_MESSAGES: list[tuple[str, re.Pattern]] = [
+# Phrases are lower case and matched as plain substrings: cheaper than regular expressions,
+# which would cost more to compile than a whole diagnosis takes.
+_FAMILY_PHRASES: list[tuple[str, tuple[str, ...]]] = [
     (
         "url-adapter",
-        re.compile(
-            r"unable to build urls outside an active request"
-            r"|not able to create a url adapter for request independent url generation",
-            re.I,
+        (
+            "unable to build urls outside an active request",
+            "not able to create a url adapter for request independent url generation",
         ),
     ),
     (
         "sqlalchemy-no-app",
-        re.compile(
-            r"no application found\.? either work inside a view function"
-            r"|application not registered on db instance"
-            r"|sqlalchemy extension was not registered to the current application"
-            r"|current flask app is not registered with this .?sqlalchemy.? instance",
-            re.I,
+        (
+            "no application found. either work inside a view function",
+            "no application found either work inside a view function",
+            "application not registered on db instance",
+            "sqlalchemy extension was not registered to the current application",
+            "current flask app is not registered with this",
         ),
     ),
     (
         "request-context",
-        re.compile(
-            r"working outside of (?:the )?request context"
-            r"|there is no request in this context"
-            r"|.?copy_current_request_context.? can only be used"
-            r"|this decorator can only be used (?:at local scopes when a request context"
-            r"|when a request context is active)"
-            r"|.?stream_with_context.? can only be used when a request context"
-            r"|attempted to stream with context but there was no context"
-            r"|.?after_this_request.? can only be used",
-            re.I,
+        (
+            "working outside of request context",
+            "working outside of the request context",
+            "there is no request in this context",
+            "can only be used when a request context is active",
+            "can only be used at local scopes when a request context is on the stack",
+            "attempted to stream with context but there was no context",
         ),
     ),
     (
         "app-context",
-        re.compile(
-            r"working outside of (?:the )?application context"
-            r"|attempted to generate a url without the application context being pushed"
-            r"|this function can only be used when an application context is active",
-            re.I,
+        (
+            "working outside of application context",
+            "working outside of the application context",
+            "attempted to generate a url without the application context being pushed",
+            "this function can only be used when an application context is active",
         ),
     ),
 ]
 
-BARE_MESSAGES = re.compile("|".join(p.pattern for _, p in _FAMILY_MESSAGES), re.I)
+
+class _PhraseMatch:
+    """The part of re.Match the reader and the engine use."""
+
+    __slots__ = ("string", "_start", "_end")
+
+    def __init__(self, string: str, start: int, end: int) -> None:
+        self.string, self._start, self._end = string, start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, _: int = 0) -> str:
+        return self.string[self._start : self._end]
+
+
+class _Phrases:
+    """Finds the earliest of some lower-case phrases in a text, ignoring case (like re.search)."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self.phrases = tuple(phrases)
+
+    def search(self, text: str) -> Optional[_PhraseMatch]:
+        low = text.lower()
+        best = None
+        for ph in self.phrases:
+            i = low.find(ph)
+            if i >= 0 and (best is None or i < best[0]):
+                best = (i, i + len(ph))
+        return _PhraseMatch(text, *best) if best else None
+
+
+_FAMILY_MESSAGES: list[tuple[str, _Phrases]] = [(f, _Phrases(p)) for f, p in _FAMILY_PHRASES]
+BARE_MESSAGES = _Phrases(ph for _, phrases in _FAMILY_PHRASES for ph in phrases)
 """Messages people paste without the exception name in front."""
 
 _STANDARD_FIRST_LINES = (
     "working outside of application context.",
     "working outside of request context.",
 )
-_NONE_APP = re.compile(r"'NoneType' object has no attribute 'app'")
+_NONE_APP = "'NoneType' object has no attribute 'app'"
 
-_INTERACTIVE = re.compile(
-    r"^<(?:stdin|console|input|string|pyshell#\d+|ipython-input-[\w-]+)>"
-    r"|^/tmp/ipykernel_\d+/|ipykernel_\d+[/\\]|^<ipython-input",
-    re.I,
+_INTERACTIVE = ("<stdin>", "<console>", "<input>", "<string>", "<pyshell#", "<ipython-input")
+
+
+def _is_interactive(path: str) -> bool:
+    """Code typed at a prompt: the REPL, `python -c`, IDE consoles, IPython and Jupyter."""
+    return path.startswith(_INTERACTIVE) or "ipykernel_" in path
+
+
+_LAUNCHER = (
+    r"(?:^|/)(?:bin|scripts)/(?:flask|celery|rq|rqworker|pytest|py\.test|gunicorn|uwsgi"
+    r"|waitress-serve|huey_consumer|dramatiq|ipython|jupyter|python[\d.]*)(?:\.exe|-script\.py)?$"
 )
-_LAUNCHER = re.compile(
-    r"(?:^|/)(?:bin|scripts)/(?:flask|celery|rq|rqworker|pytest|py\.test|gunicorn|uwsgi|waitress-serve"
-    r"|huey_consumer|dramatiq|ipython|jupyter|python[\d.]*)(?:\.exe|-script\.py)?$"
+_CORE_MODULES = frozenset(
+    "app globals ctx helpers cli templating local serving wsgi testing test scaffold blueprints "
+    "views sessions signals config logging __init__ routing exceptions datastructures utils "
+    "formparser urls security".split()
 )
-_FLASK_INTERNAL = re.compile(
-    r"(?:^|/)(?:src/)?(?:flask|werkzeug)/(?:app|globals|ctx|helpers|cli|templating|local|serving"
-    r"|wsgi|testing|test|scaffold|blueprints|views|sessions|signals|config|logging|__init__"
-    r"|sansio/\w+|wrappers/\w+|json/\w+|debug/\w+)\.py$"
-    r"|(?:^|/)flask_(?:sqlalchemy|login|mail|socketio|babel|babelex|wtf|migrate|caching|restful"
-    r"|restx|cors|apscheduler|security|admin|principal|session|limiter|jwt_extended|smorest"
-    r"|marshmallow|bcrypt|moment|uploads|executor|httpauth|debugtoolbar)(?:/|\.py$)"
-    r"|(?:^|/)(?:sqlalchemy|celery|kombu|billiard|apscheduler|rq|click|jinja2|gunicorn|eventlet"
-    r"|gevent|_pytest|pluggy|pytest_flask|anyio|asgiref|dramatiq|huey)/",
-    re.I,
+_CORE_PACKAGES = frozenset({"flask", "werkzeug"})
+_CORE_SUBPACKAGES = frozenset({"sansio", "wrappers", "json", "debug", "middleware"})
+_KNOWN_PACKAGES = frozenset(
+    "sqlalchemy celery kombu billiard apscheduler rq click jinja2 gunicorn eventlet gevent "
+    "_pytest pluggy pytest_flask anyio asgiref dramatiq huey".split()
+)
+_KNOWN_EXTENSIONS = frozenset(
+    "sqlalchemy login mail socketio babel babelex wtf migrate caching restful restx cors "
+    "apscheduler security admin principal session limiter jwt_extended smorest marshmallow "
+    "bcrypt moment uploads executor httpauth debugtoolbar".split()
 )
 
-# Which proxy failed, read from the user's own line of code.
-_CODE_PROXIES: list[tuple[str, re.Pattern]] = [
-    ("url_for", re.compile(r"\burl_for\s*\(")),
-    ("render_template", re.compile(r"\brender_template(?:_string)?\s*\(")),
-    ("flash", re.compile(r"\bflash\s*\(")),
-    ("db.create_all", re.compile(r"\bdb\.(?:create_all|drop_all|reflect)\s*\(")),
-    ("db.session", re.compile(r"\bdb\.session\b")),
-    ("db.engine", re.compile(r"\bdb\.(?:engine|get_engine)\b")),
-    ("Model.query", re.compile(r"\b[A-Z]\w*\.query\b")),
-    ("current_app", re.compile(r"\bcurrent_app\b")),
-    ("current_user", re.compile(r"\bcurrent_user\b")),
-    ("session", re.compile(r"(?<![\w.])session\s*(?:\[|\.(?:get|pop|clear|setdefault|update)\b)")),
-    ("request", re.compile(r"(?<![\w.])request\.\w+")),
-    ("g", re.compile(r"(?<![\w.])g\.\w+")),
-    ("app.app_context", re.compile(r"\bapp\.app_context\s*\(")),
-    ("jsonify", re.compile(r"\bjsonify\s*\(")),
-    ("emit", re.compile(r"(?<![\w.])(?:emit|send)\s*\(")),
+
+def _is_flask_internal(norm_path: str) -> bool:
+    """Flask, Werkzeug, a known extension or a library that calls into them."""
+    parts = norm_path.split("/")
+    stem = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
+    for i, part in enumerate(parts[:-1]):
+        if part in _KNOWN_PACKAGES:
+            return True
+        if part.startswith("flask_") and part[6:] in _KNOWN_EXTENSIONS:
+            return True
+        if part in _CORE_PACKAGES:
+            rest = parts[i + 1 :]
+            if len(rest) == 1 and stem in _CORE_MODULES:
+                return True
+            if len(rest) == 2 and rest[0] in _CORE_SUBPACKAGES:
+                return True
+    return stem.startswith("flask_") and stem[6:] in _KNOWN_EXTENSIONS
+
+
+# Which proxy failed, read from the user's own line of code, in order of preference.
+def _bare(code: str, name: str, after: str) -> bool:
+    """``name`` followed by ``after`` in ``code``, not as part of a longer name or attribute."""
+    i = code.find(name + after)
+    while i >= 0:
+        if i == 0 or not (code[i - 1].isalnum() or code[i - 1] in "_."):
+            return True
+        i = code.find(name + after, i + 1)
+    return False
+
+
+_CODE_PROXIES: list[tuple[str, Callable[[str], bool]]] = [
+    ("url_for", lambda c: _bare(c, "url_for", "(")),
+    ("render_template", lambda c: "render_template(" in c or "render_template_string(" in c),
+    ("flash", lambda c: _bare(c, "flash", "(")),
+    ("db.create_all", lambda c: "db.create_all(" in c or "db.drop_all(" in c or "db.reflect(" in c),
+    ("db.session", lambda c: "db.session" in c),
+    ("db.engine", lambda c: "db.engine" in c or "db.get_engine" in c),
+    ("Model.query", lambda c: ".query" in c and re.search(r"\b[A-Z]\w*\.query\b", c) is not None),
+    ("current_app", lambda c: "current_app" in c),
+    ("current_user", lambda c: "current_user" in c),
+    (
+        "session",
+        lambda c: (
+            _bare(c, "session", "[")
+            or any(
+                _bare(c, "session", f".{m}")
+                for m in ("get", "pop", "clear", "setdefault", "update")
+            )
+        ),
+    ),
+    ("request", lambda c: _bare(c, "request", ".")),
+    ("g", lambda c: _bare(c, "g", ".")),
+    ("app.app_context", lambda c: "app.app_context(" in c),
+    ("jsonify", lambda c: _bare(c, "jsonify", "(")),
+    ("emit", lambda c: _bare(c, "emit", "(") or _bare(c, "send", "(")),
 ]
 _REQUEST_PROXIES = {"request", "session", "flash", "current_user"}
 
-# Which proxy failed, read from the library frames (innermost first wins).
-_FRAME_PROXIES: list[tuple[re.Pattern, re.Pattern, str]] = [
-    (re.compile(r"flask/globals\.py$"), re.compile(r"^_find_app$"), "current_app"),
-    (re.compile(r"flask/globals\.py$"), re.compile(r"^_lookup_app_object$"), "g"),
-    (re.compile(r"flask/globals\.py$"), re.compile(r"^_lookup_req_object$"), "request"),
-    (re.compile(r"flask/ctx\.py$"), re.compile(r"^(request|session)$"), "request"),
-    (re.compile(r"flask/helpers\.py$"), re.compile(r"^url_for$"), "url_for"),
-    (re.compile(r"flask/app\.py$"), re.compile(r"^url_for$"), "url_for"),
-    (re.compile(r"flask/helpers\.py$"), re.compile(r"^flash$"), "flash"),
+# Which proxy failed, read from the library frames (innermost first wins): the end of the
+# frame's path, the function names (None: any), and the proxy.
+_FRAME_PROXIES: list[tuple[str, Optional[frozenset[str]], str]] = [
+    ("flask/globals.py", frozenset({"_find_app"}), "current_app"),
+    ("flask/globals.py", frozenset({"_lookup_app_object"}), "g"),
+    ("flask/globals.py", frozenset({"_lookup_req_object"}), "request"),
+    ("flask/ctx.py", frozenset({"request", "session"}), "request"),
+    ("flask/helpers.py", frozenset({"url_for"}), "url_for"),
+    ("flask/app.py", frozenset({"url_for"}), "url_for"),
+    ("flask/helpers.py", frozenset({"flash"}), "flash"),
     (
-        re.compile(r"flask/templating\.py$"),
-        re.compile(r"^(?:render_template|render_template_string|stream_template)"),
+        "flask/templating.py",
+        frozenset(
+            {
+                "render_template",
+                "render_template_string",
+                "stream_template",
+                "stream_template_string",
+            }
+        ),
         "render_template",
-    ),  # noqa: E501
-    (re.compile(r"flask/json/__init__\.py$"), re.compile(r"^jsonify$"), "jsonify"),
+    ),
+    ("flask/json/__init__.py", frozenset({"jsonify"}), "jsonify"),
     (
-        re.compile(r"flask_sqlalchemy/"),
-        re.compile(r"^(?:create_all|drop_all|_call_for_binds|_execute_for_all_tables)$"),
+        "flask_sqlalchemy/",
+        frozenset({"create_all", "drop_all", "_call_for_binds", "_execute_for_all_tables"}),
         "db.create_all",
-    ),  # noqa: E501
-    (re.compile(r"flask_sqlalchemy/"), re.compile(r"^(?:engine|get_engine|engines)$"), "db.engine"),
-    (re.compile(r"flask_sqlalchemy/"), re.compile(r"^(?:__get__)$"), "Model.query"),
+    ),
+    ("flask_sqlalchemy/", frozenset({"engine", "get_engine", "engines"}), "db.engine"),
+    ("flask_sqlalchemy/", frozenset({"__get__"}), "Model.query"),
+    ("flask_sqlalchemy/", frozenset({"_app_ctx_id", "get_app", "__init__"}), "db.session"),
+    ("flask_socketio/", frozenset({"emit", "send"}), "emit"),
     (
-        re.compile(r"flask_sqlalchemy/"),
-        re.compile(r"^(?:_app_ctx_id|get_app|__init__)$"),
-        "db.session",
-    ),  # noqa: E501
-    (re.compile(r"flask_socketio/"), re.compile(r"^(?:emit|send)$"), "emit"),
-    (
-        re.compile(r"flask_login"),
-        re.compile(r"^(?:login_user|logout_user|_get_user|_load_user)$"),
+        "flask_login",
+        frozenset({"login_user", "logout_user", "_get_user", "_load_user"}),
         "current_user",
-    ),  # noqa: E501
-    (re.compile(r"flask_login"), re.compile(r"."), "current_app"),
-    (re.compile(r"flask_mail"), re.compile(r"."), "current_app"),
+    ),
+    ("flask_login", None, "current_app"),
+    ("flask_mail", None, "current_app"),
 ]
 
-_CODE_FLASKISH = re.compile(
+
+def _frame_proxy(f: Frame) -> Optional[str]:
+    p = f.norm_path
+    for where, functions, name in _FRAME_PROXIES:
+        inside = p.endswith(where) if where.endswith(".py") else where in p
+        if inside and (functions is None or f.function in functions):
+            return name
+    return None
+
+
+_CODE_FLASKISH = (
     r"\b(?:current_app|request|session|g|db|url_for|render_template|flash|jsonify|current_user"
     r"|app_context|gettext|lazy_gettext|ngettext)\b|(?<![\w.])_l?\(\s*['\"]"
 )
@@ -254,7 +347,7 @@ class Finding:
             mod = _module_name(loc.path)
             if mod:
                 out["module"] = mod
-            out["file"] = PurePath(loc.path.replace("\\", "/")).name
+            out["file"] = loc.path.replace("\\", "/").rsplit("/", 1)[-1]
             if loc.line:
                 out["line"] = str(loc.line)
             if loc.code:
@@ -280,15 +373,16 @@ class Outcome:
 def detect_family(tb: Traceback) -> tuple[Optional[str], list[str]]:
     """The error family of a traceback and the reason; (None, []) when not a context error."""
     text = tb.message
+    flat = " ".join(text[:2000].split())
     for family, pat in _FAMILY_MESSAGES:
-        m = pat.search(text[:2000])
+        m = pat.search(flat)
         if m:
             return family, [f"the message says “{_clip(m.group(0))}” ({family} error)"]
     frames = tb.all_frames()
     if (
         tb.exc_type
         and tb.exc_type.endswith("AttributeError")
-        and _NONE_APP.search(text)
+        and _NONE_APP in text
         and any(f.norm_path.endswith("flask/templating.py") for f in frames)
     ):
         return "app-context", [
@@ -307,7 +401,7 @@ def detect_family(tb: Traceback) -> tuple[Optional[str], list[str]]:
         ]
     for _, chained_msg, _ in tb.chain:
         for family, pat in _FAMILY_MESSAGES:
-            if pat.search(chained_msg[:2000]) and tb.exc_type is None:
+            if pat.search(" ".join(chained_msg[:2000].split())) and tb.exc_type is None:
                 return family, [f"an earlier exception in the chain is a {family} error"]
     return None, []
 
@@ -402,17 +496,17 @@ def _is_user(frame: Frame, project_root: Optional[str] = None) -> tuple[bool, st
         root = project_root.replace("\\", "/").lower().rstrip("/") + "/"
         if p.startswith(root) or ("/" + p).find("/" + root.lstrip("/")) >= 0:
             return True, "inside --project-root"
-    if _INTERACTIVE.search(frame.path):
+    if _is_interactive(frame.path):
         return True, "typed at an interactive prompt"
     if p.startswith("<"):
         return False, "generated or frozen code"
-    if _LAUNCHER.search(p):
+    if re.search(_LAUNCHER, p):
         return False, "a console-script launcher of an installed tool"
     if is_library_path(frame.path):
         if "site-packages/" in p or "dist-packages/" in p:
             return False, "an installed package (site-packages)"
         return False, "the Python standard library"
-    if _FLASK_INTERNAL.search(p):
+    if _is_flask_internal(p):
         return False, "Flask, Werkzeug or a known extension"
     return True, "not an installed package or the standard library"
 
@@ -420,8 +514,8 @@ def _is_user(frame: Frame, project_root: Optional[str] = None) -> tuple[bool, st
 def _proxy_in_code(code: str) -> Optional[str]:
     if not code:
         return None
-    for name, pat in _CODE_PROXIES:
-        if pat.search(code):
+    for name, used in _CODE_PROXIES:
+        if used(code):
             return name
     return None
 
@@ -430,14 +524,11 @@ def _detect_proxy(tb: Traceback, family: str, user: Optional[Frame]) -> tuple[Op
     frames = tb.frames or tb.all_frames()
     lib_proxy = None
     for f in reversed(frames):
-        for path_re, fn_re, name in _FRAME_PROXIES:
-            if path_re.search(f.norm_path) and fn_re.search(f.function):
-                lib_proxy = name
-                break
+        lib_proxy = _frame_proxy(f)
         if lib_proxy:
             break
     if user is not None and user.code:
-        candidates = [name for name, pat in _CODE_PROXIES if pat.search(user.code)]
+        candidates = [name for name, used in _CODE_PROXIES if used(user.code)]
         if family == "request-context":
             pick = [c for c in candidates if c in _REQUEST_PROXIES]
         elif family == "url-adapter":
@@ -465,6 +556,8 @@ def _detect_proxy(tb: Traceback, family: str, user: Optional[Frame]) -> tuple[Op
 
 @dataclass
 class _Facts:
+    """What evidence rules are matched against for one traceback."""
+
     tb: Traceback
     family: str
     proxy: Optional[str]
@@ -474,12 +567,20 @@ class _Facts:
     tags: frozenset[str] = frozenset()
 
 
-_TEST_PATH = re.compile(
-    r"(?:^|/)(?:tests?|testing)/|(?:^|/)test_[^/]*\.py$|_tests?\.py$|conftest\.py$"
-)
-_IMPORT_MACHINERY = re.compile(
-    r"<frozen importlib\._bootstrap|importlib/__init__\.py$|flask/cli\.py$"
-)
+def _is_test_path(p: str) -> bool:
+    name = p.rsplit("/", 1)[-1]
+    return (
+        any(f"/{d}/" in "/" + p for d in ("tests", "test", "testing"))
+        or (name.startswith("test_") and name.endswith(".py"))
+        or name.endswith(("_test.py", "_tests.py"))
+        or name == "conftest.py"
+    )
+
+
+def _is_import_machinery(p: str) -> bool:
+    return p.startswith("<frozen importlib") or p.endswith(
+        ("importlib/__init__.py", "flask/cli.py")
+    )
 
 
 def _tags(
@@ -497,9 +598,9 @@ def _tags(
         if frames:
             tags.add("no-user-frame")
         return frozenset(tags)
-    if _INTERACTIVE.search(user.path):
+    if _is_interactive(user.path):
         tags.add("interactive")
-    if _TEST_PATH.search(user.norm_path):
+    if _is_test_path(user.norm_path):
         tags.add("test-file")
     if user.function == "<module>":
         tags.add("module-level")
@@ -507,7 +608,7 @@ def _tags(
         f.norm_path for f in frames if f.function == "<module>" and _is_user(f, project_root)[0]
     }
     importing = any(
-        _IMPORT_MACHINERY.search(f.norm_path)
+        _is_import_machinery(f.norm_path)
         and f.function
         in (
             "locate_app",
@@ -743,7 +844,11 @@ class Explainer:
     def __init__(self, kb: KnowledgeBase, project_root: Optional[str] = None) -> None:
         self.kb = kb
         self.project_root = project_root
-        self.reader = TracebackReader(BARE_MESSAGES)
+        # hints: words each BARE_MESSAGES text holds as printed (first letters left out, they may
+        # be capitals); the reader skims big logs for them. Keep them in step with the messages.
+        self.reader = TracebackReader(
+            BARE_MESSAGES, hints=("ontext", "pplication", "egistered", "nable to build", "adapter")
+        )
         self.tracebacks = 0
         self.truncated = 0
         self.other_errors: list[str] = []
@@ -798,7 +903,7 @@ def diagnose(
     loc_frame = user
     if loc_frame is None and frames:
         loc_frame = next(
-            (fr for fr in reversed(frames) if not _FLASK_INTERNAL.search(fr.norm_path)),
+            (fr for fr in reversed(frames) if not _is_flask_internal(fr.norm_path)),
             frames[-1],
         )
         reasons.append("no frame is yours; showing the innermost frame outside Flask and Werkzeug")
@@ -814,7 +919,7 @@ def diagnose(
 
     if guessed:
         flaskish = any(
-            _FLASK_INTERNAL.search(f.norm_path) or _CODE_FLASKISH.search(f.code or "")
+            _is_flask_internal(f.norm_path) or re.search(_CODE_FLASKISH, f.code or "")
             for f in frames
         )
         if not flaskish or max(scores.values(), default=0.0) < THRESHOLD:
@@ -951,10 +1056,12 @@ _SLOT = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*(?:\|([^}]*))?\}\}")
 
 
 def _module_name(path: str) -> Optional[str]:
-    p = PurePath(path.replace("\\", "/"))
-    if p.suffix != ".py":
+    parts = path.replace("\\", "/").split("/")
+    if not parts[-1].endswith(".py"):
         return None
-    stem = p.stem if p.stem != "__init__" else p.parent.name
+    stem = parts[-1][:-3]
+    if stem == "__init__":
+        stem = parts[-2] if len(parts) > 1 else ""
     return stem if re.fullmatch(r"[A-Za-z_]\w*", stem or "") else None
 
 

@@ -10,14 +10,16 @@ files' sizes and modification times, so the explain path does not even import Py
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import sys
+import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from ctxfix import __version__
 
@@ -58,9 +60,9 @@ TAGS = (
 """Facts the engine derives from a traceback's shape; evidence rules may require them."""
 ENV_PATH = "CTXFIX_KNOWLEDGE_PATH"
 
-_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*(?:\|([^}]*))?\}\}")
-_OFFICIAL_DOCS = re.compile(
+_ID = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
+_PLACEHOLDER = r"\{\{\s*([A-Za-z_]\w*)\s*(?:\|([^}]*))?\}\}"
+_OFFICIAL_DOCS = (
     r"^https://(?:flask\.palletsprojects\.com|werkzeug\.palletsprojects\.com"
     r"|click\.palletsprojects\.com|flask-sqlalchemy\.readthedocs\.io"
     r"|flask-sqlalchemy\.palletsprojects\.com|docs\.celeryq\.dev|apscheduler\.readthedocs\.io"
@@ -115,6 +117,86 @@ _RULE_KEYS = set(_RULE_MATCHERS) | {"id", "weight", "says", "family", "variant",
 _FRAME_KEYS = {"path", "function", "code"}
 
 
+class Pattern:
+    """A case-insensitive regular expression, compiled the first time it is needed.
+
+    Most evidence patterns are plain text (a file name, a function name, alternatives of those,
+    perhaps anchored with ^ or $). Those are matched with string operations and never compiled:
+    compiling every rule's regex would cost more than a whole diagnosis.
+    """
+
+    __slots__ = ("pattern", "_re", "_literals")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._re: Optional[re.Pattern] = None
+        self._literals = _literal_alternatives(pattern)
+
+    def search(self, text: str) -> Any:
+        if self._literals is not None:
+            low = text.lower()
+            for lit, head, tail in self._literals:
+                if head and tail:
+                    hit = low == lit
+                elif head:
+                    hit = low.startswith(lit)
+                elif tail:
+                    hit = low.endswith(lit)
+                else:
+                    hit = lit in low
+                if hit:
+                    i = len(low) - len(lit) if tail and not head else max(low.find(lit), 0)
+                    return _Hit(text[i : i + len(lit)])
+            return None
+        if self._re is None:
+            self._re = re.compile(self.pattern, re.IGNORECASE)
+        return self._re.search(text)
+
+
+class _Hit:
+    """What a literal pattern's search returns: enough of re.Match for evidence lines."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def group(self, _: int = 0) -> str:
+        return self.text
+
+
+_META = set(".^$*+?{}[]()|\\")
+
+
+def _literal_alternatives(pattern: str) -> Optional[list[tuple[str, bool, bool]]]:
+    """``pattern`` as (text, anchored at start, anchored at end) alternatives, if it is only
+    literal text; None when it needs the regex engine."""
+    alts: list[tuple[str, bool, bool]] = []
+    for alt in pattern.split("|"):
+        head = alt.startswith("^")
+        body = alt[1:] if head else alt
+        tail = body.endswith("$") and not body.endswith("\\$")
+        body = body[:-1] if tail else body
+        out = []
+        i = 0
+        while i < len(body):
+            ch = body[i]
+            if ch == "\\":
+                if i + 1 >= len(body) or body[i + 1].isalnum():
+                    return None  # \d, \w, \b... or a dangling backslash
+                out.append(body[i + 1])
+                i += 2
+                continue
+            if ch in _META:
+                return None
+            out.append(ch)
+            i += 1
+        if not out:
+            return None
+        alts.append(("".join(out).lower(), head, tail))
+    return alts
+
+
 class KnowledgeError(Exception):
     """Raised when knowledge files are broken; carries every problem found."""
 
@@ -125,6 +207,8 @@ class KnowledgeError(Exception):
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One problem in the knowledge: where, which lint code, and what."""
+
     path: str
     line: int
     code: str
@@ -136,6 +220,8 @@ class Problem:
 
 @dataclass
 class Snippet:
+    """A fix or verify snippet: a title and a code template."""
+
     title: str
     code: str
     variant: Optional[str] = None
@@ -143,6 +229,8 @@ class Snippet:
 
 @dataclass
 class Variant:
+    """A flavour of a cause with its own fix and verify (e.g. old vs new Celery pattern)."""
+
     id: str
     title: str
     summary: str = ""
@@ -152,15 +240,17 @@ class Variant:
 
 @dataclass
 class Rule:
+    """One evidence rule; patterns are compiled on first use."""
+
     id: str
     weight: float
     says: str
-    message: Optional[re.Pattern] = None
-    frame: Optional[dict[str, re.Pattern]] = None
-    user_frame: Optional[dict[str, re.Pattern]] = None
-    context: Optional[re.Pattern] = None
-    proxy: Optional[re.Pattern] = None
-    code: Optional[re.Pattern] = None
+    message: Optional[Pattern] = None
+    frame: Optional[dict[str, Pattern]] = None
+    user_frame: Optional[dict[str, Pattern]] = None
+    context: Optional[Pattern] = None
+    proxy: Optional[Pattern] = None
+    code: Optional[Pattern] = None
     family: tuple[str, ...] = ()
     variant: Optional[str] = None
     tags: tuple[str, ...] = ()
@@ -169,6 +259,8 @@ class Rule:
 
 @dataclass
 class Cause:
+    """One cause page: what happened, why, the fixes, verify, and how to recognise it."""
+
     id: str
     title: str
     summary: str
@@ -205,6 +297,8 @@ class Cause:
 
 @dataclass
 class Choice:
+    """A choice of a tree question, leading to another question or to a cause."""
+
     label: str
     next: Optional[str] = None
     cause: Optional[str] = None
@@ -214,6 +308,8 @@ class Choice:
 
 @dataclass
 class Question:
+    """A question of the decision tree."""
+
     id: str
     text: str
     help: str
@@ -254,24 +350,32 @@ class KnowledgeBase:
 # Locating knowledge folders
 
 
+def _bundled_path() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    inside = os.path.join(here, "knowledge")
+    if os.path.isfile(os.path.join(inside, "tree.yaml")):
+        return inside
+    return os.path.join(os.path.dirname(here), "knowledge")
+
+
+def _user_paths(extra: Iterable[str] = ()) -> list[str]:
+    dirs = [p.strip() for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p.strip()]
+    dirs.extend(extra)
+    return [os.path.expanduser(d) for d in dirs]
+
+
 def bundled_dir() -> Path:
     """The knowledge shipped with ctxfix: inside the wheel, or beside the package in a checkout."""
-    here = Path(__file__).resolve().parent
-    inside = here / "knowledge"
-    if (inside / "tree.yaml").is_file():
-        return inside
-    return here.parent / "knowledge"
+    from pathlib import Path
+
+    return Path(_bundled_path())
 
 
 def user_dirs(extra: Iterable[str] = ()) -> list[Path]:
     """Folders of user causes: ``CTXFIX_KNOWLEDGE_PATH`` entries first, then ``extra``."""
-    dirs: list[Path] = []
-    env = os.environ.get(ENV_PATH, "")
-    for part in env.split(os.pathsep):
-        if part.strip():
-            dirs.append(Path(part.strip()).expanduser())
-    dirs.extend(Path(d).expanduser() for d in extra)
-    return dirs
+    from pathlib import Path
+
+    return [Path(d) for d in _user_paths(extra)]
 
 
 def _cause_files(root: Path) -> list[Path]:
@@ -388,7 +492,7 @@ def _check_cause(
         return None
 
     cid = data["id"]
-    if not _ID.match(cid):
+    if not re.match(_ID, cid):
         add("CTX005", f"id '{cid}' must be lowercase words joined by hyphens", "id")
     elif cid != path.parent.name:
         add("CTX005", f"id '{cid}' differs from its folder name '{path.parent.name}'", "id")
@@ -433,7 +537,7 @@ def _check_cause(
         if not isinstance(note, dict) or not note.get("note") or set(note) - {"flask", "note"}:
             add("CTX004", "each version note needs 'note' (and optionally 'flask')", "versions", i)
     for i, ref in enumerate(data.get("references", [])):
-        if not isinstance(ref, str) or not _OFFICIAL_DOCS.match(ref):
+        if not isinstance(ref, str) or not re.match(_OFFICIAL_DOCS, ref):
             add("CTX015", f"'{ref}' is not an official documentation address", "references", i)
 
     for i, rule in enumerate(data.get("evidence", [])):
@@ -478,7 +582,7 @@ def _check_template(text: Any, where: tuple, add: Any) -> None:
     if not isinstance(text, str):
         add("CTX004", "a snippet must be text", *where)
         return
-    for m in _PLACEHOLDER.finditer(text):
+    for m in re.finditer(_PLACEHOLDER, text):
         if m.group(1) not in PLACEHOLDERS:
             add(
                 "CTX013",
@@ -706,10 +810,28 @@ def _check_links(
 # Loading
 
 
-def _files(bundled: Path, extra: list[Path]) -> list[Path]:
-    out = [bundled / "tree.yaml", bundled / "families.yaml"] + _cause_files(bundled / "causes")
+def _stat_files(root: str, depth: int = 2) -> list[str]:
+    """Every cause.yaml under ``root`` (at most ``depth`` folders down), without pathlib."""
+    out: list[str] = []
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return out
+    for e in entries:
+        if e.name == "cause.yaml":
+            out.append(e.path)
+        elif depth and e.is_dir() and not e.name.startswith((".", "_")) and e.name != "examples":
+            out.extend(_stat_files(e.path, depth - 1))
+    return out
+
+
+def _files(bundled: str, extra: list[str]) -> list[str]:
+    """The files whose sizes and times decide whether the cache is still good."""
+    out = [os.path.join(bundled, "tree.yaml"), os.path.join(bundled, "families.yaml")]
+    out += _stat_files(os.path.join(bundled, "causes"), 1)
     for d in extra:
-        out.extend(_cause_files(d))
+        out.append(d)
+        out += _stat_files(d, 2)
     return out
 
 
@@ -818,13 +940,11 @@ def _check_families(data: Any, lines: _Lines, path: Path, problems: list[Problem
 
 
 def _compile_rule(r: dict, idx: int) -> Rule:
-    flags = re.IGNORECASE
+    def pat(x: Optional[str]) -> Optional[Pattern]:
+        return Pattern(x) if x is not None else None
 
-    def pat(x: Optional[str]) -> Optional[re.Pattern]:
-        return re.compile(x, flags) if x is not None else None
-
-    def fpat(spec: Optional[dict]) -> Optional[dict[str, re.Pattern]]:
-        return {k: re.compile(v, flags) for k, v in spec.items()} if spec else None
+    def fpat(spec: Optional[dict]) -> Optional[dict[str, Pattern]]:
+        return {k: Pattern(v) for k, v in spec.items()} if spec else None
 
     fam = r.get("family", [])
     return Rule(
@@ -926,51 +1046,56 @@ def _build(raw: dict) -> KnowledgeBase:
     return KnowledgeBase(causes, questions, raw["tree"]["start"], families)
 
 
-def _cache_dir() -> Optional[Path]:
+def _cache_dir() -> Optional[str]:
     if os.environ.get("CTXFIX_NO_CACHE"):
         return None
     base = os.environ.get("CTXFIX_CACHE_DIR")
     if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    root = Path(xdg) if xdg else Path.home() / ".cache"
-    return root / "ctxfix"
+        return base
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(xdg, "ctxfix")
 
 
-def _fingerprint(files: list[Path], bundled: Path, extra: list[Path]) -> str:
-    h = hashlib.sha1(f"{__version__}|{sys.version_info[:2]}|{bundled}|{extra}".encode())
+def _fingerprint(files: list[str], bundled: str, extra: list[str]) -> str:
+    parts = [f"{__version__}|{sys.version_info[:2]}|{bundled}|{extra}"]
     for f in files:
         try:
-            st = f.stat()
+            st = os.stat(f)
+            parts.append(f"{f}|{st.st_mtime_ns}|{st.st_size}")
         except OSError:
-            h.update(f"{f}|missing".encode())
-            continue
-        h.update(f"{f}|{st.st_mtime_ns}|{st.st_size}".encode())
-    return h.hexdigest()[:20]
+            parts.append(f"{f}|missing")
+    return "\n".join(parts)
 
 
 def load(extra_dirs: Iterable[str] = (), *, use_cache: bool = True) -> KnowledgeBase:
     """Load the bundled knowledge plus user folders; raise KnowledgeError if anything is broken."""
-    bundled = bundled_dir()
-    extra = user_dirs(extra_dirs)
-    cache_file = None
+    bundled = _bundled_path()
+    extra = _user_paths(extra_dirs)
+    cache_file = fingerprint = None
     cdir = _cache_dir() if use_cache else None
     if cdir is not None:
-        key = _fingerprint(_files(bundled, extra), bundled, extra)
-        cache_file = cdir / f"knowledge-{key}.json"
+        fingerprint = _fingerprint(_files(bundled, extra), bundled, extra)
+        key = f"{zlib.crc32(fingerprint.encode()):08x}{zlib.adler32(fingerprint.encode()):08x}"
+        cache_file = os.path.join(cdir, f"knowledge-{key}.json")
         try:
-            raw = json.loads(cache_file.read_text(encoding="utf-8"))
-            return _build(raw)
-        except (OSError, ValueError, KeyError, TypeError):
+            with open(cache_file, encoding="utf-8") as fh:
+                raw = json.load(fh)
+            if raw.get("fingerprint") == fingerprint:
+                return _build(raw)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
-    raw, problems = _collect(bundled, extra)
+    from pathlib import Path
+
+    raw, problems = _collect(Path(bundled), [Path(e) for e in extra])
     if raw is None:
         raise KnowledgeError(problems)
     if cache_file is not None:
+        raw["fingerprint"] = fingerprint
         try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(raw), encoding="utf-8")
+            os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+            tmp = f"{cache_file}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(raw, fh)
             os.replace(tmp, cache_file)
         except OSError:
             pass
@@ -983,6 +1108,8 @@ def lint(dirs: Iterable[str] = (), extra_dirs: Iterable[str] = ()) -> list[Probl
     A folder in ``dirs`` that holds a tree.yaml is checked as a whole knowledge root; any other
     folder is checked as user causes layered on the bundled knowledge.
     """
+    from pathlib import Path
+
     dirs = list(dirs)
     roots = [Path(d) for d in dirs if (Path(d) / "tree.yaml").is_file()]
     layers = [Path(d) for d in dirs if not (Path(d) / "tree.yaml").is_file()]

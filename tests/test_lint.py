@@ -49,7 +49,7 @@ def test_loading_refuses_broken_knowledge_with_the_same_messages(monkeypatch, tm
 
     root = tmp_path / "k"
     shutil.copytree(FIXTURES / "CTX008", root)
-    monkeypatch.setattr(knowledge, "bundled_dir", lambda: root)
+    monkeypatch.setattr(knowledge, "_bundled_path", lambda: str(root))
     with pytest.raises(KnowledgeError) as err:
         knowledge.load(use_cache=False)
     assert [p.code for p in err.value.problems] == ["CTX008"]
@@ -65,7 +65,7 @@ def test_cache_is_used_and_invalidated(monkeypatch, tmp_path):
 
     root = tmp_path / "k"
     shutil.copytree(FIXTURES / "valid", root)
-    monkeypatch.setattr(knowledge, "bundled_dir", lambda: root)
+    monkeypatch.setattr(knowledge, "_bundled_path", lambda: str(root))
     monkeypatch.setenv("CTXFIX_CACHE_DIR", str(tmp_path / "cache"))
     first = knowledge.load()
     assert list((tmp_path / "cache").glob("knowledge-*.json"))
