@@ -946,8 +946,6 @@ def diagnose(
         ]
     if proxy:
         evidence.append(f"the failing name is {proxy}: {proxy_why}")
-    if user is not None:
-        evidence.append(f"your code: {user.describe()}")
     version, version_why = _flask_version(tb, family)
     if version_why:
         evidence.append(version_why)
@@ -956,9 +954,6 @@ def diagnose(
     else:
         for c in ranked[:3]:
             evidence.extend(says.get(c, [])[:2])
-    for qid, label, how in w.answered:
-        if how == "the evidence" and cause is not None:
-            evidence.append(f"answered “{kb.questions[qid].text}” with “{label}” from {how}")
     candidates = ranked[:5]
     if cause is None and not candidates and w.pending:
         in_family = {c.id for c in kb.causes.values() if family in c.families}

@@ -185,6 +185,11 @@ def render_text(outcome: Outcome, kb: KnowledgeBase, verbose: bool = False, widt
             out.append("Your frame:")
             for r in f.frame_reasons:
                 out.append(_fill(r, width, initial_indent="  - ", subsequent_indent="    "))
+        if verbose and f.answered:
+            out.append("Tree:")
+            for qid, label, how in f.answered:
+                text = kb.questions[qid].text if qid in kb.questions else qid
+                out.append(_fill(f"{text} -> {label} (from {how})", width, "  - ", "    "))
         if verbose and f.scores:
             ranked = sorted(f.scores.items(), key=lambda kv: -kv[1])
             out.append("Scores:    " + ", ".join(f"{c} {s:g}" for c, s in ranked))

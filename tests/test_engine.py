@@ -18,7 +18,7 @@ def test_families_from_the_first_line_of_each_message():
         "There is no request in this context.": "request-context",
         "No application found. Either work inside a view function or push an application "
         "context.": "sqlalchemy-no-app",
-        "Unable to build URLs outside an active request without 'SERVER_NAME' configured.": "url-adapter",
+        "Unable to build URLs outside an active request without 'SERVER_NAME'.": "url-adapter",
         "Application was not able to create a URL adapter for request independent URL "
         "generation.": "url-adapter",
         "Attempted to generate a URL without the application context being pushed.": "app-context",
