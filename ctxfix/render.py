@@ -277,6 +277,10 @@ def render_rich(outcome: Outcome, kb: KnowledgeBase, console: Any, verbose: bool
 # Knowledge pages
 
 
+def _for_variant(snippet: Any) -> str:
+    return f" (variant {snippet.variant})" if snippet.variant else ""
+
+
 def render_cause(cause: Cause, fmt: str = "text") -> str:
     """One cause's whole page, like `rustc --explain`: text or markdown."""
     md = fmt == "markdown"
@@ -287,7 +291,14 @@ def render_cause(cause: Cause, fmt: str = "text") -> str:
         out += ["## Why", "", _fill(cause.why, 100), ""]
         out += ["## Fix", ""]
         for s in cause.fix:
-            out += [f"### {s.title}", "", "```python", fill(s.code, {}).rstrip(), "```", ""]
+            out += [
+                f"### {s.title}{_for_variant(s)}",
+                "",
+                "```python",
+                fill(s.code, {}).rstrip(),
+                "```",
+                "",
+            ]
         for v in cause.variants:
             out += [f"## Variant `{v.id}`: {v.title}", ""]
             if v.summary:
@@ -317,7 +328,7 @@ def render_cause(cause: Cause, fmt: str = "text") -> str:
     out += [f"Error families: {', '.join(cause.families)}", ""]
     out += ["Why", _fill(cause.why, 88, initial_indent="  ", subsequent_indent="  "), ""]
     for s in cause.fix:
-        out += [f"Fix: {s.title}", _indent(fill(s.code, {}).rstrip(), "    "), ""]
+        out += [f"Fix: {s.title}{_for_variant(s)}", _indent(fill(s.code, {}).rstrip(), "    "), ""]
     for v in cause.variants:
         out += [f"Variant {v.id}: {v.title}"]
         if v.summary:
