@@ -108,7 +108,7 @@ RULES: dict[str, Rule] = {
             "CTX108",
             "click-command-without-context",
             "cli-command",
-            "A plain click command (not run by the flask CLI) uses Flask globals or the database.",
+            "A plain click command or argparse sub-command uses Flask globals or the database.",
         ),
         Rule(
             "CTX109",
@@ -231,6 +231,7 @@ _DB_ATTRS = {
 }
 
 _SETUP_ATTRS = {"create_all", "drop_all", "reflect"}
+_DISPATCH = "<argparse dispatch>"
 
 # How much context a use needs: 1 = an app context, 2 = a request context.
 _APP, _REQUEST = 1, 2
@@ -270,6 +271,7 @@ _SPAWN_NAMES = {
 _HOT = re.compile(
     r"Thread|Timer|spawn|start_new_thread|Greenlet|start_background_task|submit|map|apply_async"
     r"|run_in_executor|add_job|add_command|Flask|Response|response_class|yield|connect"
+    r"|set_defaults|\.func\("
 )
 # A file that mentions none of these cannot produce a finding or a project fact; it is not parsed.
 _RELEVANT = re.compile(r"flask|db|SQLAlchemy|query|[Cc]elery|Task|add_command")
@@ -491,6 +493,7 @@ class _Module:
         self.import_alias: dict[str, str] = {}
         self.celery_signals: set[str] = set()
         self.celery_signal_mods: set[str] = set()
+        self.arg_handlers: dict[str, ast.Call] = {}
 
         self._uses_cache: dict[int, list[_Use]] = {}
         self._deep_cache: dict[int, list[_Use]] = {}
@@ -594,6 +597,10 @@ class _Module:
             self._group(fn)
         for call, owner in calls:
             self._registration(call)
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "set_defaults":
+                handler = _kwarg(call, "func")
+                if isinstance(handler, ast.Name):
+                    self.arg_handlers.setdefault(handler.id, call)
             func = call.func
             if owner is not None and (
                 (isinstance(func, ast.Name) and func.id in self.flask_ctor)
@@ -957,6 +964,9 @@ class _Module:
                 continue
             if isinstance(node, ast.Call):
                 func = node.func
+                if self.arg_handlers and isinstance(func, ast.Attribute) and func.attr == "func":
+                    # args.func(args): argparse dispatch to a set_defaults(func=...) handler.
+                    out.append(_Use(-level, _DISPATCH, node.lineno, node.col_offset))
                 if isinstance(func, ast.Attribute) and func.attr == "query":
                     # Model.query(...) is another ORM's method; Flask-SQLAlchemy's is a property.
                     stack.append(func.value)
@@ -987,6 +997,8 @@ class _Module:
         }
         for inner in self.nested.values():
             words.update(inner)
+        if self.arg_handlers:
+            words.add(".func(")
         source = self._source
         starts = self._line_starts
         found: set[int] = set()
@@ -1048,6 +1060,8 @@ class _Module:
             if fn.decorator_list:
                 self._rule_decorated(fn)
         self._rule_streaming()
+        if self.arg_handlers:
+            self._rule_argparse()
 
     def _add(self, code: str, line: int, col: int, message: str) -> None:
         self.findings.append(ScanFinding(self.path, line, col + 1, code, message))
@@ -1438,6 +1452,28 @@ class _Module:
                 _tail(base) if base is not None else None,
             )
         )
+
+    def _rule_argparse(self) -> None:
+        """``args.func(args)`` runs a sub-command handler; flag it if it runs with no context."""
+        for fn in self._functions_all:
+            for use in self._uses(fn):
+                if use.label != _DISPATCH:
+                    continue
+                for name, registered in self.arg_handlers.items():
+                    handler = self._lookup_function(name, fn)
+                    if handler is None:
+                        continue
+                    found = self._deep_uses(handler, -use.need)
+                    if found:
+                        self._add(
+                            "CTX108",
+                            use.line,
+                            use.col,
+                            f"argparse command `{name}` (line {registered.lineno}) uses "
+                            f"{found[0].describe()} (line {found[0].line}), and this dispatch "
+                            "runs it with no app context; push `app.app_context()` around it",
+                        )
+                        break
 
     def _is_view(self, fn: ast.AST) -> bool:
         return any(
