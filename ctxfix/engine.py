@@ -624,7 +624,9 @@ def _tags(
     ) or any(f.norm_path.startswith("<frozen importlib") for f in frames)
     if len(modules) >= 2 or (importing and "module-level" in tags):
         tags.add("import-chain")
-    first = frames[0]
+    # The final exception's own frames: an earlier chained one (a KeyError before Flask-SQLAlchemy
+    # 2.x's "No application found") starts somewhere else.
+    first = (tb.frames or frames)[0]
     if (
         first.function == "<module>"
         and _is_user(first, project_root)[0]
@@ -684,6 +686,9 @@ def _match(rule: Rule, f: _Facts) -> Optional[str]:
         if line is None:
             return None
         subs["line"] = _clip(line, 100)
+    if f.user is not None:
+        subs.setdefault("frame", f.user.describe())
+        subs.setdefault("code", f.user.code)
     text = rule.says
     for k, v in subs.items():
         text = text.replace("{" + k + "}", v)
