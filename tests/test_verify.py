@@ -49,6 +49,17 @@ def test_bundled_example_is_proven(bundled_report, label):
     assert res.passed
 
 
+def test_every_bundled_cause_has_an_example(kb):
+    bare = [cid for cid, c in kb.causes.items() if not verify.examples_of(c)]
+    assert not bare, f"causes without examples (not proven): {bare}"
+
+
+def test_unknown_cause_is_a_usage_error(runner):
+    result = runner.invoke(cli, ["verify", "celery-tsk"])
+    assert result.exit_code == 2
+    assert "unknown cause 'celery-tsk'; did you mean celery-task" in result.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # A cause of the user's own (tests/fixtures/verify_knowledge), proven through the real CLI.
 
