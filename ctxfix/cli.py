@@ -6,9 +6,10 @@ Errors a user can cause end in one line on stderr and exit 1 or 2; Ctrl-C exits 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from typing import Any, NoReturn, Optional
+from typing import Any, Callable, Iterator, NoReturn, Optional
 
 import click
 
@@ -89,6 +90,10 @@ def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> 
       ctxfix diagnose
     See every scenario and its fix at a glance:
       ctxfix table
+    Catch it before it crashes:
+      ctxfix scan src/
+      ctxfix run -- flask --app shop run
+      pytest --ctxfix
     """
     ctx.obj = _Ctx(knowledge_dirs, False if no_color else None)
 
@@ -145,7 +150,7 @@ def explain(
     Exit status: 0 a context error was found; 1 none was found; 2 bad usage or unreadable input.
     """
     from ctxfix import engine
-    from ctxfix.inputs import InputError, iter_lines, open_source
+    from ctxfix.inputs import InputError, feed_stream, open_source
 
     kb = obj.kb()
     given = _answers(answers)
@@ -164,11 +169,16 @@ def explain(
             stream = open_source(name)
             try:
                 ex = engine.Explainer(kb, project_root)
-                found = []
-                for line in iter_lines(stream, "stdin" if name == "-" else name):
-                    if not saw_text and line.strip():
-                        saw_text = True
-                    found.extend(ex.feed(line))
+                with _progress(stream, name) as advance:
+                    found, had_text = feed_stream(
+                        stream,
+                        ex.feed,
+                        ex.reader,
+                        "stdin" if name == "-" else name,
+                        progress=advance,
+                        fold=engine.group,
+                    )
+                saw_text = saw_text or had_text
                 found.extend(ex.close())
             finally:
                 if name != "-":
@@ -213,6 +223,34 @@ def explain(
         if fmt == "json":
             click.echo(f"ctxfix: {render.summary_line(outcome)}", err=True)
         sys.exit(1)
+
+
+_PROGRESS_FROM = 5 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def _progress(stream: Any, name: str) -> Iterator[Optional[Callable[[int], None]]]:
+    """A rich progress bar on stderr while a big file is read, only when stderr is a terminal."""
+    from ctxfix.inputs import source_size
+
+    size = source_size(stream)
+    if size is None or size < _PROGRESS_FROM or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(f"reading {os.path.basename(name)}", total=size)
+    with bar:
+        yield lambda done: bar.update(task, completed=done)
 
 
 @cli.command()

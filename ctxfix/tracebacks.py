@@ -13,7 +13,7 @@ import html
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Iterator, Optional, Protocol
 
 __all__ = [
     "Frame",
@@ -69,6 +69,7 @@ class Traceback:
     end_line: int = 0
     truncated: bool = False
     shape: str = "python"
+    reversed: bool = False
 
     @property
     def first_message_line(self) -> str:
@@ -194,6 +195,53 @@ _STDLIB = re.compile(
 )
 
 
+_PYTEST_SOURCE_RAW = re.compile(r"^\s{0,3}>\s{3,}\S")
+_PYTEST_SUMMARY = re.compile(
+    r"^(?P<kind>FAILED|ERROR) (?P<test>\S+?(?:::\S+|\.py))(?: - (?P<msg>.+))?$"
+)
+_DIVIDER = re.compile(r"^\s*(?:-{10,}|={10,}|~{10,})\s*$")
+_META_LINE = re.compile(
+    r"^\s*(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s?Z|\s?[+-]\d\d:?\d\d)?"
+    r"|[A-Z][a-z]{2},? [A-Z]?[a-z]{0,2}\s*\d{1,2},? (?:\d{4},? )?\d\d?:\d\d:\d\d(?:[.,]\d+)?"
+    r"(?: [AP]M)?"
+    r"|\d\d?:\d\d:\d\d(?:[.,]\d+)?(?: [AP]M)?"
+    r"|\d{10}(?:\d{3})?(?:\.\d+)?)"
+    r"(?:\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|stderr|stdout))?\s*$"
+)
+"""A line holding only a time stamp (and maybe a level): log viewers put one above each line."""
+
+_IDLE_TOKENS = (
+    "raceback",
+    "File ",
+    "Error",
+    "Exception",
+    "Exit",
+    "Interrupt",
+    "Warning",
+    "Failure",
+    "StopIteration",
+    ".py",
+    "___",
+    "===",
+    "FAIL",
+    "ERROR",
+    "E ",
+    "E\t",
+    ">",
+    "def ",
+)
+"""Every line that can start a record, or set state outside one, contains one of these."""
+
+_LOG_LINE = re.compile(
+    r"^\s*(?:\d{1,3}(?:\.\d{1,3}){3}\s+-\s|\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\[\d\d/\w{3}/\d{4}"
+    r"|[A-Z][a-z]{2}\s+\d{1,2} \d\d:\d\d:\d\d |\[\d{9,}\])"
+)
+"""The start of a new log entry: it ends an exception message that has no log prefix."""
+
+_LOOKAHEAD_LIMIT = 2 * _MAX_FRAMES + 40
+_LOOKAHEAD_OTHER = 7
+
+
 @dataclass
 class _State:
     tb: Optional[Traceback] = None
@@ -239,9 +287,11 @@ _LOG_PREFIX = re.compile(
     r"^\s*(?:"
     r"\[\d{4}-\d\d-\d\d[ T][\d:,.]+(?:\s*[+-]\d{4})?(?::\s*\w+/[\w.-]+)?\]\s*"
     r"(?:\[\d+\]\s*)?(?:\[\w+\]\s*)?"
-    r"|\d{4}-\d\d-\d\d[ T][\d:,.]+(?:Z|[+-]\d\d:?\d\d)?\s+(?:\[?\w+\]?\s+)?(?:[\w.]+:\s)?"
+    r"|\d{4}-\d\d-\d\d[ T][\d:,.]+(?:Z|[+-]\d\d:?\d\d)?\s+(?:(?:stdout|stderr) [FP] )?"
+    r"(?:\[?\w+\]?\s+)?(?:[\w.]+:\s)?"
     r"|[A-Z][a-z]{2}\s+\d{1,2} \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?:\s?"
     r"(?:\d\d:\d\d:\d\d [\w.]+\s+\|\s?)?"
+    r"|[\w.-]+[-_]\d+\s+\|\s?"
     r"|[\w.-]+\s+\|\s(?=\s*(?:Traceback|File |[A-Z]\w*(?:Error|Exception)\b))"
     r"|\[\d{9,}\]\s"
     r"|(?:ERROR|CRITICAL|WARNING|INFO|DEBUG):[\w.]+:"
@@ -249,19 +299,187 @@ _LOG_PREFIX = re.compile(
 )
 
 
+def _message_hints(pattern: Optional[_Searcher]) -> tuple[str, ...]:
+    """Lower-case words such that any text ``pattern`` matches contains one of them.
+
+    Used to pass over lines cheaply: a line with none of them cannot match. Words are taken from
+    the literal text at the top level of each alternative (optional groups are skipped) and
+    without their first letter, so a capitalised first word still matches. Returns () when some
+    alternative has no usable word: then every line must be tried.
+    """
+    source = getattr(pattern, "pattern", None)
+    if not isinstance(source, str):
+        return ()
+    branches: list[set[str]] = []
+    for branch in _top_level_split(source):
+        words = set()
+        for run in _literal_runs(branch):
+            for w in re.findall(r"[a-z_']{5,}", run.lower()):
+                words.add(w[1:])
+        if not words:
+            return ()
+        branches.append(words)
+    hints: list[str] = []
+    while branches:
+        counts: dict[str, int] = {}
+        for words in branches:
+            for w in words:
+                counts[w] = counts.get(w, 0) + 1
+        best = max(counts, key=lambda w: (counts[w], len(w), w))
+        hints.append(best)
+        branches = [b for b in branches if not any(best in w for w in b)]
+    return tuple(hints)
+
+
+def _top_level_split(source: str) -> list[str]:
+    out, depth, cur, i = [], 0, [], 0
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            cur.append(source[i : i + 2])
+            i += 2
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def _literal_runs(branch: str) -> list[str]:
+    """Runs of plain characters at depth 0 that every match of ``branch`` contains."""
+    runs, cur, depth, i = [], [], 0, 0
+    while i < len(branch):
+        ch = branch[i]
+        nxt = branch[i + 1] if i + 1 < len(branch) else ""
+        if ch == "\\":
+            runs.append("".join(cur))
+            cur = []
+            i += 2
+            continue
+        if ch in "([":
+            runs.append("".join(cur))
+            cur = []
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and (ch.isalnum() or ch in " _'"):
+            if nxt in ("?", "*", "{"):
+                runs.append("".join(cur))
+                cur = []
+            else:
+                cur.append(ch)
+        elif depth == 0:
+            runs.append("".join(cur))
+            cur = []
+        i += 1
+    runs.append("".join(cur))
+    return [r for r in runs if r]
+
+
+class _Match(Protocol):
+    def start(self) -> int: ...
+
+
+class _Searcher(Protocol):
+    """What ``bare_messages`` must offer: a compiled regex, or anything with the same search."""
+
+    def search(self, text: str) -> Optional[_Match]: ...
+
+
 class TracebackReader:
     """Push-style reader: feed it lines, get back the records each line completes.
 
     ``bare_messages`` matches error messages that people paste without the exception's type
-    name; the caller decides which messages those are.
+    name; the caller decides which messages those are. ``hints`` are lower-case texts at least
+    one of which every such message contains, as it is printed (so leave out a first letter that
+    may be upper case): lines holding none of them are not tried against ``bare_messages``, and
+    big logs are skimmed for them. Without ``hints``, they are worked out from the pattern.
+
+    Lines that cannot start a record cost little: while no record is open, a line holding none
+    of :attr:`anchors` is skipped. A caller streaming a big file can go further and not feed such
+    lines at all (see :meth:`skip`): :mod:`ctxfix.inputs` does that for big logs.
     """
 
-    def __init__(self, bare_messages: Optional[re.Pattern] = None) -> None:
+    def __init__(
+        self, bare_messages: Optional[_Searcher] = None, hints: Optional[Iterable[str]] = None
+    ) -> None:
         self.bare_messages = bare_messages
         self.st = _State()
         self.recent: deque[str] = deque(maxlen=_CONTEXT_LINES)
         self.pending: Optional[Traceback] = None
         self.lineno = 0
+        self._hints = (
+            tuple(h.lower() for h in hints) if hints is not None else _message_hints(bare_messages)
+        )
+        self._history: deque[str] = deque(maxlen=2)
+        self._look: Optional[list[tuple[int, str]]] = None
+        self._look_frames = 0
+        self._look_other = 0
+        self._look_header = -1
+        self._look_first: tuple[int, str] = (0, "")
+        self._replaying = False
+        self._seen_gists: set[str] = set()
+
+    # -- the streaming interface -----------------------------------------------------------
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """Text a line must hold to be worth feeding while no record is open (for skimming).
+
+        A traceback is found by its header ("Traceback (most recent call last)"), and an error
+        printed without one by the hints of ``bare_messages``, which its message holds. Lines
+        before an anchor are fed too, for context. Frames alone, pytest output without a header,
+        and header-less errors whose message is not a bare message are found only when fed.
+        Without hints, exception names stand in for them.
+        """
+        if self._hints:
+            return ("raceback", *self._hints)
+        return ("raceback", "Error", "Exception")
+
+    @property
+    def idle(self) -> bool:
+        """True when no record is open: the next lines may be skipped if they hold no anchor."""
+        return self.st.tb is None and self._look is None
+
+    def skip(self, count: int) -> None:
+        """Count ``count`` lines the caller did not feed because they hold no anchor."""
+        if count > 0:
+            self.lineno += count
+            self._history.clear()
+
+    def feed(self, raw: str) -> list[Traceback]:
+        """Read one line; return the records it completes (usually none)."""
+        self.lineno += 1
+        if self._look is not None:
+            return self._lookahead(raw, self.lineno)
+        return self._step(raw, self.lineno)
+
+    def close(self) -> list[Traceback]:
+        """Finish the record in progress and return what is left."""
+        out: list[Traceback] = []
+        if self._look is not None:
+            if self._look_header >= 0:
+                out.extend(self._replay_reversed(None))
+            else:
+                out.extend(self._replay_in_order())
+        done = self._finish()
+        if done is not None:
+            out.extend(self._merged([done]))
+        if self.pending is not None:
+            out.append(self.pending)
+            self.pending = None
+        return out
+
+    # -- records -----------------------------------------------------------------------------
 
     def _finish(self) -> Optional[Traceback]:
         st = self.st
@@ -274,17 +492,22 @@ class TracebackReader:
         if tb is None:
             return None
         tb.message = tb.message.strip("\n")
+        if tb.end_line < tb.start_line:
+            tb.start_line, tb.end_line = tb.end_line, tb.start_line
         if tb.exc_type is None and not tb.message:
             if not tb.frames:
                 return None
             tb.truncated = True
+        if len(self._seen_gists) < 2000:
+            self._seen_gists.add(_gist(tb.message))
         return tb
 
-    def _start(self, shape: str = "python") -> Traceback:
-        tb = Traceback(start_line=self.lineno, end_line=self.lineno, shape=shape)
+    def _start(self, lineno: int, shape: str = "python") -> Traceback:
+        tb = Traceback(start_line=lineno, end_line=lineno, shape=shape)
         tb.context = [c for c in self.recent if c.strip()]
         if self.st.section and self.st.section not in tb.context:
             tb.context.insert(0, self.st.section)
+        tb.reversed = self._replaying
         self.st.tb = tb
         self.st.blank_run = 0
         return tb
@@ -295,28 +518,145 @@ class TracebackReader:
             out.extend(_merge(self, tb))
         return out
 
-    def close(self) -> list[Traceback]:
-        """Finish the record in progress and return what is left."""
+    # -- reversed pastes -----------------------------------------------------------------------
+    #
+    # A traceback printed newest line first starts with the exception line and ends with
+    # "Traceback (most recent call last):". After an exception line that opens a record, the
+    # reader holds the next lines back until it can tell: a header after frames (and not
+    # followed by frames of its own) means the block was reversed, and it is read again the
+    # right way round; anything else is read in order as it came.
+
+    def _lookahead(self, raw: str, lineno: int) -> list[Traceback]:
+        look = self._look
+        assert look is not None
+        line = clean_line(raw)
+        if self._look_header >= 0:
+            # The line after the header decides: frames mean a new traceback starts there.
+            if _PY_FRAME.search(line) or _PY_FRAME_NOQUOTE.match(line):
+                look.append((lineno, raw))
+                return self._replay_in_order()
+            return self._replay_reversed((lineno, raw))
+        look.append((lineno, raw))
+        if _HEADER.search(line):
+            if self._look_frames and self._reads_reversed(look):
+                self._look_header = len(look) - 1
+                return []
+            return self._replay_in_order()
+        if _PY_FRAME.search(line) or _PY_FRAME_NOQUOTE.match(line):
+            self._look_frames += 1
+            self._look_other = 0
+        elif line.strip() and not _META_LINE.match(line):
+            self._look_other += 1
+        if self._look_other > _LOOKAHEAD_OTHER or len(look) > _LOOKAHEAD_LIMIT:
+            return self._replay_in_order()
+        return []
+
+    def _reads_reversed(self, look: list[tuple[int, str]]) -> bool:
+        """Frames before a header: reversed when code sits above its frame line."""
+        kinds = []
+        for _, raw in look:
+            line = clean_line(raw)
+            if not line.strip() or _META_LINE.match(line):
+                continue
+            if _HEADER.search(line):
+                kinds.append("H")
+            elif _PY_FRAME.search(line) or _PY_FRAME_NOQUOTE.match(line):
+                kinds.append("F")
+            else:
+                kinds.append("C")
+        first_f = kinds.index("F")
+        code_above_first = first_f > 0
+        frame_above_header = len(kinds) >= 2 and kinds[-2] == "F"
+        return code_above_first or frame_above_header
+
+    def _stop_lookahead(self) -> list[tuple[int, str]]:
+        look = self._look or []
+        self._look = None
+        self._look_frames = self._look_other = 0
+        self._look_header = -1
+        return look
+
+    def _replay_in_order(self) -> list[Traceback]:
         out: list[Traceback] = []
-        done = self._finish()
-        if done is not None:
-            out = self._merged([done])
-        if self.pending is not None:
-            out.append(self.pending)
-            self.pending = None
+        look = self._stop_lookahead()
+        for lineno, raw in look:
+            if self._look is not None:
+                # An exception line in the replay opened a new lookahead: it reads on from here.
+                out.extend(self._lookahead(raw, lineno))
+            else:
+                out.extend(self._step(raw, lineno))
         return out
 
-    def feed(self, raw: str) -> list[Traceback]:
-        """Read one line; return the records it completes (usually none)."""
-        bare_messages = self.bare_messages
-        self.lineno += 1
-        lineno = self.lineno
+    def _replay_reversed(self, after: Optional[tuple[int, str]]) -> list[Traceback]:
+        """Read the held block backwards; ``after`` is the line that followed the header."""
+        look = self._stop_lookahead()
+        first = self._look_first
+        # Drop the record the exception line opened; it is read again at the end.
         st = self.st
+        st.tb = None
+        st.expecting_code = st.in_message = st.chained = False
+        st.prefix = None
+        st.noise_run = 0
+        out: list[Traceback] = []
+        self._replaying = True
+        lead = []
+        if after is not None:
+            after_line = clean_line(after[1]).strip()
+            if after_line and not _EXC.match(_strip_known_prefix(after_line)):
+                lead = [after]
+        try:
+            for lineno, raw in [*lead, *reversed(look), first]:
+                out.extend(self._step(raw, lineno))
+            done = self._finish()
+            if done is not None:
+                out.extend(self._merged([done]))
+        finally:
+            self._replaying = False
+        if after is not None and not lead:
+            out.extend(self._step(after[1], after[0]))
+        return out
+
+    # -- one line ---------------------------------------------------------------------------
+
+    def _step(self, raw: str, lineno: int) -> list[Traceback]:
+        st = self.st
+        line = clean_line(raw)
+        history = self._history
+        if st.tb is None:
+            if (
+                not any(tok in line for tok in _IDLE_TOKENS)
+                and ">" not in raw[:8]
+                and not (
+                    self.bare_messages is not None
+                    and (not self._hints or any(h in line.lower() for h in self._hints))
+                )
+            ):
+                # The cheap path: an ordinary log line while no record is open.
+                history.append(line)
+                stripped = line.strip()
+                if stripped:
+                    if _LOG_PREFIX.match(stripped):
+                        stripped = _strip_known_prefix(stripped).strip()
+                    if stripped:
+                        self.recent.append(stripped)
+                return []
+        elif (
+            line
+            and (_META_LINE.match(line) or (len(history) == 2 and line == history[0]))
+            and not (_PY_FRAME.search(line) or _EXC.match(line.strip()))
+            and len(line) < 80
+        ):
+            # A time stamp or program name a log viewer printed on a line of its own.
+            history.append(line)
+            return []
+        history.append(line)
+        out: list[Traceback] = []
+        bare_messages = self.bare_messages
         recent = self.recent
         finish = self._finish
-        start = self._start
-        line = clean_line(raw)
-        out: list[Traceback] = []
+
+        def start(shape: str = "python") -> Traceback:
+            return self._start(lineno, shape)
 
         body = line
         if st.prefix is not None:
@@ -330,10 +670,28 @@ class TracebackReader:
         if stripped[:3] in ("___", "===", "ERR", "FAI"):
             sec = _SECTION.match(stripped)
             if sec:
+                if st.tb is not None:
+                    done = finish()
+                    if done:
+                        out.append(done)
                 st.section = stripped
+                return self._merged(out)
+            summary = _PYTEST_SUMMARY.match(stripped)
+            if summary:
+                out.extend(self._summary(summary, lineno, stripped))
+                return self._merged(out)
+        if "def " in body and _PYTEST_DEF.match(body):
+            st.pytest_def = _PYTEST_DEF.match(body).group(1)  # type: ignore[union-attr]
 
         frame_m = None if header else (_PY_FRAME.search(body) or _PY_FRAME_NOQUOTE.match(body))
         pytest_e = _PYTEST_E.match(stripped) if stripped.startswith("E") else None
+        pytest_source = (
+            not header
+            and not frame_m
+            and ">" in raw[:8]
+            and not (st.tb is not None and st.tb.shape in ("python", "message"))
+            and _PYTEST_SOURCE_RAW.match(_ANSI.sub("", raw) if "\x1b" in raw else raw)
+        )
 
         if header:
             prefix = body[: header.start()]
@@ -420,8 +778,8 @@ class TracebackReader:
             tb.shape = "pytest"
             tb.end_line = lineno
             st.expecting_code = False
-        elif _PYTEST_SOURCE.match(body):
-            st.pytest_source = body[1:].strip()
+        elif pytest_source:
+            st.pytest_source = stripped
             if st.tb is None or (st.tb.exc_type is not None and not st.in_message):
                 if st.tb is not None:
                     done = finish()
@@ -432,14 +790,25 @@ class TracebackReader:
         elif _PYTEST_LINE.match(stripped):
             m = _PYTEST_LINE.match(stripped)
             assert m is not None
-            if st.tb is not None:
-                done = finish()
-                if done:
-                    out.append(done)
-            tb = start("pytest-line")
-            tb.frames.append(Frame(m.group("path"), int(m.group("line")), ""))
-            tb.exc_type = m.group("type")
-            tb.message = m.group("msg")
+            tb = st.tb
+            if (
+                tb is not None
+                and tb.shape == "pytest"
+                and not tb.frames
+                and _gist(tb.message) == _gist(m.group("msg"))
+            ):
+                # --tb=line after the E-lines of the same failure: where it was raised.
+                tb.frames.append(Frame(m.group("path"), int(m.group("line")), ""))
+                tb.end_line = lineno
+            else:
+                if tb is not None:
+                    done = finish()
+                    if done:
+                        out.append(done)
+                tb = start("pytest-line")
+                tb.frames.append(Frame(m.group("path"), int(m.group("line")), ""))
+                tb.exc_type = m.group("type")
+                tb.message = m.group("msg")
             done = finish()
             if done:
                 out.append(done)
@@ -478,7 +847,8 @@ class TracebackReader:
                 start("sentry")
             tb = st.tb
             assert tb is not None
-            tb.frames.append(Frame(m.group("path"), int(m.group("line")), m.group("func")))
+            if len(tb.frames) < _MAX_FRAMES:
+                tb.frames.append(Frame(m.group("path"), int(m.group("line")), m.group("func")))
             tb.end_line = lineno
             st.expecting_code = True
         else:
@@ -497,8 +867,8 @@ class TracebackReader:
                         out.append(done)
                 tb = start("repr")
                 tb.exc_type = repr_m.group("type")
-                tb.message = _unrepr(repr_m.group("msg"))
-                tb.context = list(tb.context) + [stripped]
+                tb.message = _unrepr(repr_m.group("msg"))[:_MAX_MESSAGE_CHARS]
+                tb.context = list(tb.context) + [stripped[:_MAX_MESSAGE_CHARS]]
                 done = finish()
                 if done:
                     out.append(done)
@@ -517,6 +887,7 @@ class TracebackReader:
                 st.expecting_code = False
             elif exc:
                 tb = st.tb
+                opened = False
                 if tb is None or (
                     tb.exc_type is not None and not (tb.shape == "sentry" and not tb.frames)
                 ):
@@ -525,6 +896,7 @@ class TracebackReader:
                         if done:
                             out.append(done)
                     tb = start()
+                    opened = True
                 tb.exc_type = exc.group("type")
                 tb.message = exc.group("msg") or ""
                 tb.end_line = lineno
@@ -534,6 +906,9 @@ class TracebackReader:
                 st.blank_run = 0
                 if tb.shape == "python" and not tb.frames:
                     tb.shape = "message"
+                if opened and not self._replaying and tb.shape == "message":
+                    self._look = []
+                    self._look_first = (lineno, raw)
             elif st.tb is not None and st.in_message:
                 if not stripped:
                     st.blank_run += 1
@@ -545,15 +920,17 @@ class TracebackReader:
                         st.tb.message += "\n"
                 elif (
                     _ELISION.match(stripped)
+                    or _DIVIDER.match(stripped)
                     or st.message_lines >= _MAX_MESSAGE_LINES
-                    or (_LOG_PREFIX.match(line) and not st.prefix)
+                    or (st.prefix is None and (_LOG_PREFIX.match(line) or _LOG_LINE.match(line)))
+                    or (st.prefix is not None and not st.prefix.match(line))
                 ):
                     done = finish()
                     if done:
                         out.append(done)
                 else:
                     st.blank_run = 0
-                    st.tb.message += ("\n" if not st.tb.message.endswith("\n") else "") + stripped
+                    st.tb.message += "\n" + stripped[:_MAX_MESSAGE_CHARS]
                     st.tb.end_line = lineno
                     st.message_lines += 1
             elif st.tb is not None and (not stripped or _ELISION.match(stripped)):
@@ -562,8 +939,6 @@ class TracebackReader:
                     done = finish()
                     if done:
                         out.append(done)
-            elif st.tb is not None and _PYTEST_DEF.match(body):
-                st.pytest_def = _PYTEST_DEF.match(body).group(1)  # type: ignore[union-attr]
             elif st.tb is not None and not repr_m:
                 st.noise_run += 1
                 st.expecting_code = False
@@ -582,9 +957,38 @@ class TracebackReader:
 
         return self._merged(out)
 
+    def _summary(self, m: re.Match, lineno: int, stripped: str) -> list[Traceback]:
+        """pytest's short summary line: a record only when its error was not read already."""
+        msg = (m.group("msg") or "").strip()
+        out: list[Traceback] = []
+        if self.st.tb is not None:
+            done = self._finish()
+            if done:
+                out.append(done)
+        exc = _EXC.match(msg) if msg else None
+        if exc is None:
+            return out
+        text = (exc.group("msg") or "").rstrip(".").rstrip()
+        if text.endswith("..."):
+            text = text[:-3]
+        gist = _gist(text)
+        if any(g.startswith(gist) for g in self._seen_gists):
+            return out
+        tb = self._start(lineno, "pytest-summary")
+        tb.exc_type = exc.group("type")
+        tb.message = text
+        tb.context = [*tb.context, stripped]
+        done = self._finish()
+        if done:
+            out.append(done)
+        return out
+
+
+_MAX_MESSAGE_CHARS = 4000
+
 
 def read_tracebacks(
-    lines: Iterable[str], bare_messages: Optional[re.Pattern] = None
+    lines: Iterable[str], bare_messages: Optional[_Searcher] = None
 ) -> Iterator[Traceback]:
     """Yield every exception found in ``lines``, in the order it appears.
 
@@ -610,22 +1014,25 @@ def _merge(reader: TracebackReader, tb: Traceback) -> list[Traceback]:
     """Fold a one-line report of an error into the traceback printed right after it.
 
     Worker logs (Celery, RQ, APScheduler, logging.exception) print the exception's repr or message
-    on a log line and then the traceback: that is one occurrence, not two.
+    on a log line and then the traceback: that is one occurrence, not two. Sentry-style reports
+    print the message first and the frames after it, with no header: also one record.
     """
     out: list[Traceback] = []
     pending = reader.pending
     reader.pending = None
     if pending is not None:
-        if (
-            not pending.frames
-            and tb.frames
-            and 0 <= tb.start_line - pending.end_line <= 3
-            and _same_error(pending, tb)
-        ):
+        above = pending.end_line <= tb.start_line
+        gap = tb.start_line - pending.end_line if above else pending.start_line - tb.end_line
+        # A reversed paste puts the message's explanation lines between the two.
+        near = 3 + (_MAX_MESSAGE_LINES if tb.reversed else 0)
+        if not pending.frames and tb.frames and 0 <= gap <= near and _same_error(pending, tb):
             tb.context = pending.context + [c for c in tb.context if c not in pending.context]
-            tb.start_line = pending.start_line
+            tb.start_line = min(tb.start_line, pending.start_line)
+            tb.end_line = max(tb.end_line, pending.end_line)
             if tb.exc_type is None and not tb.message:
                 tb.exc_type, tb.message, tb.truncated = pending.exc_type, pending.message, False
+                if tb.shape == "python" and _newest_first(tb.frames):
+                    tb.frames.reverse()
         else:
             out.append(pending)
     if not tb.frames and tb.shape in ("repr", "message"):
@@ -633,6 +1040,16 @@ def _merge(reader: TracebackReader, tb: Traceback) -> list[Traceback]:
     else:
         out.append(tb)
     return out
+
+
+def _newest_first(frames: list[Frame]) -> bool:
+    """Frames listed innermost first, as some error trackers show them."""
+    if len(frames) < 2:
+        return False
+    first, last = frames[0], frames[-1]
+    if last.function == "<module>" and first.function != "<module>":
+        return True
+    return first.code.startswith("raise ") and not last.code.startswith("raise ")
 
 
 def _same_error(a: Traceback, b: Traceback) -> bool:

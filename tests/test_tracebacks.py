@@ -1,0 +1,255 @@
+"""The traceback reader, one shape at a time.
+
+Inputs under tests/shapes/ are written by hand, each modelled on one way people paste or log
+tracebacks (the file name says which); small inline inputs model single-line damage.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ctxfix.engine import explain_text
+from ctxfix.tracebacks import (
+    Traceback,
+    TracebackReader,
+    clean_line,
+    is_library_path,
+    read_tracebacks,
+)
+
+SHAPES = Path(__file__).parent / "shapes"
+BARE = re.compile(r"working outside of (?:the )?(?:application|request) context", re.I)
+
+
+def read(text: str) -> list[Traceback]:
+    return list(read_tracebacks(text.splitlines(), BARE))
+
+
+def shape(name: str) -> str:
+    return (SHAPES / name).read_text(encoding="utf-8", errors="replace")
+
+
+# Each row: file, exception type, first words of the message, innermost frame path (or None),
+# frame count. One record each: the shapes must not split one error into two.
+CASES = [
+    (
+        "celery_repr_then_traceback.txt",
+        "RuntimeError",
+        "Working outside of application",
+        "local.py",
+        5,
+    ),
+    ("journald_every_line.txt", "RuntimeError", "Working outside of application", "local.py", 5),
+    ("docker_compose.txt", "RuntimeError", "Working outside of application", "local.py", 6),
+    ("markdown_quoted_fenced.txt", "RuntimeError", "Working outside of application", "local.py", 5),
+    ("indented_four_spaces.txt", "RuntimeError", "No application found", "__init__.py", 4),
+    ("pytest_short.txt", "RuntimeError", "Working outside of application", "local.py", 4),
+    (
+        "pytest_long_setup_error.txt",
+        "RuntimeError",
+        "Working outside of application",
+        "local.py",
+        2,
+    ),
+    ("unittest_error.txt", "RuntimeError", "Working outside of application", "local.py", 4),
+    ("sentry_message_first.txt", "RuntimeError", "Working outside of request", "local.py", 4),
+    ("chained_direct_cause.txt", "RuntimeError", "Working outside of application", "local.py", 4),
+    ("python27_thread.txt", "RuntimeError", "working outside of application", "globals.py", 7),
+    ("ansi_crlf_tabs.txt", "RuntimeError", "Working outside of application", "local.py", 5),
+    ("reversed_newest_first.txt", "RuntimeError", "Working outside of application", "local.py", 4),
+    ("timestamps_own_lines.txt", "RuntimeError", "Working outside of application", "local.py", 3),
+    ("werkzeug_error_on_request.txt", "RuntimeError", "Working outside of request", "local.py", 7),
+    ("elided_snip.txt", "RuntimeError", "Working outside of application", "local.py", 3),
+]
+
+
+@pytest.mark.parametrize(("name", "exc", "message", "innermost", "frames"), CASES)
+def test_shape_is_read_as_one_record(
+    name: str, exc: str, message: str, innermost: str, frames: int
+) -> None:
+    records = read(shape(name))
+    assert len(records) == 1, [(r.exc_type, r.first_message_line) for r in records]
+    tb = records[0]
+    assert tb.exc_type == exc
+    assert tb.first_message_line.startswith(message)
+    assert len(tb.frames) == frames
+    assert tb.frames[-1].path.replace("\\", "/").endswith(innermost)
+    assert 1 <= tb.start_line <= tb.end_line
+
+
+def test_log_prefix_on_every_line_keeps_code_lines() -> None:
+    """journald: the learnt prefix comes off code lines as well as frame lines."""
+    tb = read(shape("journald_every_line.txt"))[0]
+    assert tb.frames[2].code == 'url = current_app.config["RATES_URL"]'
+    assert "Exception in thread Thread-4 (refresh_rates):" in tb.context
+    assert tb.message.startswith("Working outside of application context.\n\nThis typically")
+
+
+def test_celery_repr_line_and_traceback_are_one_occurrence() -> None:
+    tb = read(shape("celery_repr_then_traceback.txt"))[0]
+    assert tb.start_line == 2  # the repr log line
+    assert any("raised unexpected" in c for c in tb.context)
+    assert tb.message.startswith("Working outside of application context.\n\nThis typically")
+
+
+def test_reversed_paste_is_read_the_right_way_round() -> None:
+    tb = read(shape("reversed_newest_first.txt"))[0]
+    assert tb.reversed
+    assert [f.function for f in tb.frames] == [
+        "<module>",
+        "fetch_prices",
+        "__get__",
+        "_get_current_object",
+    ]
+    assert tb.frames[1].code == 'key = current_app.config["API_KEY"]'
+    assert (tb.start_line, tb.end_line) == (5, 14)
+
+
+def test_exception_line_then_frames_in_order_is_not_taken_for_reversed() -> None:
+    """Sentry shape: message first, frames oldest first, each code line under its frame."""
+    tb = read(shape("sentry_message_first.txt"))[0]
+    assert not tb.reversed
+    assert tb.frames[1].code == "ip = request.remote_addr"
+
+
+def test_markdown_damage_is_undone() -> None:
+    tb = read(shape("markdown_quoted_fenced.txt"))[0]
+    assert tb.frames[0].function == "<module>"  # &lt;module&gt; unescaped
+    assert tb.first_message_line == "Working outside of application context."  # ** gone
+
+
+def test_chain_keeps_the_earlier_exception() -> None:
+    tb = read(shape("chained_direct_cause.txt"))[0]
+    assert [(t, m) for t, m, _ in tb.chain] == [("KeyError", "'greeting'")]
+    assert tb.exc_type == "RuntimeError"
+
+
+def test_pytest_long_form_recovers_frames_from_source_and_location_lines() -> None:
+    tb = read(shape("pytest_long_setup_error.txt"))[0]
+    assert tb.shape == "pytest"
+    assert (tb.frames[0].path, tb.frames[0].line) == ("tests/conftest.py", 14)
+    assert tb.frames[0].function == "user"
+    assert tb.frames[0].code == "return User.query.first()"
+    assert "ERROR at setup of test_home" in " ".join(tb.context)
+
+
+def test_pytest_summary_line_repeats_a_failure_already_read() -> None:
+    assert len(read(shape("pytest_short.txt"))) == 1
+    alone = read(shape("pytest_summary_only.txt"))
+    assert len(alone) == 1
+    assert alone[0].shape == "pytest-summary"
+    assert alone[0].context[-1].startswith("FAILED tests/test_mail.py::test_welcome_mail")
+
+
+def test_unittest_divider_ends_the_message() -> None:
+    tb = read(shape("unittest_error.txt"))[0]
+    assert "Ran 2 tests" not in tb.message
+    assert tb.message.endswith("See the documentation for more information.")
+
+
+def test_time_stamps_on_lines_of_their_own_are_skipped() -> None:
+    tb = read(shape("timestamps_own_lines.txt"))[0]
+    assert tb.frames[0].code == 'user = load_user(job["user_id"])'
+
+
+def test_program_names_on_lines_of_their_own_are_skipped() -> None:
+    base = shape("chained_direct_cause.txt").split("\n\n", 2)[2]  # the second traceback
+    text = "\n".join(f"api-worker\n{line}" for line in base.splitlines())
+    tb = read(text)[0]
+    assert [f.code for f in tb.frames][:2] == [
+        'print(lookup("greeting"))',
+        "return current_app.config[key]",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "exc", "message"),
+    [
+        ("RuntimeError: There is no request in this context.", "RuntimeError", "There is no"),
+        ("working outside of request context", None, "working outside of request context"),
+        ("RuntimeError('working outside of request context')", "RuntimeError", "working outside"),
+        ("[1490788127700] Working outside of application context.", None, "Working outside"),
+    ],
+    ids=["flask-3.2-message", "flask-0.10-bare-lowercase", "repr-line", "epoch-prefixed-bare"],
+)
+def test_message_without_frames(text: str, exc: str | None, message: str) -> None:
+    (tb,) = read(text)
+    assert tb.exc_type == exc
+    assert tb.message.startswith(message)
+    assert tb.frames == []
+
+
+def test_caret_lines_of_311_and_none_of_38_read_the_same() -> None:
+    with_carets = shape("docker_compose.txt")
+    without = "\n".join(line for line in with_carets.splitlines() if "^^^" not in line)
+    a, b = read(with_carets)[0], read(without)[0]
+    assert a.frames == b.frames
+
+
+def test_missing_final_line_is_marked_truncated() -> None:
+    text = "\n".join(shape("docker_compose.txt").splitlines()[1:-2])
+    (tb,) = read(text)
+    assert tb.truncated and tb.exc_type is None and len(tb.frames) == 6
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("\x1b[1;31mRuntimeError\x1b[0m: x\r", "RuntimeError: x"),
+        ("> > RuntimeError: x", "RuntimeError: x"),
+        ("```python", ""),
+        ("**RuntimeError: x**", "RuntimeError: x"),
+        ("_RuntimeError: x_", "RuntimeError: x"),
+        ("`RuntimeError: x`", "RuntimeError: x"),
+        ("File &quot;a.py&quot;, line 1, in &lt;module&gt;", 'File "a.py", line 1, in <module>'),
+        ("\tFile", "    File"),
+    ],
+)
+def test_clean_line(raw: str, clean: str) -> None:
+    assert clean_line(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("path", "library"),
+    [
+        ("/usr/lib/python3.10/threading.py", True),
+        ("/srv/venv/lib/python3.11/site-packages/flask/app.py", True),
+        ("/usr/local/lib/python2.7/dist-packages/werkzeug/local.py", True),
+        ("C:\\Users\\a\\venv\\Lib\\site-packages\\flask\\app.py", True),
+        ("<frozen importlib._bootstrap>", True),
+        ("/home/a/project/app.py", False),
+        ("<stdin>", False),
+    ],
+)
+def test_is_library_path(path: str, library: bool) -> None:
+    assert is_library_path(path) is library
+
+
+def test_frames_and_message_are_capped() -> None:
+    frame = '  File "/a/b.py", line 1, in f\n    f()\n'
+    text = "Traceback (most recent call last):\n" + frame * 5000 + "RecursionError: deep\n"
+    text += "\n".join(f"line {i}" for i in range(100))
+    (tb,) = read(text)
+    assert len(tb.frames) == 400 and tb.exc_type == "RecursionError"
+    assert len(tb.message.splitlines()) <= 13
+
+
+def test_skipping_lines_keeps_line_numbers() -> None:
+    """What inputs.feed_stream does for big logs: lines with no anchor are counted, not fed."""
+    reader = TracebackReader(BARE)
+    assert reader.idle and "raceback" in reader.anchors
+    reader.skip(1000)
+    out = []
+    for line in shape("docker_compose.txt").splitlines():
+        out.extend(reader.feed(line))
+    out.extend(reader.close())
+    assert (out[0].start_line, out[0].end_line) == (1002, 1017)
+
+
+def test_user_frame_choice_through_the_engine(kb) -> None:  # noqa: ANN001 - fixture
+    (f,) = explain_text(shape("python27_thread.txt"), kb)
+    assert f.location is not None and f.location.path == "/home/pi/cam/stream.py"
+    assert any("dist-packages" in r or "standard library" in r for r in f.frame_reasons)
