@@ -411,6 +411,9 @@ def _family_from_frames(tb: Traceback) -> Optional[str]:
     frames = tb.all_frames()
     for f in reversed(frames):
         p, fn = f.norm_path, f.function
+        if p.endswith("flask/app.py") and fn in ("url_for", "create_url_adapter"):
+            # Flask.url_for runs only with an app context, so what failed there is SERVER_NAME.
+            return "url-adapter"
         if p.endswith("flask/globals.py") and fn == "_lookup_req_object":
             return "request-context"
         if p.endswith("flask/globals.py") and fn in ("_find_app", "_lookup_app_object"):
@@ -857,6 +860,8 @@ class Explainer:
         self.tracebacks = 0
         self.truncated = 0
         self.other_errors: list[str] = []
+        # Logs repeat the same traceback many times: diagnose each distinct one once.
+        self._seen: dict[tuple, Optional[Finding]] = {}
 
     def feed(self, line: str) -> list[Finding]:
         """Read one line; return the findings it completes."""
@@ -870,7 +875,20 @@ class Explainer:
         out = []
         for tb in tbs:
             self.tracebacks += 1
-            f = diagnose(self.kb, tb, project_root=self.project_root)
+            key = _identity(tb)
+            if key in self._seen:
+                known = self._seen[key]
+                f = (
+                    None
+                    if known is None
+                    else replace(
+                        known, first_line=tb.start_line, last_line=tb.end_line, occurrences=1
+                    )
+                )
+            else:
+                f = diagnose(self.kb, tb, project_root=self.project_root)
+                if len(self._seen) < 10_000:
+                    self._seen[key] = f
             if f is not None:
                 out.append(f)
             elif tb.truncated:
@@ -879,6 +897,21 @@ class Explainer:
                 head = f"{tb.exc_type}: {tb.first_message_line}" if tb.message else tb.exc_type
                 self.other_errors.append(_clip(head, 90))
         return out
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _identity(tb: Traceback) -> tuple:
+    """What a diagnosis depends on; timestamps and ids in context lines are ignored."""
+    return (
+        tuple((f.path, f.line, f.function, f.code) for f in tb.all_frames()),
+        tb.exc_type,
+        tb.message[:400],
+        tb.truncated,
+        tb.shape,
+        tuple(_DIGITS.sub("0", c) for c in tb.context),
+    )
 
 
 def diagnose(
@@ -898,8 +931,13 @@ def diagnose(
     frames = tb.all_frames()
     reasons: list[str] = []
     user = None
-    for fr in reversed(frames):
+    for i in range(len(frames) - 1, -1, -1):
+        fr = frames[i]
         ok, why = _is_user(fr, project_root)
+        if ok and fr.path.startswith("<string>") and i > 0:
+            # `python -c` code is the outermost frame; a <string> frame called from other code
+            # was exec'd by a library (SQLAlchemy builds methods this way), not typed by you.
+            ok, why = False, "code a library generated with exec"
         if len(reasons) < 12:
             reasons.append(f"{fr.describe()}: {'yours' if ok else 'skipped'}, {why}")
         if ok:
