@@ -141,3 +141,46 @@ def test_ctrl_c_exits_130_without_traceback():
     os.close(master)
     assert proc.returncode == 130
     assert b"Traceback (most recent call last)" not in out
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
+def test_explain_in_a_terminal_asks_what_the_text_cannot_settle(tmp_path):
+    import pty
+
+    paste = tmp_path / "paste.txt"
+    paste.write_text("RuntimeError: Working outside of application context.\n")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ctxfix", "explain", str(paste)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+        start_new_session=True,
+        env=dict(os.environ, TERM="xterm", COLUMNS="100", LINES="40"),
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_until(needle: bytes, timeout: float = 20.0) -> None:
+        nonlocal seen
+        end = time.monotonic() + timeout
+        while needle not in seen:
+            left = end - time.monotonic()
+            assert left > 0, f"timed out waiting for {needle!r}; screen: {seen[-600:]!r}"
+            if select.select([master], [], [], left)[0]:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+
+    try:
+        read_until(b"Where does the failing code run?")
+        os.write(master, (DOWN * 5 + ENTER).encode())  # scheduled job
+        read_until(b"scheduler.app.app_context()")
+        proc.wait(timeout=20)
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
