@@ -38,8 +38,10 @@ def bundled_report(kb) -> verify.Report:
 @pytest.mark.parametrize("label", [ex.label for ex in _bundled_examples()] or ["(no examples)"])
 def test_bundled_example_is_proven(bundled_report, label):
     (res,) = [r for r in bundled_report.results if f"{r.cause}/{r.example}" == label]
+    (ex,) = [e for e in _bundled_examples() if e.label == label]
+    other_flask = ex.flask and not verify.version_matches(verify.flask_version(), ex.flask)
     if res.skipped is not None:
-        if os.environ.get("CI"):
+        if os.environ.get("CI") and not other_flask:
             pytest.fail(f"CI must run every example, but {label} was skipped: {res.skipped}")
         pytest.skip(res.skipped)
     detail = "\n".join(res.problems) + "\n--- broken printed:\n" + res.broken_output[-3000:]
