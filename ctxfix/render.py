@@ -447,7 +447,7 @@ def _verify_details(r: Any, verbose: bool) -> list[str]:
 
 def render_verify_text(report: Any, verbose: bool = False) -> str:
     """The verify table as plain text: a row per example, problems indented under failures."""
-    head = ("cause", "example", "broken fails", "explained", "fixed runs", "time")
+    head = ("cause", "example", "broken", "explain", "fixed", "time")
     rows = _verify_rows(report)
     widths = [max(len(head[i]), *(len(row[i]) for row in rows)) for i in range(6)] if rows else []
     out: list[str] = []
@@ -466,18 +466,22 @@ def render_verify_rich(report: Any, console: Any, verbose: bool = False) -> None
     from rich.table import Table
     from rich.text import Text
 
+    rows = _verify_rows(report)
     t = Table(show_lines=False, title="ctxfix verify")
-    for name, style in (
-        ("Cause", "bold cyan"),
-        ("Example", ""),
-        ("Broken fails", ""),
-        ("Explained", ""),
-        ("Fixed runs", ""),
-        ("Time", "dim"),
+    for i, (name, style) in enumerate(
+        (
+            ("Cause", "bold cyan"),
+            ("Example", ""),
+            ("Broken", ""),
+            ("Explain", ""),
+            ("Fixed", ""),
+            ("Time", "dim"),
+        )
     ):
-        t.add_column(name, style=style, no_wrap=name != "Example")
+        widest = max([len(name)] + [len(row[i]) for row in rows])
+        t.add_column(name, style=style, no_wrap=True, min_width=widest if i < 2 else None)
     colours = {"yes": "green", "NO": "bold red", "-": "dim"}
-    for row in _verify_rows(report):
+    for row in rows:
         t.add_row(row[0], row[1], *(Text(m, style=colours[m]) for m in row[2:5]), row[5])
     console.print(t)
     for r in report.results:

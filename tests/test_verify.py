@@ -407,11 +407,11 @@ def test_text_table():
 
     assert render_verify_text(_report()) == textwrap.dedent(
         """\
-        cause              example            broken fails  explained  fixed runs  time
-        background-thread  thread-app-config  yes           yes        yes         2.0s
-        celery-task        worker             yes           NO         yes         11.5s
+        cause              example            broken  explain  fixed  time
+        background-thread  thread-app-config  yes     yes      yes    2.0s
+        celery-task        worker             yes     NO       yes    11.5s
             explain named background-thread first, expected celery-task
-        task-queue         rq-job             -             -          -
+        task-queue         rq-job             -       -        -
             skipped: needs redis-server on PATH: install it
 
         ctxfix verify: 3 examples of 3 causes: 1 proven, 1 failed, 1 skipped in 12.3s
