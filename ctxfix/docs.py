@@ -36,6 +36,8 @@ _LANGUAGES = {
     ".md": "markdown",
 }
 _SKIP_PARTS = {"__pycache__", ".pytest_cache"}
+_SKIP_SUFFIXES = {".pyc", ".db", ".sqlite", ".sqlite3", ".log"}
+"""What running an example in place leaves behind; it is not part of the example."""
 
 
 def _banner(source: str) -> str:
@@ -62,7 +64,7 @@ def _files(root: Path) -> dict[str, str]:
         return out
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root)
-        if not p.is_file() or _SKIP_PARTS & set(rel.parts) or p.suffix == ".pyc":
+        if not p.is_file() or _SKIP_PARTS & set(rel.parts) or p.suffix in _SKIP_SUFFIXES:
             continue
         try:
             out[rel.as_posix()] = p.read_text(encoding="utf-8").replace("\r\n", "\n")
