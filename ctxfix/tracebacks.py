@@ -238,6 +238,92 @@ _LOG_LINE = re.compile(
 )
 """The start of a new log entry: it ends an exception message that has no log prefix."""
 
+_LOG_LINE_MORE = re.compile(
+    r"^\s*(?:\d\d?:\d\d:\d\d(?:[.,]\d+)?\s|\d{4}/\d\d/\d\d \d\d:"
+    r"|\[?(?:DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)\b[\]:]?\s"
+    r"|(?:time|ts|level|lvl)=\S)"
+)
+"""More starts of a log entry: a bare time, a level word, logfmt."""
+
+_HTTP_METHODS = frozenset("GET HEAD POST PUT PATCH DELETE OPTIONS".split())
+_PROMPTS = (">>>", "In [", "Out[", "$ ", "% ", "PS ")
+
+
+def _ends_message(text: str, raw: str, after_blank: bool, log_shapes: frozenset[str]) -> bool:
+    """True when ``text``, the line after an exception message, starts something else.
+
+    A message goes on over the lines right after it, and over a paragraph of explanation after
+    one blank line. It ends at a log entry (a time stamp or level, or the shape of the log lines
+    before the traceback), a line reporting an error (``task x: FAILURE: Error('...')``, an id
+    and a status), an HTTP request line, a prompt, test runner output, or, after a blank line,
+    anything that does not start a sentence.
+    """
+    first = text[:1]
+    if first.isdigit() or first in "[(<-=$%>IPOtl" or text[:4].isupper():
+        if _LOG_LINE.match(text) or _LOG_LINE_MORE.match(text):
+            return True
+        if text.startswith(_PROMPTS) or raw.lstrip(" \x1b[0123456789;m").startswith(">>>"):
+            return True
+        if text.startswith("<!") or (text.startswith("---") and text.endswith("---")):
+            return True
+        if text.startswith(("Ran ", "OK", "FAILED (")) and (
+            text[:2] == "OK" or " test" in text or text.startswith("FAILED (")
+        ):
+            return len(text) < 80
+    words = text.split(None, 2)
+    if len(words) >= 2 and words[0] in _HTTP_METHODS and words[1][:1] in "/h":
+        return True
+    if any(_looks_like_id(w) for w in words[:2]):
+        return True
+    if "(" in text and _EXC_REPR.search(text):
+        return True
+    if log_shapes and _line_shape(text) in log_shapes:
+        return True
+    if raw.lstrip()[:3] == ">>>":
+        return True
+    if after_blank:
+        return not (
+            len(words) >= 2
+            and words[0].rstrip(",:;").isalpha()
+            and words[1].rstrip(",.:;").replace("'", "").replace("-", "").isalpha()
+        )
+    return False
+
+
+def _looks_like_id(word: str) -> bool:
+    """A job id, a uuid, a date or a hex address: four digits or more, mixed with other marks."""
+    digits = sum(ch.isdigit() for ch in word)
+    if digits < 4:
+        return False
+    return (
+        word.endswith((":", "]")) or "[" in word or "-" in word or any(ch.isalpha() for ch in word)
+    )
+
+
+def _line_shape(text: str) -> str:
+    """The shape of a line's first two words, when they hold a number: ``09:30:00 Worker``
+    gives ``0:0:0 a``. Lines of one log share it, whatever their times and ids."""
+    head = text.split(None, 2)[:2]
+    if not any(ch.isdigit() for w in head for ch in w):
+        return ""
+    out = []
+    for w in head:
+        shape = []
+        run = ""
+        for ch in w:
+            if ch.isalnum():
+                run += ch
+                continue
+            if run:
+                shape.append("0" if any(c.isdigit() for c in run) else "a")
+                run = ""
+            shape.append(ch)
+        if run:
+            shape.append("0" if any(c.isdigit() for c in run) else "a")
+        out.append("".join(shape))
+    return " ".join(out)
+
+
 _LOOKAHEAD_LIMIT = 2 * _MAX_FRAMES + 40
 _LOOKAHEAD_OTHER = 7
 
@@ -255,6 +341,7 @@ class _State:
     pytest_def: str = ""
     noise_run: int = 0
     section: str = ""
+    log_shapes: frozenset[str] = frozenset()
 
 
 def _prefix_pattern(prefix: str) -> Optional[re.Pattern]:
@@ -428,6 +515,7 @@ class TracebackReader:
         self._look_first: tuple[int, str] = (0, "")
         self._replaying = False
         self._seen_gists: set[str] = set()
+        self.last_framed: Optional[tuple[int, str]] = None
 
     # -- the streaming interface -----------------------------------------------------------
 
@@ -475,7 +563,8 @@ class TracebackReader:
         if done is not None:
             out.extend(self._merged([done]))
         if self.pending is not None:
-            out.append(self.pending)
+            if not _repeats_last(self, self.pending):
+                out.append(self.pending)
             self.pending = None
         return out
 
@@ -505,6 +594,7 @@ class TracebackReader:
     def _start(self, lineno: int, shape: str = "python") -> Traceback:
         tb = Traceback(start_line=lineno, end_line=lineno, shape=shape)
         tb.context = [c for c in self.recent if c.strip()]
+        self.st.log_shapes = frozenset(filter(None, map(_line_shape, tb.context)))
         if self.st.section and self.st.section not in tb.context:
             tb.context.insert(0, self.st.section)
         tb.reversed = self._replaying
@@ -651,6 +741,7 @@ class TracebackReader:
             return []
         history.append(line)
         out: list[Traceback] = []
+        again = False
         bare_messages = self.bare_messages
         recent = self.recent
         finish = self._finish
@@ -675,12 +766,14 @@ class TracebackReader:
                     if done:
                         out.append(done)
                 st.section = stripped
+                st.pytest_def = ""
                 return self._merged(out)
             summary = _PYTEST_SUMMARY.match(stripped)
             if summary:
                 out.extend(self._summary(summary, lineno, stripped))
                 return self._merged(out)
-        if "def " in body and _PYTEST_DEF.match(body):
+        if "def " in body and not st.pytest_def and _PYTEST_DEF.match(body):
+            # The first def of an excerpt is its function; later ones sit in its docstring.
             st.pytest_def = _PYTEST_DEF.match(body).group(1)  # type: ignore[union-attr]
 
         frame_m = None if header else (_PY_FRAME.search(body) or _PY_FRAME_NOQUOTE.match(body))
@@ -733,6 +826,7 @@ class TracebackReader:
             and stripped
             and not _CARET.match(body)
             and not (_EXC.match(stripped) and _looks_final(stripped))
+            and not (pytest_e is not None and st.tb.shape == "pytest")
         ):
             tb = st.tb
             last = tb.frames[-1]
@@ -830,8 +924,12 @@ class TracebackReader:
                 tb.exc_type = m.group("exc")
             tb.shape = "pytest"
             tb.end_line = lineno
+            # `path:N: in func` prints the frame's source line under it; a location line alone
+            # comes after its source, which the `>` line already gave.
+            st.expecting_code = bool(m.groupdict().get("func")) and not st.pytest_source
             st.pytest_source = st.pytest_def = ""
             st.in_message = False
+            st.noise_run = 0
             if m.groupdict().get("exc"):
                 done = finish()
                 if done:
@@ -851,6 +949,17 @@ class TracebackReader:
                 tb.frames.append(Frame(m.group("path"), int(m.group("line")), m.group("func")))
             tb.end_line = lineno
             st.expecting_code = True
+        elif (
+            st.tb is not None
+            and st.tb.exc_type is None
+            and st.tb.shape == "pytest"
+            and st.section[:1] == "_"
+            and (body[:1] == " " or stripped[:3] == "_ _")
+        ):
+            # Inside a failure of pytest's long form, indented lines are source excerpts (whole
+            # library functions on old versions, docstrings and all): they neither end the
+            # failure nor count as exception lines. The `E` lines or the next section end it.
+            st.expecting_code = False
         else:
             exc = _EXC.match(stripped) if stripped else None
             if exc and not _looks_final(stripped):
@@ -922,12 +1031,15 @@ class TracebackReader:
                     _ELISION.match(stripped)
                     or _DIVIDER.match(stripped)
                     or st.message_lines >= _MAX_MESSAGE_LINES
-                    or (st.prefix is None and (_LOG_PREFIX.match(line) or _LOG_LINE.match(line)))
+                    or (st.prefix is None and _LOG_PREFIX.match(line))
                     or (st.prefix is not None and not st.prefix.match(line))
+                    or _ends_message(stripped, raw, st.blank_run > 0, st.log_shapes)
                 ):
+                    # The line after a message belongs to what comes next: read it again.
                     done = finish()
                     if done:
                         out.append(done)
+                    again = True
                 else:
                     st.blank_run = 0
                     st.tb.message += "\n" + stripped[:_MAX_MESSAGE_CHARS]
@@ -952,10 +1064,15 @@ class TracebackReader:
                     done = finish()
                     if done:
                         out.append(done)
-            if st.tb is None and stripped and not repr_m:
+            if st.tb is None and stripped and not repr_m and not again:
                 recent.append(stripped)
 
-        return self._merged(out)
+        done_out = self._merged(out)
+        if again and st.tb is None:
+            if history and history[-1] == line:
+                history.pop()
+            done_out.extend(self._step(raw, lineno))
+        return done_out
 
     def _summary(self, m: re.Match, lineno: int, stripped: str) -> list[Traceback]:
         """pytest's short summary line: a record only when its error was not read already."""
@@ -1033,13 +1150,30 @@ def _merge(reader: TracebackReader, tb: Traceback) -> list[Traceback]:
                 tb.exc_type, tb.message, tb.truncated = pending.exc_type, pending.message, False
                 if tb.shape == "python" and _newest_first(tb.frames):
                     tb.frames.reverse()
-        else:
+        elif not _repeats_last(reader, pending):
             out.append(pending)
     if not tb.frames and tb.shape in ("repr", "message"):
         reader.pending = tb
     else:
         out.append(tb)
+        if tb.frames:
+            reader.last_framed = (tb.end_line, _gist(tb.message))
     return out
+
+
+def _repeats_last(reader: TracebackReader, tb: Traceback) -> bool:
+    """A one-line report of the traceback that ended just above it: the same occurrence.
+
+    Workers and scripts often print the error once more after its traceback (a task's FAILURE
+    state with the exception's repr, a final `error: ...` line).
+    """
+    last = reader.last_framed
+    return (
+        last is not None
+        and 0 <= tb.start_line - last[0] <= 3
+        and bool(tb.message)
+        and _gist(tb.message) == last[1]
+    )
 
 
 def _newest_first(frames: list[Frame]) -> bool:

@@ -253,3 +253,177 @@ def test_user_frame_choice_through_the_engine(kb) -> None:  # noqa: ANN001 - fix
     (f,) = explain_text(shape("python27_thread.txt"), kb)
     assert f.location is not None and f.location.path == "/home/pi/cam/stream.py"
     assert any("dist-packages" in r or "standard library" in r for r in f.frame_reasons)
+
+
+# -- where a message ends -------------------------------------------------------------------
+
+CORPUS = Path(__file__).parent / "tracebacks"
+FLASK_MESSAGE = (
+    "Working outside of application context.\n\n"
+    "This typically means that you attempted to use functionality that needed\n"
+    "the current application. To solve this, set up an application context\n"
+    "with app.app_context(). See the documentation for more information."
+)
+_FLASK_TB = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/tasks.py", line 5, in send_mail\n'
+    '    sender = current_app.config["MAIL_SENDER"]\n'
+    '  File "/srv/venv/lib/python3.12/site-packages/werkzeug/local.py", line 519, in '
+    "_get_current_object\n"
+    "    raise RuntimeError(unbound_message) from None\n"
+    "RuntimeError: " + FLASK_MESSAGE + "\n"
+)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "\n12:43:00 Worker rq:worker:abc: done, quitting\n",
+        "\njob 1234: failed\n",
+        "job 1234: failed\n",
+        "\n[2026-01-01 10:00:00,000: INFO/MainProcess] Task shop.mail[8f1c2d3e]: done\n",
+        "Task shop.tasks.send_mail[8f1c2d3e-4b5a-11ee-9d2c-5a8b7e6f1d30]: FAILURE: oops\n",
+        "\n>>> print(app.name)\nshop\n",
+        "\nIn [4]: app.name\nOut[4]: 'shop'\n",
+        "POST /signup -> 202\n",
+        "\n$ flask --app shop routes\n",
+        "\nINFO: worker stopped\n",
+        "\nExiting.\n",
+        "\n----------------------------------------------------------------------\nRan 2 tests\n",
+    ],
+    ids=[
+        "rq-worker-log-after-blank",
+        "job-status-after-blank",
+        "job-status-right-after",
+        "celery-log-after-blank",
+        "celery-task-state-line",
+        "python-repl-prompt",
+        "ipython-prompt",
+        "http-request-log-line",
+        "shell-prompt",
+        "level-prefixed-line",
+        "one-word-line-after-blank",
+        "unittest-footer",
+    ],
+)
+def test_message_ends_where_the_next_output_starts(after: str) -> None:
+    """Models what workers, shells and test runners print right after a traceback."""
+    records = read(_FLASK_TB + after)
+    assert records[0].message == FLASK_MESSAGE
+    assert records[0].end_line == 10
+
+
+def test_explanation_paragraph_after_one_blank_line_stays_in_the_message() -> None:
+    """Models a library message of a first line, a blank line and a paragraph (Flask's)."""
+    (tb,) = read(_FLASK_TB + "\n")
+    assert tb.message == FLASK_MESSAGE
+
+
+def test_worker_repeating_the_error_after_its_traceback_is_one_occurrence() -> None:
+    """Models a task queue printing the task's FAILURE state with the exception's repr."""
+    repr_line = "task 8f1c: FAILURE: RuntimeError('" + FLASK_MESSAGE.replace("\n", "\\n") + "')"
+    records = read(_FLASK_TB + repr_line + "\n")
+    assert len(records) == 1 and records[0].message == FLASK_MESSAGE
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "task-queue--rq-job.txt",
+        "celery-task--flask-task-missing.txt",
+        "celery-task--signal-handler.txt",
+        "background-thread--thread-app-config.txt",
+        "interactive-shell--python-i-session.txt",
+    ],
+)
+def test_real_worker_and_shell_output_after_the_message_is_left_out(name: str) -> None:
+    """Real output (tests/tracebacks/flask-3.1.3): the message is Flask's, nothing after it."""
+    records = read((CORPUS / "flask-3.1.3" / name).read_text(encoding="utf-8"))
+    flask_errors = [r for r in records if r.message.startswith("Working outside")]
+    assert flask_errors
+    assert all(r.message == FLASK_MESSAGE for r in flask_errors)
+    if name.startswith("celery"):
+        assert len(records) == 1  # the FAILURE/SUCCESS line after it is not a second error
+
+
+def test_messages_in_the_whole_corpus_end_with_their_sentence() -> None:
+    """Every message the examples really printed ends at its full stop, under every version."""
+    for path in sorted(CORPUS.glob("flask-*/*--*.txt")):
+        for tb in read(path.read_text(encoding="utf-8")):
+            if tb.exc_type == "RuntimeError":
+                assert tb.message.endswith("."), (path, tb.message[-200:])
+                assert len(tb.message.splitlines()) <= 6, (path, tb.message)
+
+
+# -- pytest forms ---------------------------------------------------------------------------
+
+
+def test_pytest_short_form_keeps_each_frames_source_line() -> None:
+    """Models pytest --tb=short: the source line sits under `path:N: in func`."""
+    text = (
+        "_________________________ test_price _________________________\n"
+        "tests/test_pricing.py:7: in test_price\n"
+        "    assert price_with_tax(100) == 125.0\n"
+        "shop/pricing.py:5: in price_with_tax\n"
+        '    rate = current_app.config["TAX_RATE"]\n'
+        "           ^^^^^^^^^^^^^^^^^^\n"
+        "venv/lib/python3.12/site-packages/werkzeug/local.py:519: in _get_current_object\n"
+        "    raise RuntimeError(unbound_message) from None\n"
+        "E   RuntimeError: Working outside of application context.\n"
+    )
+    (tb,) = read(text)
+    assert [f.code for f in tb.frames] == [
+        "assert price_with_tax(100) == 125.0",
+        'rate = current_app.config["TAX_RATE"]',
+        "raise RuntimeError(unbound_message) from None",
+    ]
+    assert tb.exc_type == "RuntimeError"
+
+
+def test_real_pytest_short_and_long_forms_give_every_frame_its_code() -> None:
+    paths = sorted(CORPUS.glob("flask-*/pytest-test--current-app-in-test--tb-short.txt"))
+    paths += sorted(CORPUS.glob("flask-*/pytest-test--current-app-in-test.txt"))
+    assert paths
+    for path in paths:
+        (tb,) = read(path.read_text(encoding="utf-8"))
+        assert all(f.code for f in tb.frames), (path, tb.frames)
+        assert any("current_app" in f.code for f in tb.frames), path
+
+
+def test_pytest_long_form_reads_through_a_long_library_excerpt() -> None:
+    """Models pytest --tb=long printing a whole library function (docstring, nested example
+    defs and all) before the raising line."""
+    docstring = "\n".join(f"        line {i} of the docstring" for i in range(300))
+    text = (
+        "_________________________ test_reset_link _________________________\n\n"
+        "    def test_reset_link():\n"
+        '>       assert url_for("reset", token="abc") == "/reset/abc"\n\n'
+        "tests/test_reset.py:6: \n"
+        "_ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _\n\n"
+        "endpoint = 'reset', values = {'token': 'abc'}\n\n"
+        "    def url_for(endpoint, **values):\n"
+        '        """Build a URL.\n\n'
+        "        ValueError: not an exception line, a docstring\n"
+        "            def external_url_handler(error, endpoint, values):\n"
+        f"{docstring}\n"
+        '        """\n'
+        "        if appctx is None:\n"
+        ">           raise RuntimeError(\n"
+        '                "Attempted to generate a URL without the application context"\n'
+        "            )\n"
+        "E           RuntimeError: Attempted to generate a URL without the application context\n\n"
+        "venv/lib/python3.9/site-packages/flask/helpers.py:274: RuntimeError\n"
+    )
+    (tb,) = read(text)
+    assert tb.exc_type == "RuntimeError"
+    assert [(f.path, f.function) for f in tb.frames] == [
+        ("tests/test_reset.py", "test_reset_link"),
+        ("venv/lib/python3.9/site-packages/flask/helpers.py", "url_for"),
+    ]
+
+
+@pytest.mark.parametrize("version", ["flask-1.1.4", "flask-2.0.3", "flask-2.1.3"])
+def test_real_pytest_long_form_with_url_for_source_is_one_finding(kb, version: str) -> None:  # noqa: ANN001
+    path = CORPUS / version / "pytest-test--pytest-flask-client.txt"
+    (f,) = explain_text(path.read_text(encoding="utf-8"), kb)
+    assert f.message.startswith("Attempted to generate") and not f.truncated
