@@ -130,7 +130,7 @@ _INTERACTIVE = ("<stdin>", "<console>", "<input>", "<string>", "<pyshell#", "<ip
 
 def _is_interactive(path: str) -> bool:
     """Code typed at a prompt: the REPL, `python -c`, IDE consoles, IPython and Jupyter."""
-    return path.startswith(_INTERACTIVE) or "ipykernel_" in path
+    return path.startswith((*_INTERACTIVE, "Cell In[", "Input In [")) or "ipykernel_" in path
 
 
 _LAUNCHER = (
@@ -413,6 +413,10 @@ def _family_from_frames(tb: Traceback) -> Optional[str]:
         p, fn = f.norm_path, f.function
         if p.endswith("flask/app.py") and fn in ("url_for", "create_url_adapter"):
             # Flask.url_for runs only with an app context, so what failed there is SERVER_NAME.
+            return "url-adapter"
+        if p.endswith("flask/helpers.py") and fn == "url_for" and f is frames[-1]:
+            # Flask <= 2.1 raised from url_for itself: with the message cut off, the adapter
+            # error is the likelier of the two it raises there.
             return "url-adapter"
         if p.endswith("flask/globals.py") and fn == "_lookup_req_object":
             return "request-context"

@@ -4,9 +4,9 @@ from admin import create_app
 
 app = create_app()
 response = app.test_client().post("/admin/reindex")
-print("POST /admin/reindex ->", response.status_code)
 
-# Wait for the background work the view started before the program exits.
+# Wait for the background work the view started, so its output comes first.
 for thread in threading.enumerate():
     if thread is not threading.main_thread():
         thread.join(timeout=10)
+print("POST /admin/reindex ->", response.status_code)
