@@ -57,6 +57,20 @@ class _Ctx:
         return Console(no_color=not self.fancy(), highlight=False, soft_wrap=False)
 
 
+def _format_option(
+    *choices: str, default: Optional[str] = "text", help: Optional[str] = None
+) -> Callable[[Any], Any]:
+    """The --format option every command shares: its choices, default and what they mean."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
 def _answers(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values:
@@ -100,12 +114,9 @@ def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> 
 
 @cli.command()
 @click.argument("files", nargs=-1, metavar="[FILE]...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@_format_option(
+    "text",
+    "json",
     help="text is rich panels in a terminal and plain text when piped; json is for scripts.",
 )
 @click.option(
@@ -261,14 +272,7 @@ def _progress(stream: Any, name: str) -> Iterator[Optional[Callable[[int], None]
     metavar="QUESTION=CHOICE",
     help="Answer a question without a terminal (repeatable), e.g. where=background-thread.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the page the wizard ends on.",
-)
+@_format_option("text", "json", help="How to print the page the wizard ends on.")
 @click.pass_obj
 def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str) -> None:
     """Answer a few questions and get the fix for your situation.
@@ -301,10 +305,12 @@ def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str) -> None:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["rich", "text", "markdown", "json", "csv"]),
+@_format_option(
+    "rich",
+    "text",
+    "markdown",
+    "json",
+    "csv",
     default=None,
     help="rich in a terminal and text when piped, unless given.",
 )
@@ -328,13 +334,7 @@ def table(obj: _Ctx, fmt: Optional[str]) -> None:
 
 @cli.command()
 @click.argument("cause")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "markdown")
 @click.pass_obj
 def show(obj: _Ctx, cause: str, fmt: str) -> None:
     """Print one cause's whole page: why, fixes, verify snippet, version notes.
@@ -396,12 +396,10 @@ def lint(obj: _Ctx, dirs: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
-    default="text",
-    show_default=True,
+@_format_option(
+    "text",
+    "json",
+    "sarif",
     help="text is path:line:col: CODE message [cause]; sarif is for GitHub code scanning.",
 )
 @click.option(
@@ -503,12 +501,9 @@ def _known_causes(kb: Any, names: tuple[str, ...]) -> None:
 
 @cli.command("verify")
 @click.argument("causes", nargs=-1, metavar="[CAUSE]...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@_format_option(
+    "text",
+    "json",
     help="text is a table (with a progress bar in a terminal); json is for scripts.",
 )
 @click.option(

@@ -17,6 +17,53 @@ from ctxfix import wizard
 DOWN, ENTER = "\x1b[B", "\r"
 
 
+class Terminal:
+    """A real pseudo-terminal running ``python -m ctxfix ARGS``, read until text appears."""
+
+    def __init__(self, *args: str) -> None:
+        import pty
+
+        self.master, slave = pty.openpty()
+        env = dict(os.environ, TERM="xterm", COLUMNS="100", LINES="40")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ctxfix", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            close_fds=True,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.seen = b""
+
+    def read_until(self, needle: bytes, timeout: float = 20.0) -> None:
+        end = time.monotonic() + timeout
+        while needle not in self.seen:
+            left = end - time.monotonic()
+            assert left > 0, f"timed out waiting for {needle!r}; screen: {self.seen[-600:]!r}"
+            if select.select([self.master], [], [], left)[0]:
+                try:
+                    self.seen += os.read(self.master, 65536)
+                except OSError:
+                    break
+
+    def drain(self) -> None:
+        try:
+            while select.select([self.master], [], [], 0.5)[0]:
+                self.seen += os.read(self.master, 65536)
+        except OSError:
+            pass
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        os.close(self.master)
+
+
 def run_with_keys(kb, keys: list[str], answers=None, stdin_text: str = ""):
     with create_pipe_input() as pipe:
         for k in keys:
@@ -65,122 +112,46 @@ def test_no_terminal_raises_missing_answer_naming_choices(kb, monkeypatch):
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
 def test_real_terminal_session():
-    import pty
-
-    master, slave = pty.openpty()
-    env = dict(os.environ, TERM="xterm", COLUMNS="100", LINES="40", NO_COLOR="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ctxfix", "diagnose"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        close_fds=True,
-        start_new_session=True,
-    )
-    os.close(slave)
-    seen = b""
-
-    def read_until(needle: bytes, timeout: float = 20.0) -> None:
-        nonlocal seen
-        end = time.monotonic() + timeout
-        while needle not in seen:
-            left = end - time.monotonic()
-            assert left > 0, f"timed out waiting for {needle!r}; screen: {seen[-600:]!r}"
-            ready, _, _ = select.select([master], [], [], left)
-            if ready:
-                try:
-                    seen += os.read(master, 65536)
-                except OSError:
-                    break
-
+    term = Terminal("diagnose")
     try:
-        read_until(b"How do you want to start?")
-        os.write(master, (DOWN + ENTER).encode())
-        read_until(b"Which error do you see?")
-        os.write(master, ENTER.encode())
-        read_until(b"Where does the failing code run?")
-        os.write(master, (DOWN * 6 + ENTER).encode())  # pytest
-        read_until(b"pytest-test")
-        proc.wait(timeout=20)
-        read_until(b"app.app_context()")
-        assert proc.returncode == 0
+        term.read_until(b"How do you want to start?")
+        term.type(DOWN + ENTER)
+        term.read_until(b"Which error do you see?")
+        term.type(ENTER)
+        term.read_until(b"Where does the failing code run?")
+        term.type(DOWN * 6 + ENTER)  # pytest
+        term.read_until(b"pytest-test")
+        term.proc.wait(timeout=20)
+        term.read_until(b"app.app_context()")
+        assert term.proc.returncode == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+        term.close()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
 def test_ctrl_c_exits_130_without_traceback():
-    import pty
-
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ctxfix", "diagnose"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        close_fds=True,
-        start_new_session=True,
-        env=dict(os.environ, TERM="xterm"),
-    )
-    os.close(slave)
-    out = b""
-    deadline = time.monotonic() + 20
-    while b"How do you want to start?" not in out and time.monotonic() < deadline:
-        if select.select([master], [], [], 0.5)[0]:
-            out += os.read(master, 65536)
-    os.write(master, b"\x03")
-    proc.wait(timeout=20)
+    term = Terminal("diagnose")
     try:
-        while select.select([master], [], [], 0.5)[0]:
-            out += os.read(master, 65536)
-    except OSError:
-        pass
-    os.close(master)
-    assert proc.returncode == 130
-    assert b"Traceback (most recent call last)" not in out
+        term.read_until(b"How do you want to start?")
+        term.type("\x03")
+        term.proc.wait(timeout=20)
+        term.drain()
+        assert term.proc.returncode == 130
+        assert b"Traceback (most recent call last)" not in term.seen
+    finally:
+        term.close()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
 def test_explain_in_a_terminal_asks_what_the_text_cannot_settle(tmp_path):
-    import pty
-
     paste = tmp_path / "paste.txt"
     paste.write_text("RuntimeError: Working outside of application context.\n")
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ctxfix", "explain", str(paste)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        close_fds=True,
-        start_new_session=True,
-        env=dict(os.environ, TERM="xterm", COLUMNS="100", LINES="40"),
-    )
-    os.close(slave)
-    seen = b""
-
-    def read_until(needle: bytes, timeout: float = 20.0) -> None:
-        nonlocal seen
-        end = time.monotonic() + timeout
-        while needle not in seen:
-            left = end - time.monotonic()
-            assert left > 0, f"timed out waiting for {needle!r}; screen: {seen[-600:]!r}"
-            if select.select([master], [], [], left)[0]:
-                try:
-                    seen += os.read(master, 65536)
-                except OSError:
-                    break
-
+    term = Terminal("explain", str(paste))
     try:
-        read_until(b"Where does the failing code run?")
-        os.write(master, (DOWN * 5 + ENTER).encode())  # scheduled job
-        read_until(b"scheduler.app.app_context()")
-        proc.wait(timeout=20)
-        assert proc.returncode == 0
+        term.read_until(b"Where does the failing code run?")
+        term.type(DOWN * 5 + ENTER)  # scheduled job
+        term.read_until(b"scheduler.app.app_context()")
+        term.proc.wait(timeout=20)
+        assert term.proc.returncode == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+        term.close()
