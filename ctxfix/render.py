@@ -233,6 +233,8 @@ def render_rich(outcome: Outcome, kb: KnowledgeBase, console: Any, verbose: bool
         if f.proxy:
             head.add_row("Failed", Text(f.proxy))
         head.add_row("Where", Text(_where(f)))
+        if f.location is not None and f.location.code:
+            head.add_row("", Syntax(f.location.code, "python", theme="ansi_dark", word_wrap=True))
         if f.occurrences > 1:
             head.add_row(
                 "Seen", Text(f"{f.occurrences} times (lines {f.first_line}-{f.last_line})")
@@ -240,8 +242,6 @@ def render_rich(outcome: Outcome, kb: KnowledgeBase, console: Any, verbose: bool
         if f.flask_version:
             head.add_row("Flask", Text(f"{f.flask_version} (from what was printed)"))
         parts: list[Any] = [head]
-        if f.location is not None and f.location.code:
-            parts.append(Syntax(f.location.code, "python", theme="ansi_dark", word_wrap=True))
         parts.append(Text("\nEvidence", style="bold"))
         for e in f.evidence:
             parts.append(Text(f"  • {e}"))
@@ -256,6 +256,7 @@ def render_rich(outcome: Outcome, kb: KnowledgeBase, console: Any, verbose: bool
         parts.append(Text("\nVerify (paste where the error was)", style="bold"))
         parts.append(Syntax(_verify_text(f, kb), "python", theme="ansi_dark", word_wrap=True))
         qr = page.quick_reference
+        parts.append(Text(""))
         parts.append(Markdown(f"**Quick reference:** {qr['scenario']} → {qr['fix']}"))
         nxt = _next_step(f, kb)
         if nxt:
