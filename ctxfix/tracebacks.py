@@ -146,6 +146,17 @@ _PYTEST_LINE = re.compile(
 _PYTEST_E = re.compile(r"^E(?: {1,12}|$)")
 _PYTEST_SOURCE = re.compile(r"^>\s{1,12}\S")
 _PYTEST_DEF = re.compile(r"^\s*(?:async\s+)?def (\w+)\(")
+_IPY_FRAME = re.compile(
+    r"^(?:Cell (?P<cell>In ?\[\d+\]), line (?P<cline>\d+)|Input (?P<input>In ?\[\d+\])"
+    r"|File (?P<path>\S.*?):(?P<line>\d+))(?:, in (?P<func>\S.*?))?\s*$"
+)
+"""IPython 8+ frame lines: ``Cell In[3], line 1``, ``File ~/shop.py:9, in price(amount)``."""
+_IPY7_FRAME = re.compile(
+    r"^(?P<path><ipython-input-[\w-]+>|\S.*?\.py|\S*ipykernel_\S+)"
+    r" in (?P<func>[\w<>.]+)(?:\(.*\))?\s*$"
+)
+"""IPython 7 frame lines (``~/shop.py in price(amount)``), read only after an IPython header."""
+_IPY_SOURCE = re.compile(r"^(?P<arrow>-*>)?\s*(?P<line>\d+)(?:\s(?P<code>.*))?$")
 _SENTRY_FRAME = re.compile(r"^\s*(?P<path>\S+\.py) in (?P<func>[\w<>.]+) at line (?P<line>\d+)\s*$")
 _SECTION = re.compile(
     r"^(?:_{3,} (?P<t1>.+?) _{3,}|={3,} (?P<t2>.+?) ={3,}|(?P<t3>(?:ERROR|FAIL): \w+ \(.+\)))\s*$"
@@ -777,6 +788,13 @@ class TracebackReader:
             st.pytest_def = _PYTEST_DEF.match(body).group(1)  # type: ignore[union-attr]
 
         frame_m = None if header else (_PY_FRAME.search(body) or _PY_FRAME_NOQUOTE.match(body))
+        ipython = st.tb is not None and st.tb.shape == "ipython"
+        ipy_m = None
+        if not header and not frame_m:
+            if stripped[:4] in ("File", "Cell", "Inpu"):
+                ipy_m = _IPY_FRAME.match(stripped)
+            if ipy_m is None and ipython and " in " in stripped:
+                ipy_m = _IPY7_FRAME.match(stripped)
         pytest_e = _PYTEST_E.match(stripped) if stripped.startswith("E") else None
         pytest_source = (
             not header
@@ -788,6 +806,10 @@ class TracebackReader:
 
         if header:
             prefix = body[: header.start()]
+            # IPython: "RuntimeError          Traceback (most recent call last)".
+            ipython = bool(prefix.strip()) and bool(_EXC_NOTYPE_PREFIXED.match(prefix))
+            if ipython:
+                prefix = ""
             chained = st.chained
             if st.tb is not None and not chained:
                 done = finish()
@@ -797,7 +819,7 @@ class TracebackReader:
                 st.chained = False
                 st.tb.end_line = lineno
             else:
-                start()
+                start("ipython" if ipython else "python")
             st.prefix = _prefix_pattern(prefix) if prefix.strip(" `'\"") else st.prefix
         elif frame_m:
             if st.tb is None or (st.tb.exc_type is not None and not st.chained):
@@ -820,6 +842,36 @@ class TracebackReader:
             st.expecting_code = True
             st.in_message = False
             st.noise_run = 0
+        elif ipy_m:
+            if st.tb is None or (st.tb.exc_type is not None and not st.chained):
+                if st.tb is not None:
+                    done = finish()
+                    if done:
+                        out.append(done)
+                start("ipython")
+            st.chained = False
+            tb = st.tb
+            assert tb is not None
+            if len(tb.frames) < _MAX_FRAMES:
+                tb.frames.append(_ipython_frame(ipy_m))
+            tb.end_line = lineno
+            st.expecting_code = st.in_message = False
+            st.noise_run = 0
+        elif (
+            ipython
+            and st.tb.exc_type is None
+            and (stripped == "(...)" or stripped[:1].isdigit() or stripped[:2] in ("->", "--"))
+            and _IPY_SOURCE.match(stripped)
+        ):
+            # IPython prints a few numbered lines around each frame's line; the arrow marks it.
+            m = _IPY_SOURCE.match(stripped)
+            tb = st.tb
+            if m and m.group("arrow") and tb.frames and not tb.frames[-1].code:
+                last = tb.frames[-1]
+                line_no = last.line if last.line is not None else int(m.group("line"))
+                code = (m.group("code") or "").strip()
+                tb.frames[-1] = Frame(last.path, line_no, last.function, code)
+            tb.end_line = lineno
         elif (
             st.tb is not None
             and st.expecting_code
@@ -1116,6 +1168,27 @@ def read_tracebacks(
     for raw in lines:
         yield from reader.feed(raw)
     yield from reader.close()
+
+
+def _ipython_frame(m: re.Match) -> Frame:
+    """A Frame from an IPython frame line; a cell keeps its name (``Cell In[3]``) as its path."""
+    groups = m.groupdict()
+    if groups.get("cell"):
+        path, line = "Cell " + m.group("cell"), int(m.group("cline"))
+    elif groups.get("input"):
+        path, line = "Input " + m.group("input"), None
+    else:
+        path = m.group("path")
+        line = int(m.group("line")) if groups.get("line") else None
+    func = (m.group("func") or "").strip()
+    if func.startswith("<cell line"):
+        func = "<module>"
+    elif func:
+        # "LocalProxy.__init__.<locals>._get_current_object()": Python's own name is the last.
+        func = func.split("(", 1)[0].rsplit(".", 1)[-1] or func
+    elif path.startswith(("Cell ", "Input ")):
+        func = "<module>"
+    return Frame(path, line, func)
 
 
 def _looks_final(stripped: str) -> bool:

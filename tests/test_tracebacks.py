@@ -427,3 +427,58 @@ def test_real_pytest_long_form_with_url_for_source_is_one_finding(kb, version: s
     path = CORPUS / version / "pytest-test--pytest-flask-client.txt"
     (f,) = explain_text(path.read_text(encoding="utf-8"), kb)
     assert f.message.startswith("Attempted to generate") and not f.truncated
+
+
+# -- IPython ----------------------------------------------------------------------------------
+# ipython8_*, ipython84_* and ipython9_* are real sessions (IPython 8.39, 8.4 and 9.18 with
+# Flask 3.1 and Flask-SQLAlchemy 3.1, machine paths replaced); ipython7_notebook_cell.txt is
+# written by hand, modelled on IPython 7's format (no line numbers on frame lines).
+
+
+@pytest.mark.parametrize(
+    ("name", "cells", "innermost_user"),
+    [
+        ("ipython9_session_no_colour.txt", ["Cell In[3]", "Cell In[5]"], "~/shop.py"),
+        ("ipython8_colour_sqlalchemy.txt", ["Cell In[4]", "Cell In[5]"], "Cell In[4]"),
+        ("ipython84_input_in_cell.txt", ["Input In [3]"], "~/shop.py"),
+        ("ipython7_notebook_cell.txt", ["<ipython-input-4-5f3c2b1a9d8e>"], "~/shop/shop.py"),
+    ],
+)
+def test_ipython_tracebacks_are_read(name: str, cells: list[str], innermost_user: str) -> None:
+    records = read(shape(name))
+    assert [r.frames[0].path for r in records] == cells
+    for tb in records:
+        assert tb.exc_type == "RuntimeError"
+        assert tb.first_message_line == "Working outside of application context."
+        assert "In [" not in tb.message  # the next prompt is not part of it
+        assert tb.frames[0].function == "<module>"
+        assert all(f.code and f.line for f in tb.frames), tb.frames
+        assert tb.frames[-1].function in ("_get_current_object", "_find_app")
+    user = [f for f in records[0].frames if not is_library_path(f.path)]
+    assert user[-1].path == innermost_user
+
+
+def test_ipython_frame_keeps_its_source_line_and_python_function_name() -> None:
+    tb = read(shape("ipython8_colour_sqlalchemy.txt"))[0]
+    assert tb.frames[0].code == "db.session.add(x)"
+    assert [f.function for f in tb.frames[1:3]] == ["add", "_proxied"]  # not qualified names
+    tb = read(shape("ipython84_input_in_cell.txt"))[0]
+    assert (tb.frames[1].path, tb.frames[1].line, tb.frames[1].function) == (
+        "Input In [2]",
+        5,
+        "f",
+    )
+
+
+def test_ipython_chain_is_one_record_with_its_cause() -> None:
+    first, second = read(shape("ipython9_chained.txt"))
+    assert first.first_message_line.startswith("Working outside")
+    assert second.exc_type == "RuntimeError" and second.message == "boom"
+    assert [(t, m) for t, m, _ in second.chain] == [("KeyError", "'x'")]
+    assert [f.path for f in second.frames] == ["Cell In[5]", "Cell In[4]"]
+
+
+def test_ipython_cell_is_your_interactive_frame(kb) -> None:  # noqa: ANN001 - fixture
+    found = explain_text(shape("ipython8_colour_sqlalchemy.txt"), kb)
+    assert found[0].location is not None and found[0].location.path == "Cell In[4]"
+    assert found[0].cause_id == "interactive-shell"
