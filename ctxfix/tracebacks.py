@@ -882,7 +882,8 @@ class TracebackReader:
         ):
             tb = st.tb
             last = tb.frames[-1]
-            tb.frames[-1] = Frame(last.path, last.line, last.function, stripped)
+            if stripped != "???":  # pytest's mark for source it could not read
+                tb.frames[-1] = Frame(last.path, last.line, last.function, stripped)
             tb.end_line = lineno
             st.expecting_code = False
         elif _CARET.match(body) and st.tb is not None and st.tb.exc_type is None:
