@@ -270,10 +270,11 @@ def _ends_message(text: str, raw: str, after_blank: bool, log_shapes: frozenset[
     anything that does not start a sentence.
     """
     first = text[:1]
-    if first.isdigit() or first in "[(<-=$%>IPOtl" or text[:4].isupper():
+    # Every start the patterns below look for begins with one of these (or is upper case).
+    if first.isdigit() or first in "[(<-$%IPORtl" or text[:4].isupper():
         if _LOG_LINE.match(text) or _LOG_LINE_MORE.match(text):
             return True
-        if text.startswith(_PROMPTS) or raw.lstrip(" \x1b[0123456789;m").startswith(">>>"):
+        if text.startswith(_PROMPTS):
             return True
         if text.startswith("<!") or (text.startswith("---") and text.endswith("---")):
             return True
@@ -290,8 +291,11 @@ def _ends_message(text: str, raw: str, after_blank: bool, log_shapes: frozenset[
         return True
     if log_shapes and _line_shape(text) in log_shapes:
         return True
-    if raw.lstrip()[:3] == ">>>":
-        return True
+    if ">>>" in raw[:24]:
+        # The REPL's prompt: cleaning took it for a Markdown quote and removed it from ``text``.
+        head = _ANSI.sub("", raw[:24]) if "\x1b" in raw[:24] else raw
+        if head.lstrip()[:3] == ">>>":
+            return True
     if after_blank:
         return not (
             len(words) >= 2

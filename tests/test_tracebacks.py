@@ -482,3 +482,11 @@ def test_ipython_cell_is_your_interactive_frame(kb) -> None:  # noqa: ANN001 - f
     found = explain_text(shape("ipython8_colour_sqlalchemy.txt"), kb)
     assert found[0].location is not None and found[0].location.path == "Cell In[4]"
     assert found[0].cause_id == "interactive-shell"
+
+
+def test_message_ends_at_unittest_summary_and_coloured_prompt() -> None:
+    """Models unittest's footer without its divider, and Python 3.13's coloured REPL prompt."""
+    (tb,) = read(_FLASK_TB + "Ran 2 tests in 0.004s\n\nFAILED (errors=1)\n")
+    assert tb.message == FLASK_MESSAGE
+    (tb,) = read(_FLASK_TB + "\x1b[1;35m>>> \x1b[0mapp.name\n")
+    assert tb.message == FLASK_MESSAGE
