@@ -638,6 +638,7 @@ def _tags(
         first.function == "<module>"
         and _is_user(first, project_root)[0]
         and "interactive" not in tags
+        and not _is_interactive(first.path)
         and "import-chain" not in tags
         and "test-file" not in tags
     ):

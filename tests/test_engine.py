@@ -140,3 +140,27 @@ def test_every_cause_has_a_page_and_every_family_a_fallback(kb):
         assert cause.fix and cause.verify and cause.quick_reference["fix"]
         for fam in cause.families:
             assert fam in kb.families
+
+
+def test_prompt_that_calls_into_a_module_is_interactive(kb):
+    frames = [
+        Frame("<stdin>", 1, "<module>"),
+        Frame("/home/ana/shop/reports.py", 8, "monthly_total", 'current_app.config["TAX"]'),
+        Frame("/venv/lib/python3.11/site-packages/werkzeug/local.py", 318, "__get__"),
+    ]
+    f = engine.diagnose(kb, tb("Working outside of application context.", frames))
+    assert f.cause_id == "interactive-shell"
+    assert f.location.function == "monthly_total"
+
+
+def test_string_frame_inside_a_stack_is_library_code(kb):
+    frames = [
+        Frame("/home/ana/shop/seed.py", 12, "<module>", "db.session.add(Tag())"),
+        Frame("<string>", 2, "add"),
+        Frame("/venv/lib/python3.9/site-packages/sqlalchemy/orm/scoping.py", 101, "__call__"),
+        Frame("/venv/lib/python3.9/site-packages/flask_sqlalchemy/__init__.py", 1042, "get_app"),
+    ]
+    message = "No application found. Either work inside a view function or push an application"
+    f = engine.diagnose(kb, tb(message, frames))
+    assert f.location.path.endswith("seed.py")
+    assert f.cause_id != "interactive-shell"
