@@ -13,7 +13,52 @@ import html
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional, Protocol
+from typing import Any, Iterable, Iterator, Optional, Protocol
+
+
+class _Lazy:
+    """A regular expression compiled when first used.
+
+    The reader knows many shapes (pytest, IPython, Sentry, logs); a plain traceback needs a few
+    of them, and compiling all of them at import cost more than reading the traceback.
+    """
+
+    __slots__ = ("_args", "_re")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._re: Optional[re.Pattern] = None
+
+    def _get(self) -> re.Pattern:
+        if self._re is None:
+            self._re = re.compile(*self._args)
+        return self._re
+
+    @property
+    def pattern(self) -> str:
+        return self._args[0]
+
+    def search(self, *args: Any) -> Optional[re.Match]:
+        return self._get().search(*args)
+
+    def match(self, *args: Any) -> Optional[re.Match]:
+        return self._get().match(*args)
+
+    def fullmatch(self, *args: Any) -> Optional[re.Match]:
+        return self._get().fullmatch(*args)
+
+    def sub(self, *args: Any) -> str:
+        return self._get().sub(*args)
+
+    def finditer(self, *args: Any) -> Iterator[re.Match]:
+        return self._get().finditer(*args)
+
+    def findall(self, *args: Any) -> list:
+        return self._get().findall(*args)
+
+    def split(self, *args: Any) -> list:
+        return self._get().split(*args)
+
 
 __all__ = [
     "Frame",
@@ -87,12 +132,12 @@ class Traceback:
 # ---------------------------------------------------------------------------------------------
 # Cleaning one line
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
-_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
-_FENCE = re.compile(r"^\s*(?:```|~~~)[\w+-]*\s*$")
-_WRAPPED_EMPHASIS = re.compile(r"^([*_]{1,3})(?=[A-Za-z<\[(])(.*?)(?<=\S)\1$")
-_EDGE_TICKS = re.compile(r"^`+(?=\S)|(?<=\S)`+$")
-_TRAILING_COMMA = re.compile(r"(?<=[.\w\])'\"]),\s*$")
+_ANSI = _Lazy(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+_QUOTE = _Lazy(r"^\s{0,3}(?:>\s?)+")
+_FENCE = _Lazy(r"^\s*(?:```|~~~)[\w+-]*\s*$")
+_WRAPPED_EMPHASIS = _Lazy(r"^([*_]{1,3})(?=[A-Za-z<\[(])(.*?)(?<=\S)\1$")
+_EDGE_TICKS = _Lazy(r"^`+(?=\S)|(?<=\S)`+$")
+_TRAILING_COMMA = _Lazy(r"(?<=[.\w\])'\"]),\s*$")
 
 
 def clean_line(raw: str) -> str:
@@ -129,45 +174,43 @@ def clean_line(raw: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Recognising line kinds
 
-_HEADER = re.compile(r"(?:T|\b)raceback \(most recent call last\):?")
-_HEADER_BARE = re.compile(r"^\s*Traceback\s*\(most recent call last\)\s*$")
-_PY_FRAME = re.compile(
-    r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[^\s].*?))?\s*,?$'
-)
-_PY_FRAME_NOQUOTE = re.compile(
+_HEADER = _Lazy(r"(?:T|\b)raceback \(most recent call last\):?")
+_HEADER_BARE = _Lazy(r"^\s*Traceback\s*\(most recent call last\)\s*$")
+_PY_FRAME = _Lazy(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[^\s].*?))?\s*,?$')
+_PY_FRAME_NOQUOTE = _Lazy(
     r"^\s*File (?P<path>[^\s\"]+), line (?P<line>\d+)(?:, in (?P<func>\S.*?))?\s*$"
 )
-_PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:][^:]*?\.py):(?P<line>\d+): in (?P<func>\S+)\s*$")
-_PYTEST_LOC = re.compile(r"^(?P<path>[^\s:][^:]*?\.py):(?P<line>\d+):(?: (?P<exc>[\w.]+))?\s*$")
-_PYTEST_LINE = re.compile(
+_PYTEST_FRAME = _Lazy(r"^(?P<path>[^\s:][^:]*?\.py):(?P<line>\d+): in (?P<func>\S+)\s*$")
+_PYTEST_LOC = _Lazy(r"^(?P<path>[^\s:][^:]*?\.py):(?P<line>\d+):(?: (?P<exc>[\w.]+))?\s*$")
+_PYTEST_LINE = _Lazy(
     r"^(?P<path>[^\s:][^:]*?\.py):(?P<line>\d+): (?P<type>[\w.]*(?:Error|Exception|Exit)): "
     r"(?P<msg>.*)$"
 )
-_PYTEST_E = re.compile(r"^E(?: {1,12}|$)")
-_PYTEST_SOURCE = re.compile(r"^>\s{1,12}\S")
-_PYTEST_DEF = re.compile(r"^\s*(?:async\s+)?def (\w+)\(")
-_IPY_FRAME = re.compile(
+_PYTEST_E = _Lazy(r"^E(?: {1,12}|$)")
+_PYTEST_SOURCE = _Lazy(r"^>\s{1,12}\S")
+_PYTEST_DEF = _Lazy(r"^\s*(?:async\s+)?def (\w+)\(")
+_IPY_FRAME = _Lazy(
     r"^(?:Cell (?P<cell>In ?\[\d+\]), line (?P<cline>\d+)|Input (?P<input>In ?\[\d+\])"
     r"|File (?P<path>\S.*?):(?P<line>\d+))(?:, in (?P<func>\S.*?))?\s*$"
 )
 """IPython 8+ frame lines: ``Cell In[3], line 1``, ``File ~/shop.py:9, in price(amount)``."""
-_IPY7_FRAME = re.compile(
+_IPY7_FRAME = _Lazy(
     r"^(?P<path><ipython-input-[\w-]+>|\S.*?\.py|\S*ipykernel_\S+)"
     r" in (?P<func>[\w<>.]+)(?:\(.*\))?\s*$"
 )
 """IPython 7 frame lines (``~/shop.py in price(amount)``), read only after an IPython header."""
-_IPY_SOURCE = re.compile(r"^(?P<arrow>-*>)?\s*(?P<line>\d+)(?:\s(?P<code>.*))?$")
-_SENTRY_FRAME = re.compile(r"^\s*(?P<path>\S+\.py) in (?P<func>[\w<>.]+) at line (?P<line>\d+)\s*$")
-_SECTION = re.compile(
+_IPY_SOURCE = _Lazy(r"^(?P<arrow>-*>)?\s*(?P<line>\d+)(?:\s(?P<code>.*))?$")
+_SENTRY_FRAME = _Lazy(r"^\s*(?P<path>\S+\.py) in (?P<func>[\w<>.]+) at line (?P<line>\d+)\s*$")
+_SECTION = _Lazy(
     r"^(?:_{3,} (?P<t1>.+?) _{3,}|={3,} (?P<t2>.+?) ={3,}|(?P<t3>(?:ERROR|FAIL): \w+ \(.+\)))\s*$"
 )
-_CARET = re.compile(r"^\s*[~^]+[~^\s]*$")
-_ELISION = re.compile(
+_CARET = _Lazy(r"^\s*[~^]+[~^\s]*$")
+_ELISION = _Lazy(
     r"^\s*(?:\.{3,}|…|<snip(?:ped)?>|\[\.\.\.\]|\(\.\.\.\)|\[Previous line repeated .*\]"
     r"|\.\.\. \d+ (?:more )?(?:lines?|frames?).*)\s*$",
     re.I,
 )
-_CHAIN = re.compile(
+_CHAIN = _Lazy(
     r"During handling of the above exception, another exception occurred"
     r"|The above exception was the direct cause of the following exception",
 )
@@ -175,11 +218,9 @@ _EXC_NAME = (
     r"(?:[A-Za-z_][\w]*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning|Failure)"
     r"|KeyError|StopIteration)"
 )
-_EXC = re.compile(r"^\s*(?P<type>" + _EXC_NAME + r")(?:\s*:\s?(?P<msg>.*))?$")
-_EXC_REPR = re.compile(
-    r"(?P<type>" + _EXC_NAME + r")\((?P<q>['\"])(?P<msg>.*?)(?:(?P=q)\s*,?\s*\)|$)"
-)
-_EXC_NOTYPE_PREFIXED = re.compile(r"^\s*(?:builtins\.)?(?P<type>" + _EXC_NAME + r")\s*$")
+_EXC = _Lazy(r"^\s*(?P<type>" + _EXC_NAME + r")(?:\s*:\s?(?P<msg>.*))?$")
+_EXC_REPR = _Lazy(r"(?P<type>" + _EXC_NAME + r")\((?P<q>['\"])(?P<msg>.*?)(?:(?P=q)\s*,?\s*\)|$)")
+_EXC_NOTYPE_PREFIXED = _Lazy(r"^\s*(?:builtins\.)?(?P<type>" + _EXC_NAME + r")\s*$")
 
 
 def is_library_path(path: str) -> bool:
@@ -198,7 +239,7 @@ def is_library_path(path: str) -> bool:
     return False
 
 
-_STDLIB = re.compile(
+_STDLIB = _Lazy(
     r"(?:^|/)lib(?:64)?/python[\d.]*t?/(?!site-packages|dist-packages)"
     r"|(?:^|/)python[\d.]*t?/lib/(?!site-packages)"
     r"|(?:^|/)python\d*\.framework/versions/[\d.]+/lib/"
@@ -206,12 +247,10 @@ _STDLIB = re.compile(
 )
 
 
-_PYTEST_SOURCE_RAW = re.compile(r"^\s{0,3}>\s{3,}\S")
-_PYTEST_SUMMARY = re.compile(
-    r"^(?P<kind>FAILED|ERROR) (?P<test>\S+?(?:::\S+|\.py))(?: - (?P<msg>.+))?$"
-)
-_DIVIDER = re.compile(r"^\s*(?:-{10,}|={10,}|~{10,})\s*$")
-_META_LINE = re.compile(
+_PYTEST_SOURCE_RAW = _Lazy(r"^\s{0,3}>\s{3,}\S")
+_PYTEST_SUMMARY = _Lazy(r"^(?P<kind>FAILED|ERROR) (?P<test>\S+?(?:::\S+|\.py))(?: - (?P<msg>.+))?$")
+_DIVIDER = _Lazy(r"^\s*(?:-{10,}|={10,}|~{10,})\s*$")
+_META_LINE = _Lazy(
     r"^\s*(?:\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s?Z|\s?[+-]\d\d:?\d\d)?"
     r"|[A-Z][a-z]{2},? [A-Z]?[a-z]{0,2}\s*\d{1,2},? (?:\d{4},? )?\d\d?:\d\d:\d\d(?:[.,]\d+)?"
     r"(?: [AP]M)?"
@@ -243,13 +282,13 @@ _IDLE_TOKENS = (
 )
 """Every line that can start a record, or set state outside one, contains one of these."""
 
-_LOG_LINE = re.compile(
+_LOG_LINE = _Lazy(
     r"^\s*(?:\d{1,3}(?:\.\d{1,3}){3}\s+-\s|\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\[\d\d/\w{3}/\d{4}"
     r"|[A-Z][a-z]{2}\s+\d{1,2} \d\d:\d\d:\d\d |\[\d{9,}\])"
 )
 """The start of a new log entry: it ends an exception message that has no log prefix."""
 
-_LOG_LINE_MORE = re.compile(
+_LOG_LINE_MORE = _Lazy(
     r"^\s*(?:\d\d?:\d\d:\d\d(?:[.,]\d+)?\s|\d{4}/\d\d/\d\d \d\d:"
     r"|\[?(?:DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)\b[\]:]?\s"
     r"|(?:time|ts|level|lvl)=\S)"
@@ -385,7 +424,7 @@ def _strip_known_prefix(line: str) -> str:
     return line[m.end() :] if m else line
 
 
-_LOG_PREFIX = re.compile(
+_LOG_PREFIX = _Lazy(
     r"^\s*(?:"
     r"\[\d{4}-\d\d-\d\d[ T][\d:,.]+(?:\s*[+-]\d{4})?(?::\s*\w+/[\w.-]+)?\]\s*"
     r"(?:\[\d+\]\s*)?(?:\[\w+\]\s*)?"
