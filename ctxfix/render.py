@@ -123,6 +123,13 @@ def summary_line(outcome: Outcome) -> str:
     return f"{what} found, none is a Flask context error{tail}"
 
 
+def _error_line(f: Finding) -> str:
+    if not f.headline:
+        return f"{f.family} error (from your answers)"
+    exc = f"{f.exc_type}: " if f.exc_type else ""
+    return f"{exc}{f.headline}  [{f.family}]"
+
+
 def _where(f: Finding) -> str:
     loc = f.location
     if loc is None:
@@ -156,8 +163,7 @@ def render_text(outcome: Outcome, kb: KnowledgeBase, verbose: bool = False, widt
         out.append("")
         title = page.title if f.cause is not None else f"{page.title} (scenario not settled)"
         out.append(f"== {i}. {title} ==")
-        exc = f"{f.exc_type}: " if f.exc_type else ""
-        out.append(f"Error:     {exc}{f.headline}  [{f.family}]")
+        out.append(f"Error:     {_error_line(f)}")
         out.append(f"Cause:     {_cause_label(f)}")
         if f.cause is None and f.candidates:
             out.append(f"Maybe:     {', '.join(f.candidates)}")
@@ -225,8 +231,7 @@ def render_rich(outcome: Outcome, kb: KnowledgeBase, console: Any, verbose: bool
         head = Table.grid(padding=(0, 1))
         head.add_column(style="bold cyan", no_wrap=True)
         head.add_column()
-        exc = f"{f.exc_type}: " if f.exc_type else ""
-        head.add_row("Error", Text(f"{exc}{f.headline}  [{f.family}]"))
+        head.add_row("Error", Text(_error_line(f)))
         head.add_row("Cause", Text(_cause_label(f), style="bold green" if f.cause else "yellow"))
         if f.cause is None and f.candidates:
             head.add_row("Maybe", Text(", ".join(f.candidates)))
