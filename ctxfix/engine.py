@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Optional
 
-from ctxfix.knowledge import Cause, Choice, KnowledgeBase, Rule
+from ctxfix.knowledge import Cause, Choice, KnowledgeBase, Pattern, Rule
 from ctxfix.tracebacks import Frame, Traceback, TracebackReader, is_library_path
 
 __all__ = [
@@ -867,6 +867,16 @@ class Explainer:
         self.other_errors: list[str] = []
         # Logs repeat the same traceback many times: diagnose each distinct one once.
         self._seen: dict[tuple, Optional[Finding]] = {}
+        # The log lines before a traceback count only through evidence rules with `context`.
+        seen_pats: dict[str, Pattern] = {}
+        for cause in kb.causes.values():
+            for rule in cause.evidence:
+                if rule.context is not None:
+                    seen_pats.setdefault(rule.context.pattern, rule.context)
+        self._context_patterns = tuple(seen_pats.values())
+        # Set to a list by a reader of the second half of a log: pytest summary records wait
+        # there until the first half's reader says whether it saw their error (take_over).
+        self.held: Optional[list[Traceback]] = None
 
     def feed(self, line: str) -> list[Finding]:
         """Read one line; return the findings it completes."""
@@ -876,11 +886,55 @@ class Explainer:
         """Finish the input; return the findings still open."""
         return self._diagnose_all(self.reader.close())
 
+    def hand_over(self, found: list[Finding]) -> dict:
+        """What this explainer found, as plain picklable data for :meth:`take_over`.
+
+        Used by the process that read the second half of a big log (:mod:`ctxfix.parallel`).
+        Causes travel as ids; pytest summary records held back travel as records.
+        """
+        return {
+            "found": [(replace(f, cause=None), f.cause_id) for f in found],
+            "tracebacks": self.tracebacks,
+            "truncated": self.truncated,
+            "other_errors": self.other_errors,
+            "held": self.held or [],
+            "lines": self.reader.lineno,
+        }
+
+    def take_over(self, part: dict, line_offset: int) -> list[Finding]:
+        """Add what another explainer read after this one stopped, ``line_offset`` lines in.
+
+        Returns its findings with line numbers counted from the start of the whole input. Its
+        held-back pytest summary lines are dropped when this explainer read their error
+        already, as one reader going through the whole input would have done.
+        """
+        out = []
+        for f, cause_id in part["found"]:
+            f.cause = self.kb.causes.get(cause_id) if cause_id else None
+            f.first_line += line_offset
+            f.last_line += line_offset
+            out.append(f)
+        self.tracebacks += part["tracebacks"]
+        self.truncated += part["truncated"]
+        self.other_errors.extend(part["other_errors"][: max(0, 20 - len(self.other_errors))])
+        kept = []
+        for tb in part["held"]:
+            if not self.reader.seen_before(tb.message):
+                tb.start_line += line_offset
+                tb.end_line += line_offset
+                kept.append(tb)
+        out.extend(self._diagnose_all(kept))
+        self.reader.skip(part["lines"])  # the reader ends on the last line, as one pass would
+        return out
+
     def _diagnose_all(self, tbs: list[Traceback]) -> list[Finding]:
         out = []
         for tb in tbs:
+            if self.held is not None and tb.shape == "pytest-summary":
+                self.held.append(tb)
+                continue
             self.tracebacks += 1
-            key = _identity(tb)
+            key = _identity(tb, self._context_patterns)
             if key in self._seen:
                 known = self._seen[key]
                 f = (
@@ -904,18 +958,29 @@ class Explainer:
         return out
 
 
-_DIGITS = re.compile(r"\d+")
+# Numbers, and ids made of dash-joined hex groups (Celery task ids are UUIDs).
+_DIGITS = re.compile(r"\b[0-9a-fA-F]+(?:-[0-9a-fA-F]+){3,}\b|\d+")
 
 
-def _identity(tb: Traceback) -> tuple:
-    """What a diagnosis depends on; timestamps and ids in context lines are ignored."""
+def _identity(tb: Traceback, context_patterns: tuple[Pattern, ...] = ()) -> tuple:
+    """What a diagnosis depends on.
+
+    Of the log lines before the traceback, only the first line each evidence ``context``
+    pattern finds matters, with its numbers and ids ignored, so timestamps do not count: an
+    access-log line in front of each copy of the same error does not make it a new one.
+    """
+    context = tb.context
     return (
         tuple((f.path, f.line, f.function, f.code) for f in tb.all_frames()),
         tb.exc_type,
         tb.message[:400],
+        tuple((t, m[:400]) for t, m, _ in tb.chain),
         tb.truncated,
         tb.shape,
-        tuple(_DIGITS.sub("0", c) for c in tb.context),
+        tuple(
+            next((_DIGITS.sub("0", c) for c in context if p.search(c)), None)
+            for p in context_patterns
+        ),
     )
 
 

@@ -13,51 +13,34 @@ import html
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Iterable, Iterator, Optional, Protocol
+
+_PATTERN_METHODS = ("search", "match", "fullmatch", "sub", "finditer", "findall", "split")
 
 
 class _Lazy:
     """A regular expression compiled when first used.
 
     The reader knows many shapes (pytest, IPython, Sentry, logs); a plain traceback needs a few
-    of them, and compiling all of them at import cost more than reading the traceback.
+    of them, and compiling all of them at import cost more than reading the traceback. Its
+    methods are the compiled pattern's own once it exists, so a call costs no more than one on
+    ``re.Pattern`` (the reader makes hundreds of thousands on a big log).
     """
 
-    __slots__ = ("_args", "_re")
+    __slots__ = ("pattern", "_flags", *_PATTERN_METHODS)
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._args = (pattern, flags)
-        self._re: Optional[re.Pattern] = None
+        self.pattern = pattern
+        self._flags = flags
+        for name in _PATTERN_METHODS:
+            setattr(self, name, partial(self._compile_then, name))
 
-    def _get(self) -> re.Pattern:
-        if self._re is None:
-            self._re = re.compile(*self._args)
-        return self._re
-
-    @property
-    def pattern(self) -> str:
-        return self._args[0]
-
-    def search(self, *args: Any) -> Optional[re.Match]:
-        return self._get().search(*args)
-
-    def match(self, *args: Any) -> Optional[re.Match]:
-        return self._get().match(*args)
-
-    def fullmatch(self, *args: Any) -> Optional[re.Match]:
-        return self._get().fullmatch(*args)
-
-    def sub(self, *args: Any) -> str:
-        return self._get().sub(*args)
-
-    def finditer(self, *args: Any) -> Iterator[re.Match]:
-        return self._get().finditer(*args)
-
-    def findall(self, *args: Any) -> list:
-        return self._get().findall(*args)
-
-    def split(self, *args: Any) -> list:
-        return self._get().split(*args)
+    def _compile_then(self, name: str, *args: Any) -> Any:
+        rx = re.compile(self.pattern, self._flags)
+        for method in _PATTERN_METHODS:
+            setattr(self, method, getattr(rx, method))
+        return getattr(rx, name)(*args)
 
 
 __all__ = [
@@ -148,14 +131,17 @@ def clean_line(raw: str) -> str:
     line = raw[:MAX_LINE]
     if "\x1b" in line:
         line = _ANSI.sub("", line)
-    line = line.replace("\r", "").replace("\x00", "")
+    if "\r" in line:
+        line = line.replace("\r", "")
+    if "\x00" in line:
+        line = line.replace("\x00", "")
     if "\t" in line:
         line = line.expandtabs(4)
     if "&" in line and ";" in line:
         line = html.unescape(line)
     if ">" in line[:6]:
         line = _QUOTE.sub("", line)
-    if _FENCE.match(line):
+    if ("`" in line or "~" in line) and _FENCE.match(line):
         return ""
     stripped = line.strip()
     if stripped[:1] in "*_" and stripped:
@@ -281,6 +267,7 @@ _IDLE_TOKENS = (
     "def ",
 )
 """Every line that can start a record, or set state outside one, contains one of these."""
+_IDLE_RX = _Lazy("|".join(map(re.escape, _IDLE_TOKENS)))
 
 _LOG_LINE = _Lazy(
     r"^\s*(?:\d{1,3}(?:\.\d{1,3}){3}\s+-\s|\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d|\[\d\d/\w{3}/\d{4}"
@@ -561,6 +548,9 @@ class TracebackReader:
         self._hints = (
             tuple(h.lower() for h in hints) if hints is not None else _message_hints(bare_messages)
         )
+        self._hint_rx = (
+            _Lazy("|".join(map(re.escape, self._hints))) if self._hints else None
+        )  # one search instead of a loop over the hints
         self._history: deque[str] = deque(maxlen=2)
         self._look: Optional[list[tuple[int, str]]] = None
         self._look_frames = 0
@@ -592,11 +582,33 @@ class TracebackReader:
         """True when no record is open: the next lines may be skipped if they hold no anchor."""
         return self.st.tb is None and self._look is None
 
+    @property
+    def at_rest(self) -> bool:
+        """Idle, and nothing read so far can change a record still to come.
+
+        Holds when no record is open or held back to merge with the next one, and no pytest
+        section is in force. (Message gists remembered for pytest's summary lines are the one
+        exception: see :meth:`seen_before`.) A reader at rest and a new one, told the line
+        number, read what follows alike, after a stretch of lines with no anchor: that is
+        what lets :mod:`ctxfix.parallel` read the second half of a log in another process.
+        """
+        return self.idle and self.pending is None and not self.st.section
+
+    def seen_before(self, message: str) -> bool:
+        """Whether a record with this message was read already (pytest's summary repeats it)."""
+        gist = _gist(message)
+        return any(g.startswith(gist) for g in self._seen_gists)
+
     def skip(self, count: int) -> None:
-        """Count ``count`` lines the caller did not feed because they hold no anchor."""
+        """Count ``count`` lines the caller did not feed because they hold no anchor.
+
+        Skipped lines cut the context: the lines read before them are no longer "just above"
+        whatever comes next.
+        """
         if count > 0:
             self.lineno += count
             self._history.clear()
+            self.recent.clear()
 
     def feed(self, raw: str) -> list[Traceback]:
         """Read one line; return the records it completes (usually none)."""
@@ -768,11 +780,11 @@ class TracebackReader:
         history = self._history
         if st.tb is None:
             if (
-                not any(tok in line for tok in _IDLE_TOKENS)
+                not _IDLE_RX.search(line)
                 and ">" not in raw[:8]
                 and not (
                     self.bare_messages is not None
-                    and (not self._hints or any(h in line.lower() for h in self._hints))
+                    and (self._hint_rx is None or self._hint_rx.search(line.lower()))
                 )
             ):
                 # The cheap path: an ordinary log line while no record is open.
@@ -808,7 +820,7 @@ class TracebackReader:
             m = st.prefix.match(body)
             if m:
                 body = body[m.end() :]
-        header = _HEADER.search(body)
+        header = _HEADER.search(body) if "raceback (" in body else None
         if not header:
             body = _strip_known_prefix(body)
         stripped = body.strip()
@@ -830,7 +842,11 @@ class TracebackReader:
             # The first def of an excerpt is its function; later ones sit in its docstring.
             st.pytest_def = _PYTEST_DEF.match(body).group(1)  # type: ignore[union-attr]
 
-        frame_m = None if header else (_PY_FRAME.search(body) or _PY_FRAME_NOQUOTE.match(body))
+        frame_m = (
+            None
+            if header or "File " not in body
+            else (_PY_FRAME.search(body) or _PY_FRAME_NOQUOTE.match(body))
+        )
         ipython = st.tb is not None and st.tb.shape == "ipython"
         ipy_m = None
         if not header and not frame_m:
@@ -1184,8 +1200,7 @@ class TracebackReader:
         text = (exc.group("msg") or "").rstrip(".").rstrip()
         if text.endswith("..."):
             text = text[:-3]
-        gist = _gist(text)
-        if any(g.startswith(gist) for g in self._seen_gists):
+        if self.seen_before(text):
             return out
         tb = self._start(lineno, "pytest-summary")
         tb.exc_type = exc.group("type")
