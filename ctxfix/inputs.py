@@ -35,6 +35,7 @@ _FOLD_AT = 256
 _CONTEXT = 6  # lines fed before an anchor, so a record keeps the log lines that led to it
 
 T = TypeVar("T")
+_Scan = Callable[[int, int], "tuple[int, int]"]
 
 
 class InputError(Exception):
@@ -170,31 +171,40 @@ def feed_stream(
     name: str = "input",
     progress: Optional[Callable[[int], None]] = None,
     fold: Optional[Callable[[list[T]], list[T]]] = None,
+    skim_after: int = SKIM_AFTER,
 ) -> tuple[list[T], bool]:
     """Pass every line of ``stream`` to ``feed`` (which drives ``reader``); skim big inputs.
 
     Returns what ``feed`` returned, concatenated, and whether the input held any text at all.
     ``progress`` is called with the number of bytes read so far, once per chunk. ``fold``, when
     given, merges the results whenever many have piled up (grouping keeps memory bounded).
+    Skimming starts with the chunk that brings the bytes read to ``skim_after`` (0: at once).
     """
     out: list[T] = []
     saw_text = False
     anchors = tuple(a.encode() for a in reader.anchors)
     finders: list[_Finder] = []
+    native: Optional[_Scan] = None
+    tail: list[bytes] = []  # lines held back at a chunk's end, fed if an anchor follows closely
     for region, size, total in _regions(stream, name):
         if not saw_text and region[:size].strip():
             saw_text = True
-        if total < SKIM_AFTER or not anchors:
+        if total < skim_after or not anchors:
             for line in _lines(region, 0, size):
                 out.extend(feed(line))
         else:
             if not finders:
+                from ctxfix import _native
+
+                native = _native.scanner(region, anchors)
                 finders = [_Finder(a, bytes(region[:size])) for a in anchors]
-            _skim(region, size, feed, reader, finders, out)
+            scan = native or _pure_scan(region, finders)
+            tail = _skim(region, size, feed, reader, scan, out, tail)
         if progress is not None:
             progress(total)
         if fold is not None and len(out) > _FOLD_AT:
             out = fold(out)
+    reader.skip(len(tail))  # no anchor came after them
     return out, saw_text
 
 
@@ -226,45 +236,96 @@ class _Finder:
         return -1
 
 
+def _pure_scan(region: bytearray, finders: list[_Finder]) -> _Scan:
+    """``scan(pos, end) -> (hit, lines)`` in Python, as :func:`ctxfix._native.scanner` gives it.
+
+    ``hit`` is where the first anchor at or after ``pos`` starts (-1 for none), ``lines`` the
+    newlines from ``pos`` up to it (or up to ``end``). Each anchor's next place is remembered, so
+    ``end`` must stay the same for one scan (one region).
+    """
+    nxt: list[Optional[int]] = [None] * len(finders)
+
+    def scan(pos: int, end: int) -> tuple[int, int]:
+        hit = end
+        for i, f in enumerate(finders):
+            at = nxt[i]
+            if at is None or 0 <= at < pos:
+                at = nxt[i] = f.find(region, pos, end)
+            if 0 <= at < hit:
+                hit = at
+        if hit >= end:
+            return -1, region.count(b"\n", pos, end)
+        return hit, region.count(b"\n", pos, hit)
+
+    return scan
+
+
 def _skim(
     region: bytearray,
     size: int,
     feed: Callable[[str], list[T]],
     reader: TracebackReader,
-    finders: list[_Finder],
+    scan: _Scan,
     out: list[T],
-) -> None:
-    """Feed the lines of ``region[:size]`` that matter; only count the rest."""
-    nxt = [f.find(region, 0, size) for f in finders]
+    tail: list[bytes],
+) -> list[bytes]:
+    """Feed the lines of ``region[:size]`` that matter; only count the rest.
+
+    A line is fed when the reader has a record open, when it holds an anchor, or when it is one
+    of the :data:`_CONTEXT` lines before an anchor's line. ``tail`` holds the last lines of the
+    previous region, not yet fed nor counted, in case an anchor follows closely; the lines kept
+    back from this region that way are returned. So which lines are fed does not depend on
+    where the chunks end.
+    """
     pos = 0
     while pos < size:
         if not reader.idle:
+            if tail:  # not reached while tail lines wait: they were not fed, so still idle
+                out.extend(_feed_lines(b"".join(tail), feed))
+                tail = []
             nl = region.find(b"\n", pos, size) + 1
             for line in _lines(region, pos, nl):
                 out.extend(feed(line))
             pos = nl
             continue
-        hit = size
-        for i, f in enumerate(finders):
-            at = nxt[i]
-            if 0 <= at < pos:
-                at = nxt[i] = f.find(region, pos, size)
-            if 0 <= at < hit:
-                hit = at
+        hit, lines = scan(pos, size)
+        stop = size if hit < 0 else hit
         # Back up to the start of the anchor's line, and a few lines more for context.
-        line_start = region.rfind(b"\n", pos, hit) + 1 if hit < size else size
+        line_start = region.rfind(b"\n", pos, hit) + 1 if hit >= 0 else size
         ctx = line_start
         for _ in range(_CONTEXT):
             if ctx <= pos:
                 break
             ctx = region.rfind(b"\n", pos, ctx - 1) + 1
         ctx = max(ctx, pos)
-        reader.skip(region.count(b"\n", pos, ctx))
-        if hit >= size:
-            for line in _lines(region, ctx, size):
-                out.extend(feed(line))
-            return
+        near = region.count(b"\n", ctx, line_start)
+        # Context still wanted from the previous region (only when ctx reached pos).
+        keep = tail[max(len(tail) - (_CONTEXT - near), 0) :] if near < _CONTEXT else []
+        reader.skip(len(tail) - len(keep) + lines - region.count(b"\n", ctx, stop))
+        if hit < 0:
+            return keep + _raw_lines(region, ctx, size)
+        if keep:
+            out.extend(_feed_lines(b"".join(keep), feed))
+        tail = []
         nl = region.find(b"\n", hit, size) + 1
         for line in _lines(region, ctx, nl):
             out.extend(feed(line))
         pos = nl
+    return tail
+
+
+def _raw_lines(region: bytearray, start: int, stop: int) -> list[bytes]:
+    """The lines of region[start:stop] as bytes, each with its newline."""
+    found = []
+    while start < stop:
+        nl = region.find(b"\n", start, stop) + 1
+        found.append(bytes(region[start:nl]))
+        start = nl
+    return found
+
+
+def _feed_lines(raw: bytes, feed: Callable[[str], list[T]]) -> list[T]:
+    got: list[T] = []
+    for line in _lines(bytearray(raw), 0, len(raw)):
+        got.extend(feed(line))
+    return got
