@@ -6,7 +6,9 @@ Builds the log with make_big_log.py (real tracebacks of five kinds among ordinar
 lines) in a temporary folder, deletes it afterwards (unless --keep), and prints:
 
 - explain's wall time against `grep -c` over the same file (target: at most 5x), best of
-  --repeat runs each, with the file already in the page cache;
+  --repeat runs each, with the file already in the page cache; the scanner that skims the log
+  (native, when ctxfix was installed with a C compiler at hand, or pure Python), and explain's
+  time with CTXFIX_PURE_PYTHON=1 for comparison;
 - the peak resident memory of the explain process (target: at most 100 MB);
 - whether every planted context error was found, in the right five groups, with first and last
   line numbers that point into the first and last planted copy.
@@ -16,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -35,15 +39,28 @@ _RSS_WRAPPER = (
 )
 
 
-def timed(argv: list[str], repeat: int) -> tuple[float, subprocess.CompletedProcess]:
+def timed(
+    argv: list[str], repeat: int, env: Optional[dict] = None
+) -> tuple[float, subprocess.CompletedProcess]:
     best = float("inf")
     proc = None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        proc = subprocess.run(argv, capture_output=True, text=True)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env)
         best = min(best, time.perf_counter() - t0)
     assert proc is not None
     return best, proc
+
+
+def native_scanner() -> str:
+    """Which scanner explain skims with in this interpreter, as one line."""
+    code = (
+        "from ctxfix import _native; import os; fn = _native.load(); "
+        "print(('native (' + os.path.dirname(_native.__file__) + '/' + _native.LIBRARY + ')') "
+        "if fn else 'pure Python (no native library: installed without a C compiler?)')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return out.stdout.strip() or f"unknown ({out.stderr.strip()[-200:]})"
 
 
 def peak_rss_mb(argv: list[str]) -> float:
@@ -107,15 +124,24 @@ def main() -> None:
 
         explain = [sys.executable, "-m", "ctxfix", "explain", "--format", "json", str(log)]
         grep = ["grep", "-c", "Traceback (most recent call last)", str(log)]
+        scanner = native_scanner()
+        pure_env = {**os.environ, "CTXFIX_PURE_PYTHON": "1"}
         t_grep, g = timed(grep, args.repeat)
         t_explain, e = timed(explain, args.repeat)
+        t_pure, p = timed(explain, args.repeat, env=pure_env)
         rss = peak_rss_mb(explain)
 
         ratio = t_explain / t_grep
+        print(f"scanner:  {scanner}")
         print(f"grep -c:  {t_grep:6.2f} s  ({g.stdout.strip()} tracebacks counted)")
         print(
             f"explain:  {t_explain:6.2f} s  = {ratio:.1f}x grep "
             f"(target <= 5x: {'met' if ratio <= 5 else 'NOT met'})"
+        )
+        same = "same report" if p.stdout == e.stdout else "REPORT DIFFERS from the default run"
+        print(
+            f"pure:     {t_pure:6.2f} s  = {t_pure / t_grep:.1f}x grep with CTXFIX_PURE_PYTHON=1 "
+            f"({same})"
         )
         print(f"peak RSS: {rss:6.1f} MB (target <= 100 MB: {'met' if rss <= 100 else 'NOT met'})")
         if e.returncode not in (0, 1):
