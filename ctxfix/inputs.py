@@ -5,7 +5,9 @@ Lines longer than :data:`MAX_LINE_BYTES` are cut; the rest of such a line is ski
 
 Big inputs are skimmed: past the first :data:`SKIM_AFTER` bytes, while the reader has no record
 open, the bytes are searched for the reader's anchors and the lines between are only counted.
-An ordinary log line then costs a share of a few ``bytes.find`` calls instead of a Python call.
+An ordinary log line then costs a share of one scan instead of a Python call. The scan is native
+(:mod:`ctxfix._native`: all anchors and the newlines in one pass) when the library was built,
+and a few ``bytes.find`` calls and a ``bytes.count`` otherwise; both give the same answers.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ MAX_LINE_BYTES = 64 * 1024
 SKIM_AFTER = 1024 * 1024
 """Inputs are read line by line up to this size; beyond it, lines with no anchor are skimmed."""
 
-_CHUNK = 1024 * 1024
+_CHUNK = 1024 * 1024  # 64 KB to 2 MB measured with the native scan: 512 KB to 1 MB read fastest
 _FOLD_AT = 256
 _CONTEXT = 6  # lines fed before an anchor, so a record keeps the log lines that led to it
 
