@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from typing import Any, Callable, Iterator, NoReturn, Optional
 
 import click
@@ -161,7 +162,8 @@ def explain(
     Exit status: 0 a context error was found; 1 none was found; 2 bad usage or unreadable input.
     """
     from ctxfix import engine
-    from ctxfix.inputs import InputError, feed_stream, open_source
+    from ctxfix.inputs import InputError, open_source
+    from ctxfix.parallel import feed_file
 
     kb = obj.kb()
     given = _answers(answers)
@@ -181,10 +183,9 @@ def explain(
             try:
                 ex = engine.Explainer(kb, project_root)
                 with _progress(stream, name) as advance:
-                    found, had_text = feed_stream(
+                    found, had_text = feed_file(
                         stream,
-                        ex.feed,
-                        ex.reader,
+                        ex,
                         "stdin" if name == "-" else name,
                         progress=advance,
                         fold=engine.group,
@@ -258,10 +259,20 @@ def _progress(stream: Any, name: str) -> Iterator[Optional[Callable[[int], None]
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
+        auto_refresh=False,  # no refresh thread: a big log may be read by a forked helper
     )
     task = bar.add_task(f"reading {os.path.basename(name)}", total=size)
+    shown = [0.0]
+
+    def advance(done: int) -> None:
+        bar.update(task, completed=done)
+        now = time.monotonic()
+        if now - shown[0] >= 0.1:
+            shown[0] = now
+            bar.refresh()
+
     with bar:
-        yield lambda done: bar.update(task, completed=done)
+        yield advance
 
 
 @cli.command()

@@ -602,13 +602,14 @@ class TracebackReader:
     def skip(self, count: int) -> None:
         """Count ``count`` lines the caller did not feed because they hold no anchor.
 
-        Skipped lines cut the context: the lines read before them are no longer "just above"
-        whatever comes next.
+        Skipped lines cut the context: the lines read before them, and the pytest section
+        header among them, are no longer "just above" whatever comes next.
         """
         if count > 0:
             self.lineno += count
             self._history.clear()
             self.recent.clear()
+            self.st.section = ""
 
     def feed(self, raw: str) -> list[Traceback]:
         """Read one line; return the records it completes (usually none)."""
