@@ -886,6 +886,10 @@ class Explainer:
         """Finish the input; return the findings still open."""
         return self._diagnose_all(self.reader.close())
 
+    def release(self) -> list[Finding]:
+        """Findings of records the reader can hand out now (see TracebackReader.release)."""
+        return self._diagnose_all(self.reader.release())
+
     def hand_over(self, found: list[Finding]) -> dict:
         """What this explainer found, as plain picklable data for :meth:`take_over`.
 

@@ -84,7 +84,9 @@ def _looks_binary(chunk: bytes) -> bool:
     return odd > len(text) * 0.3
 
 
-def _regions(stream: BinaryIO, name: str) -> Iterator[tuple[bytearray, int, int]]:
+def _regions(
+    stream: BinaryIO, name: str, sniff: bool = True
+) -> Iterator[tuple[bytearray, int, int]]:
     """Yield (buffer, size, bytes read so far): ``buffer[:size]`` holds whole lines.
 
     Every line in ``buffer[:size]`` ends in a newline. The buffer is reused, so it is valid only
@@ -96,7 +98,7 @@ def _regions(stream: BinaryIO, name: str) -> Iterator[tuple[bytearray, int, int]
     view = memoryview(buf)
     carry = 0  # bytes of an unfinished line kept at the start of buf
     skipping = False
-    first = True
+    first = sniff
     total = 0
     while True:
         try:
@@ -174,6 +176,7 @@ def feed_stream(
     progress: Optional[Callable[[int], None]] = None,
     fold: Optional[Callable[[list[T]], list[T]]] = None,
     skim_after: int = SKIM_AFTER,
+    sniff: bool = True,
 ) -> tuple[list[T], bool]:
     """Pass every line of ``stream`` to ``feed`` (which drives ``reader``); skim big inputs.
 
@@ -181,6 +184,8 @@ def feed_stream(
     ``progress`` is called with the number of bytes read so far, once per chunk. ``fold``, when
     given, merges the results whenever many have piled up (grouping keeps memory bounded).
     Skimming starts with the chunk that brings the bytes read to ``skim_after`` (0: at once).
+    ``sniff=False`` leaves out the check that the first chunk is text (for a stream that starts
+    in the middle of an input whose start was checked).
     """
     out: list[T] = []
     saw_text = False
@@ -188,7 +193,7 @@ def feed_stream(
     finders: list[_Finder] = []
     native: Optional[_Scan] = None
     tail: list[bytes] = []  # lines held back at a chunk's end, fed if an anchor follows closely
-    for region, size, total in _regions(stream, name):
+    for region, size, total in _regions(stream, name, sniff):
         if not saw_text and region[:size].strip():
             saw_text = True
         if total < skim_after or not anchors:

@@ -38,6 +38,7 @@ QUIET_LINES = 8
 """Lines after the cut that hold no anchor: more than the context lines fed before one."""
 
 _SEARCH = 4 * 1024 * 1024  # how far past the middle a cut is looked for
+_TO_THE_END = 1 << 62  # the second half runs to wherever the file ends (a live log grows)
 
 
 class Explaining(Protocol):
@@ -48,6 +49,8 @@ class Explaining(Protocol):
     def feed(self, line: str) -> list[Any]: ...
 
     def close(self) -> list[Any]: ...
+
+    def release(self) -> list[Any]: ...
 
     def hand_over(self, found: list[Any]) -> dict: ...
 
@@ -139,13 +142,11 @@ def feed_file(
         cut = find_cut(fd, size, tuple(a.encode() for a in ex.reader.anchors))
     if cut is None:
         return feed_stream(stream, ex.feed, ex.reader, name, progress=progress, fold=fold)
-    assert size is not None
-    return _two_halves(fd, size, cut, ex, name, progress, fold)
+    return _two_halves(fd, cut, ex, name, progress, fold)
 
 
 def _two_halves(
     fd: int,
-    size: int,
     cut: int,
     ex: Explaining,
     name: str,
@@ -159,7 +160,7 @@ def _two_halves(
     shared = mmap.mmap(-1, 8)  # the child's bytes read so far, for the progress bar
     r, w = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: read [cut, size) and send back what was found
+    if pid == 0:  # the child: read from the cut to the end and send back what was found
         code = 0
         try:
             os.close(r)
@@ -170,13 +171,14 @@ def _two_halves(
                 shared[:8] = n.to_bytes(8, "little")
 
             found, saw = feed_stream(
-                _Slice(fd, cut, size),
+                _Slice(fd, cut, _TO_THE_END),
                 ex.feed,
                 ex.reader,
                 name,
                 progress=tell,
                 fold=fold,
                 skim_after=0,
+                sniff=False,
             )
             found.extend(ex.close())
             payload = pickle.dumps((ex.hand_over(found), saw), pickle.HIGHEST_PROTOCOL)
@@ -206,19 +208,21 @@ def _two_halves(
         if part is not None:
             hand, child_saw = part
             _reap(pid, stop=False)  # it closed the pipe: it is exiting
+            found.extend(ex.release())
             found.extend(ex.take_over(hand, ex.reader.lineno))
             return found, saw or child_saw
         # A record runs across the cut, or the child failed: stop it and read the second half
         # here, going on from where the first half ended, as one pass would.
         _reap(pid)
         more, more_saw = feed_stream(
-            _Slice(fd, cut, size),
+            _Slice(fd, cut, _TO_THE_END),
             ex.feed,
             ex.reader,
             name,
             progress=None,
             fold=fold,
             skim_after=0,
+            sniff=False,
         )
         found.extend(more)
         return found, saw or more_saw

@@ -586,13 +586,30 @@ class TracebackReader:
     def at_rest(self) -> bool:
         """Idle, and nothing read so far can change a record still to come.
 
-        Holds when no record is open or held back to merge with the next one, and no pytest
-        section is in force. (Message gists remembered for pytest's summary lines are the one
-        exception: see :meth:`seen_before`.) A reader at rest and a new one, told the line
-        number, read what follows alike, after a stretch of lines with no anchor: that is
-        what lets :mod:`ctxfix.parallel` read the second half of a log in another process.
+        Holds when no record is open or held back to merge with one that may come (see
+        :meth:`release`), and no pytest section is in force. (Message gists remembered for
+        pytest's summary lines are the one exception: see :meth:`seen_before`.) A reader at rest
+        and a new one, told the line number, read what follows alike, after a stretch of lines
+        with no anchor: that is what lets :mod:`ctxfix.parallel` read the second half of a log
+        in another process.
         """
-        return self.idle and self.pending is None and not self.st.section
+        return self.idle and not self.st.section and not self._holds_mergeable()
+
+    def _holds_mergeable(self) -> bool:
+        # A held-back one-line report merges only with a traceback a few lines away (_merge).
+        pending = self.pending
+        return pending is not None and self.lineno - pending.end_line <= _MERGE_REACH
+
+    def release(self) -> list[Traceback]:
+        """Hand out a held-back one-line report that nothing still to come can merge with.
+
+        One reader emits it when the next record completes; a caller that stops reading here
+        (:mod:`ctxfix.parallel` at its cut) takes it now, in the same place in the order.
+        """
+        if self.pending is None or self._holds_mergeable():
+            return []
+        tb, self.pending = self.pending, None
+        return [] if _repeats_last(self, tb) else [tb]
 
     def seen_before(self, message: str) -> bool:
         """Whether a record with this message was read already (pytest's summary repeats it)."""
@@ -1214,6 +1231,7 @@ class TracebackReader:
 
 
 _MAX_MESSAGE_CHARS = 4000
+_MERGE_REACH = 3 + _MAX_MESSAGE_LINES  # the farthest a one-line report merges with a traceback
 
 
 def read_tracebacks(

@@ -172,3 +172,33 @@ def test_the_cli_gives_the_same_report_either_way(
     assert one.exit_code == two.exit_code == 0, two.output
     assert len(small_threshold) == 1
     assert json.loads(two.stdout) == json.loads(one.stdout)
+
+
+def test_binary_bytes_in_the_second_half_are_read_as_one_pass_reads_them(
+    kb, tmp_path: Path, small_threshold, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
+    # Only the start of an input is checked for being text; the second half must not be either.
+    path = _log(tmp_path)
+    data = path.read_bytes()
+    at = data.index(b"\n", len(data) * 11 // 20) + 1
+    path.write_bytes(data[:at] + b"\x00\xff" * 10_000 + b"\n" + data[at:])
+    monkeypatch.setattr(parallel, "find_cut", lambda fd, size, anchors: at)  # junk first
+    one = _summary(kb, path, "1", monkeypatch)
+    two = _summary(kb, path, "", monkeypatch)
+    assert len(small_threshold) == 1 and two == one
+
+
+def test_a_one_line_report_held_before_the_cut_keeps_its_place(
+    kb, tmp_path: Path, small_threshold, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
+    # The Celery example prints the task's FAILURE line after its traceback; the reader holds
+    # such a line back in case a traceback follows. Cut 40 lines after one.
+    path = _log(tmp_path)
+    data = path.read_bytes()
+    at = data.index(b": FAILURE: RuntimeError(", len(data) // 2)
+    for _ in range(40):
+        at = data.index(b"\n", at) + 1
+    monkeypatch.setattr(parallel, "find_cut", lambda fd, size, anchors: at)
+    one = _summary(kb, path, "1", monkeypatch)
+    two = _summary(kb, path, "", monkeypatch)
+    assert len(small_threshold) == 1 and two == one
