@@ -16,6 +16,7 @@ import os
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Optional, TypeVar
 
 if TYPE_CHECKING:
+    from ctxfix._native import Scan as _Scan
     from ctxfix.tracebacks import TracebackReader
 
 __all__ = [
@@ -37,7 +38,6 @@ _FOLD_AT = 256
 _CONTEXT = 6  # lines fed before an anchor, so a record keeps the log lines that led to it
 
 T = TypeVar("T")
-_Scan = Callable[[int, int], "tuple[int, int]"]
 
 
 class InputError(Exception):
@@ -192,6 +192,7 @@ def feed_stream(
     anchors = tuple(a.encode() for a in reader.anchors)
     finders: list[_Finder] = []
     native: Optional[_Scan] = None
+    started = False  # the scanner is chosen on the first region skimmed
     tail: list[bytes] = []  # lines held back at a chunk's end, fed if an anchor follows closely
     for region, size, total in _regions(stream, name, sniff):
         if not saw_text and region[:size].strip():
@@ -200,11 +201,13 @@ def feed_stream(
             for line in _lines(region, 0, size):
                 out.extend(feed(line))
         else:
-            if not finders:
+            if not started:
+                started = True
                 from ctxfix import _native
 
                 native = _native.scanner(region, anchors)
-                finders = [_Finder(a, bytes(region[:size])) for a in anchors]
+                if native is None:  # the finders sample a region: costly, and only for Python
+                    finders = [_Finder(a, bytes(region[:size])) for a in anchors]
             scan = native or _pure_scan(region, finders)
             tail = _skim(region, size, feed, reader, scan, out, tail)
         if progress is not None:

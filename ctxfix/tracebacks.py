@@ -13,7 +13,6 @@ import html
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Iterable, Iterator, Optional, Protocol
 
 _PATTERN_METHODS = ("search", "match", "fullmatch", "sub", "finditer", "findall", "split")
@@ -23,24 +22,22 @@ class _Lazy:
     """A regular expression compiled when first used.
 
     The reader knows many shapes (pytest, IPython, Sentry, logs); a plain traceback needs a few
-    of them, and compiling all of them at import cost more than reading the traceback. Its
-    methods are the compiled pattern's own once it exists, so a call costs no more than one on
-    ``re.Pattern`` (the reader makes hundreds of thousands on a big log).
+    of them, and compiling all of them at import cost more than reading the traceback. The first
+    use of a method compiles the pattern and puts its methods on the instance, so later calls
+    go straight to ``re.Pattern`` (the reader makes hundreds of thousands on a big log).
     """
-
-    __slots__ = ("pattern", "_flags", *_PATTERN_METHODS)
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self._flags = flags
-        for name in _PATTERN_METHODS:
-            setattr(self, name, partial(self._compile_then, name))
 
-    def _compile_then(self, name: str, *args: Any) -> Any:
+    def __getattr__(self, name: str) -> Any:  # only for names not set yet
+        if name not in _PATTERN_METHODS:
+            raise AttributeError(name)
         rx = re.compile(self.pattern, self._flags)
         for method in _PATTERN_METHODS:
             setattr(self, method, getattr(rx, method))
-        return getattr(rx, name)(*args)
+        return getattr(rx, name)
 
 
 __all__ = [
