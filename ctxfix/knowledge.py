@@ -16,7 +16,7 @@ import re
 import sys
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Optional
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,16 +24,17 @@ if TYPE_CHECKING:
 from ctxfix import __version__
 
 __all__ = [
-    "FAMILIES",
     "PLACEHOLDERS",
     "TAGS",
     "Cause",
     "Choice",
+    "FamilySigns",
     "KnowledgeBase",
     "KnowledgeError",
     "Problem",
     "Question",
     "Rule",
+    "Sign",
     "Snippet",
     "Variant",
     "bundled_dir",
@@ -42,7 +43,6 @@ __all__ = [
     "user_dirs",
 ]
 
-FAMILIES = ("app-context", "request-context", "sqlalchemy-no-app", "url-adapter")
 PLACEHOLDERS = ("function", "module", "proxy", "file", "line", "code", "app")
 TAGS = (
     "has-frames",
@@ -94,6 +94,7 @@ CODES = {
     "CTX017": "an evidence rule matches nothing or has no weight",
     "CTX018": "a tree choice must lead to exactly one of next or cause",
     "CTX019": "an evidence rule names an unknown tag",
+    "CTX020": "a family's message holds none of its skim words, so big logs would miss it",
 }
 
 _CAUSE_KEYS = {
@@ -258,6 +259,45 @@ class Rule:
 
 
 @dataclass
+class Sign:
+    """A sign of an error family other than its message: a frame, or another exception.
+
+    ``frame`` patterns (path, function, code) must all match one frame. A frame sign is looked
+    for in pastes that end before their error line; a symptom (``exc_type`` and ``message``,
+    optionally with a frame) stands for the family's message. ``by_proxy`` marks a lookup that
+    both request and app proxies go through: the failing name decides the family.
+    """
+
+    says: str
+    frame: Optional[dict[str, Pattern]] = None
+    exc_type: Optional[Pattern] = None
+    message: Optional[Pattern] = None
+    by_proxy: bool = False
+    innermost: bool = False
+
+
+@dataclass
+class FamilySigns:
+    """How an error family is recognised in text: the one home of every family's wordings.
+
+    ``messages`` are lower-case phrases, each enough to name the family; ``patterns`` are
+    regular expressions for wordings that vary (an extension's name inside the sentence);
+    ``leads`` open a message of this family but are shared with others, so they find a message
+    without deciding its family. ``skim`` holds lower-case words, at least one of which every
+    phrase, pattern and lead holds as printed: big logs are skimmed for them.
+    """
+
+    id: str
+    name: str
+    messages: tuple[str, ...] = ()
+    patterns: tuple[Pattern, ...] = ()
+    leads: tuple[str, ...] = ()
+    skim: tuple[str, ...] = ()
+    frames: list[Sign] = field(default_factory=list)
+    symptoms: list[Sign] = field(default_factory=list)
+
+
+@dataclass
 class Cause:
     """One cause page: what happened, why, the fixes, verify, and how to recognise it."""
 
@@ -323,6 +363,8 @@ class KnowledgeBase:
     start: str
     families: dict[str, Cause] = field(default_factory=dict)
     """A page per error family, shown when the evidence cannot settle the cause."""
+    signs: dict[str, FamilySigns] = field(default_factory=dict)
+    """How each error family is recognised, in the order of families.yaml."""
 
     def cause(self, cid: str) -> Cause:
         return self.causes[cid]
@@ -449,7 +491,12 @@ def _index(node: Any, path: tuple, lines: _Lines) -> None:
 
 
 def _check_cause(
-    data: Any, lines: _Lines, path: Path, bundled: bool, problems: list[Problem]
+    data: Any,
+    lines: _Lines,
+    path: Path,
+    bundled: bool,
+    problems: list[Problem],
+    families: Collection[str],
 ) -> Optional[dict]:
     p = str(path)
 
@@ -497,8 +544,8 @@ def _check_cause(
     elif cid != path.parent.name:
         add("CTX005", f"id '{cid}' differs from its folder name '{path.parent.name}'", "id")
     for i, fam in enumerate(data["families"]):
-        if fam not in FAMILIES:
-            add("CTX007", f"unknown family '{fam}' (known: {', '.join(FAMILIES)})", "families", i)
+        if fam not in families:
+            add("CTX007", f"unknown family '{fam}' (known: {', '.join(families)})", "families", i)
 
     sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z`(])", data["why"].strip()) if s]
     if not 3 <= len(sentences) <= 6:
@@ -541,7 +588,7 @@ def _check_cause(
             add("CTX015", f"'{ref}' is not an official documentation address", "references", i)
 
     for i, rule in enumerate(data.get("evidence", [])):
-        _check_rule(rule, i, variant_ids, add)
+        _check_rule(rule, i, variant_ids, add, families)
 
     attach = data.get("tree")
     if attach is not None:
@@ -591,7 +638,7 @@ def _check_template(text: Any, where: tuple, add: Any) -> None:
             )
 
 
-def _check_rule(rule: Any, i: int, variant_ids: set, add: Any) -> None:
+def _check_rule(rule: Any, i: int, variant_ids: set, add: Any, families: Collection[str]) -> None:
     where = ("evidence", i)
     if not isinstance(rule, dict):
         add("CTX004", "an evidence rule must be a mapping", *where)
@@ -617,7 +664,7 @@ def _check_rule(rule: Any, i: int, variant_ids: set, add: Any) -> None:
                 _check_regex(pat, where + (key, sub), add)
     fams = rule.get("family", [])
     for fam in [fams] if isinstance(fams, str) else fams:
-        if fam not in FAMILIES:
+        if fam not in families:
             add("CTX007", f"unknown family '{fam}'", *where, "family")
     for key in ("tags", "no_tags"):
         tags = rule.get(key, [])
@@ -641,7 +688,9 @@ def _check_regex(pat: Any, where: tuple, add: Any) -> None:
         add("CTX008", f"invalid regular expression {pat!r}: {exc}", *where)
 
 
-def _check_tree(data: Any, lines: _Lines, path: Path, problems: list[Problem]) -> Optional[dict]:
+def _check_tree(
+    data: Any, lines: _Lines, path: Path, problems: list[Problem], families: Collection[str]
+) -> Optional[dict]:
     p = str(path)
 
     def add(code: str, msg: str, *where: Any) -> None:
@@ -688,7 +737,7 @@ def _check_tree(data: Any, lines: _Lines, path: Path, problems: list[Problem]) -
                 )
             fams = ch.get("family", [])
             for fam in [fams] if isinstance(fams, str) else fams:
-                if fam not in FAMILIES:
+                if fam not in families:
                     add("CTX007", f"unknown family '{fam}'", "questions", i, "choices", j)
     data = dict(data)
     data["_path"] = p
@@ -838,10 +887,17 @@ def _files(bundled: str, extra: list[str]) -> list[str]:
 def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Problem]]:
     """Read and check everything; returns the raw merged data and every problem found."""
     problems: list[Problem] = []
+    # The families come first: causes, rules and tree choices name them.
+    fam_path = bundled / "families.yaml"
+    fam_data, fam_lines = _read_yaml(fam_path, problems)
+    families = _check_families(fam_data, fam_lines, fam_path, problems)
+    known = tuple(families)
     tree_path = bundled / "tree.yaml"
     tree_data, tree_lines = _read_yaml(tree_path, problems)
     tree = (
-        _check_tree(tree_data, tree_lines, tree_path, problems) if tree_data is not None else None
+        _check_tree(tree_data, tree_lines, tree_path, problems, known)
+        if tree_data is not None
+        else None
     )
     if tree_data is None and not problems:
         problems.append(Problem(str(tree_path), 1, "CTX004", "tree.yaml is empty"))
@@ -857,7 +913,11 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
         seen_here: set[str] = set()
         for f in _cause_files(folder):
             data, lines = _read_yaml(f, problems)
-            c = _check_cause(data, lines, f, is_bundled, problems) if data is not None else None
+            c = (
+                _check_cause(data, lines, f, is_bundled, problems, known)
+                if data is not None
+                else None
+            )
             if c is None:
                 # Already reported; keep the folder's id known so links to it do not cascade.
                 broken.add(f.parent.name)
@@ -882,9 +942,6 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
             origin[cid] = is_bundled
     if tree is not None:
         _check_links(tree, causes, problems, broken)
-    fam_path = bundled / "families.yaml"
-    fam_data, fam_lines = _read_yaml(fam_path, problems)
-    families = _check_families(fam_data, fam_lines, fam_path, problems)
     if problems:
         return None, problems
     return {
@@ -895,48 +952,103 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
     }, []
 
 
+_FAMILY_KEYS = {"name", "signs", "title", "why", "fix", "verify", "quick_reference"}
+_SIGNS_KEYS = {"messages", "patterns", "leads", "skim", "frames", "symptoms"}
+_SIGN_KEYS = {"path", "function", "code", "type", "message", "says", "by_proxy", "innermost"}
+
+
 def _check_families(data: Any, lines: _Lines, path: Path, problems: list[Problem]) -> dict:
+    """Check families.yaml: a page per family and the signs it is recognised by."""
     p = str(path)
-    if not isinstance(data, dict):
-        problems.append(Problem(p, 1, "CTX004", "families.yaml must map each family to a page"))
+
+    def add(code: str, msg: str, *where: Any) -> None:
+        problems.append(Problem(p, lines.of(*where), code, msg))
+
+    if not isinstance(data, dict) or not data:
+        add("CTX004", "families.yaml must map each family to a page")
         return {}
-    for fam in FAMILIES:
-        if fam not in data:
-            problems.append(Problem(p, 1, "CTX003", f"no page for family '{fam}'"))
+    good: dict = {}
     for fam, page in data.items():
-        if fam not in FAMILIES:
-            problems.append(Problem(p, lines.of(fam), "CTX007", f"unknown family '{fam}'"))
+        if not isinstance(fam, str) or not re.match(_ID, fam):
+            add("CTX005", f"family id '{fam}' must be lowercase words joined by hyphens", fam)
             continue
         if not isinstance(page, dict):
-            problems.append(Problem(p, lines.of(fam), "CTX004", f"'{fam}' must be a mapping"))
+            add("CTX004", f"'{fam}' must be a mapping", fam)
             continue
-        for key in ("title", "why", "fix", "verify", "quick_reference"):
+        good[fam] = page
+        for key in sorted(set(page) - _FAMILY_KEYS, key=str):
+            add("CTX002", f"unknown key '{key}' in family '{fam}'", fam, key)
+        for key in ("name", "signs", "title", "why", "fix", "verify", "quick_reference"):
             if key not in page:
-                problems.append(Problem(p, lines.of(fam), "CTX003", f"'{fam}' needs '{key}'"))
+                add("CTX003", f"'{fam}' needs '{key}'", fam)
         fix = page.get("fix")
         if "fix" in page and (
             not isinstance(fix, dict)
             or not fix.get("title")
             or not isinstance(fix.get("code"), str)
         ):
-            problems.append(
-                Problem(
-                    p, lines.of(fam, "fix"), "CTX004", "'fix' needs a 'title' and a 'code' snippet"
-                )
-            )
+            add("CTX004", "'fix' needs a 'title' and a 'code' snippet", fam, "fix")
         qr = page.get("quick_reference")
         if "quick_reference" in page and (
             not isinstance(qr, dict) or not qr.get("scenario") or not qr.get("fix")
         ):
-            problems.append(
-                Problem(
-                    p,
-                    lines.of(fam, "quick_reference"),
-                    "CTX012",
-                    "quick_reference needs 'scenario' and 'fix'",
-                )
-            )
-    return data
+            add("CTX012", "quick_reference needs 'scenario' and 'fix'", fam, "quick_reference")
+        if "signs" in page:
+            _check_signs(page["signs"], (fam, "signs"), add)
+    return good
+
+
+def _check_signs(signs: Any, where: tuple, add: Any) -> None:
+    if not isinstance(signs, dict):
+        add("CTX004", "'signs' must be a mapping", *where)
+        return
+    for key in sorted(set(signs) - _SIGNS_KEYS, key=str):
+        known = ", ".join(sorted(_SIGNS_KEYS))
+        add("CTX002", f"unknown signs key '{key}' (known: {known})", *where)
+    texts: dict[str, list] = {}
+    for key in ("messages", "patterns", "leads", "skim"):
+        items = signs.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(x, str) and x for x in items):
+            add("CTX004", f"'{key}' must be a list of texts", *where, key)
+            items = []
+        texts[key] = items
+    for key in ("messages", "leads", "skim"):
+        for i, text in enumerate(texts[key]):
+            if text != text.lower() or text != " ".join(text.split()):
+                add("CTX004", f"'{text}' must be lower case with single spaces", *where, key, i)
+    for i, pat in enumerate(texts["patterns"]):
+        _check_regex(pat, where + ("patterns", i), add)
+    if not (texts["messages"] or texts["patterns"] or signs.get("frames") or signs.get("symptoms")):
+        add("CTX003", "a family needs at least one message, pattern, frame or symptom", *where)
+    skim = texts["skim"]
+    for key in ("messages", "leads"):
+        for i, text in enumerate(texts[key]):
+            if not any(w in text for w in skim):
+                add("CTX020", f"'{text}' holds no skim word ({', '.join(skim)})", *where, key, i)
+    for i, pat in enumerate(texts["patterns"]):
+        literal = pat.lower()
+        if not any(w in literal for w in skim):
+            add("CTX020", f"pattern {pat!r} holds no skim word", *where, "patterns", i)
+    for key in ("frames", "symptoms"):
+        items = signs.get(key, [])
+        if not isinstance(items, list):
+            add("CTX004", f"'{key}' must be a list", *where, key)
+            continue
+        for i, sign in enumerate(items):
+            at = where + (key, i)
+            if not isinstance(sign, dict):
+                add("CTX004", "a sign must be a mapping", *at)
+                continue
+            for k in sorted(set(sign) - _SIGN_KEYS, key=str):
+                add("CTX002", f"unknown sign key '{k}'", *at, k)
+            if not isinstance(sign.get("says"), str) or not sign.get("says"):
+                add("CTX003", "a sign needs 'says': the evidence line shown to the user", *at)
+            need = ("path", "function", "code") if key == "frames" else ("type",)
+            if not any(k in sign for k in need):
+                add("CTX017", f"a {key[:-1]} sign needs one of {', '.join(need)}", *at)
+            for k in ("path", "function", "code", "type", "message"):
+                if k in sign:
+                    _check_regex(sign[k], at + (k,), add)
 
 
 def _compile_rule(r: dict, idx: int) -> Rule:
@@ -1043,7 +1155,34 @@ def _build(raw: dict) -> KnowledgeBase:
         )
         for fam, page in raw["families"].items()
     }
-    return KnowledgeBase(causes, questions, raw["tree"]["start"], families)
+    signs = {fam: _signs(fam, page) for fam, page in raw["families"].items()}
+    return KnowledgeBase(causes, questions, raw["tree"]["start"], families, signs)
+
+
+def _sign(d: dict) -> Sign:
+    frame = {k: Pattern(d[k]) for k in ("path", "function", "code") if k in d}
+    return Sign(
+        says=d["says"],
+        frame=frame or None,
+        exc_type=Pattern(d["type"]) if "type" in d else None,
+        message=Pattern(d["message"]) if "message" in d else None,
+        by_proxy=bool(d.get("by_proxy")),
+        innermost=bool(d.get("innermost")),
+    )
+
+
+def _signs(fam: str, page: dict) -> FamilySigns:
+    s = page.get("signs") or {}
+    return FamilySigns(
+        id=fam,
+        name=page.get("name") or fam,
+        messages=tuple(s.get("messages", ())),
+        patterns=tuple(Pattern(p) for p in s.get("patterns", ())),
+        leads=tuple(s.get("leads", ())),
+        skim=tuple(s.get("skim", ())),
+        frames=[_sign(d) for d in s.get("frames", ())],
+        symptoms=[_sign(d) for d in s.get("symptoms", ())],
+    )
 
 
 def _cache_dir() -> Optional[str]:

@@ -56,9 +56,8 @@ def format_brief(finding: Any, kb: Any, repeat: int = 1) -> str:
         label = finding.cause_id or finding.family
         at = f" at {where}" if where else ""
         return f"{_PREFIX}the same context error again ({repeat} times): {label}{at}\n"
-    kind = {"app-context": "app context", "request-context": "request context"}.get(
-        finding.family, finding.family
-    )
+    signs = kb.signs.get(finding.family)
+    kind = signs.name if signs is not None else finding.family
     out = []
     exc = f"{finding.exc_type} " if finding.exc_type else ""
     if finding.cause is not None:

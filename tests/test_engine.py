@@ -10,7 +10,7 @@ def tb(message: str, frames: list[Frame] = (), exc_type: str = "RuntimeError", *
     return Traceback(frames=list(frames), exc_type=exc_type, message=message, **kw)
 
 
-def test_families_from_the_first_line_of_each_message():
+def test_families_from_the_first_line_of_each_message(kb):
     cases = {
         "Working outside of application context.": "app-context",
         "working outside of application context": "app-context",
@@ -24,23 +24,23 @@ def test_families_from_the_first_line_of_each_message():
         "Attempted to generate a URL without the application context being pushed.": "app-context",
     }
     for message, family in cases.items():
-        assert engine.detect_family(tb(message))[0] == family, message
+        assert engine.detect_family(tb(message), kb)[0] == family, message
 
 
-def test_close_relatives_are_not_context_errors():
+def test_close_relatives_are_not_context_errors(kb):
     for message in (
         "The session is unavailable because no secret key was set.",
         "Popped wrong app context.",
         "cannot schedule new futures after interpreter shutdown",
         "'NoneType' object has no attribute 'is_authenticated'",
     ):
-        assert engine.detect_family(tb(message))[0] is None
+        assert engine.detect_family(tb(message), kb)[0] is None
 
 
-def test_old_render_template_attribute_error_is_app_context():
+def test_old_render_template_attribute_error_is_app_context(kb):
     frames = [Frame("/srv/site-packages/flask/templating.py", 126, "render_template")]
     t = tb("'NoneType' object has no attribute 'app'", frames, exc_type="AttributeError")
-    assert engine.detect_family(t)[0] == "app-context"
+    assert engine.detect_family(t, kb)[0] == "app-context"
 
 
 def test_user_frame_skips_libraries_and_stdlib(kb):
@@ -164,3 +164,30 @@ def test_string_frame_inside_a_stack_is_library_code(kb):
     f = engine.diagnose(kb, tb(message, frames))
     assert f.location.path.endswith("seed.py")
     assert f.cause_id != "interactive-shell"
+
+
+def _printed(phrase: str) -> str:
+    """A family wording as an exception line prints it: the first letter may be a capital."""
+    return "RuntimeError: " + phrase[:1].upper() + phrase[1:] + "."
+
+
+def test_every_family_wording_is_found_in_a_skimmed_big_log(kb):
+    """A big log is skimmed for the families' skim words: no wording a small paste finds is
+    skipped there (knowledge/families.yaml is the one list of both)."""
+    import io
+
+    from ctxfix import inputs
+    from ctxfix.engine.families import finder
+
+    found = finder(kb)
+    filler = "".join(f"2026-01-01 10:00:00 INFO GET /item/{i} 200\n" for i in range(30_000))
+    for signs in kb.signs.values():
+        for phrase in (*signs.messages, *signs.leads):
+            line = _printed(phrase)
+            data = (filler + line + "\n" + filler).encode()
+            assert len(data) > inputs.SKIM_AFTER
+            reader = engine.bare_messages(kb)
+            got, _ = inputs.feed_stream(io.BytesIO(data), reader.feed, reader)
+            got += reader.close()
+            assert any(found.of_message(t.message) for t in got), (signs.id, phrase)
+            assert any(w in phrase for w in found.hints)

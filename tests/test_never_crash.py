@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from ctxfix import inputs
 from ctxfix.cli import cli
-from ctxfix.engine import BARE_MESSAGES
+from ctxfix.engine.families import finder
+from ctxfix.knowledge import load
 from ctxfix.tracebacks import TracebackReader, read_tracebacks
 
 HERE = Path(__file__).parent
@@ -31,6 +32,8 @@ PREFIXES = [
     "\x1b[31m",
     "2026-01-01T10:00:00Z stderr F ",
 ]
+
+BARE_MESSAGES = finder(load(use_cache=False)).bare
 
 lines = st.one_of(st.sampled_from(PIECES), st.text(max_size=120))
 prefixed = st.tuples(st.sampled_from(PREFIXES), lines).map(lambda t: t[0] + t[1])

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Optional
 
+from ctxfix.engine.families import finder
 from ctxfix.knowledge import Cause, Choice, KnowledgeBase, Pattern, Rule
 from ctxfix.tracebacks import Frame, Traceback, TracebackReader, is_library_path
 
@@ -25,6 +26,7 @@ __all__ = [
     "Outcome",
     "Walk",
     "detect_family",
+    "bare_messages",
     "explain_lines",
     "explain_text",
     "fill",
@@ -37,94 +39,10 @@ THRESHOLD = 5.0
 MARGIN = 2.0
 """...and beats the runner-up by this much. Otherwise the finding lists candidates."""
 
-# The first line of each message is stable within a family; the explanation under it is not.
-# Phrases are lower case and matched as plain substrings: cheaper than regular expressions,
-# which would cost more to compile than a whole diagnosis takes.
-_FAMILY_PHRASES: list[tuple[str, tuple[str, ...]]] = [
-    (
-        "url-adapter",
-        (
-            "unable to build urls outside an active request",
-            "not able to create a url adapter for request independent url generation",
-        ),
-    ),
-    (
-        "sqlalchemy-no-app",
-        (
-            "no application found. either work inside a view function",
-            "no application found either work inside a view function",
-            "application not registered on db instance",
-            "sqlalchemy extension was not registered to the current application",
-            "current flask app is not registered with this",
-        ),
-    ),
-    (
-        "request-context",
-        (
-            "working outside of request context",
-            "working outside of the request context",
-            "there is no request in this context",
-            "can only be used when a request context is active",
-            "can only be used at local scopes when a request context is on the stack",
-            "attempted to stream with context but there was no context",
-        ),
-    ),
-    (
-        "app-context",
-        (
-            "working outside of application context",
-            "working outside of the application context",
-            "attempted to generate a url without the application context being pushed",
-            "this function can only be used when an application context is active",
-        ),
-    ),
-]
-
-
-class _PhraseMatch:
-    """The part of re.Match the reader and the engine use."""
-
-    __slots__ = ("string", "_start", "_end")
-
-    def __init__(self, string: str, start: int, end: int) -> None:
-        self.string, self._start, self._end = string, start, end
-
-    def start(self) -> int:
-        return self._start
-
-    def end(self) -> int:
-        return self._end
-
-    def group(self, _: int = 0) -> str:
-        return self.string[self._start : self._end]
-
-
-class _Phrases:
-    """Finds the earliest of some lower-case phrases in a text, ignoring case (like re.search)."""
-
-    def __init__(self, phrases: Iterable[str]) -> None:
-        self.phrases = tuple(phrases)
-
-    def search(self, text: str) -> Optional[_PhraseMatch]:
-        low = text.lower()
-        best = None
-        for ph in self.phrases:
-            i = low.find(ph)
-            if i >= 0 and (best is None or i < best[0]):
-                best = (i, i + len(ph))
-        return _PhraseMatch(text, *best) if best else None
-
-
-_FAMILY_MESSAGES: list[tuple[str, _Phrases]] = [(f, _Phrases(p)) for f, p in _FAMILY_PHRASES]
-BARE_MESSAGES = _Phrases(ph for _, phrases in _FAMILY_PHRASES for ph in phrases)
-"""Messages people paste without the exception name in front."""
-
 _STANDARD_FIRST_LINES = (
     "working outside of application context.",
     "working outside of request context.",
 )
-_NONE_APP = "'NoneType' object has no attribute 'app'"
-
 _INTERACTIVE = ("<stdin>", "<console>", "<input>", "<string>", "<pyshell#", "<ipython-input")
 
 
@@ -370,45 +288,47 @@ class Outcome:
 # ---------------------------------------------------------------------------------------------
 
 
-def detect_family(tb: Traceback) -> tuple[Optional[str], list[str]]:
+def bare_messages(kb: KnowledgeBase) -> TracebackReader:
+    """A reader that finds every family's wordings even where no exception name is printed."""
+    found = finder(kb)
+    return TracebackReader(found.bare, hints=found.hints)
+
+
+def detect_family(tb: Traceback, kb: KnowledgeBase) -> tuple[Optional[str], list[str]]:
     """The error family of a traceback and the reason; (None, []) when not a context error."""
+    found = finder(kb)
     text = tb.message
-    flat = " ".join(text[:2000].split())
-    for family, pat in _FAMILY_MESSAGES:
-        m = pat.search(flat)
-        if m:
-            return family, [f"the message says “{_clip(m.group(0))}” ({family} error)"]
-    frames = tb.all_frames()
-    if (
-        tb.exc_type
-        and tb.exc_type.endswith("AttributeError")
-        and _NONE_APP in text
-        and any(f.norm_path.endswith("flask/templating.py") for f in frames)
-    ):
-        return "app-context", [
-            "AttributeError 'NoneType' object has no attribute 'app' inside flask/templating.py: "
-            "Flask 2.1.2 and older fail this way when render_template runs with no app context"
-        ]
+    hit = found.of_message(text)
+    if hit:
+        family, words = hit
+        return family, [f"the message says “{_clip(words)}” ({family} error)"]
+    symptom = found.of_symptom(tb)
+    if symptom is not None:
+        return symptom.family, [symptom.why]
     head = " ".join(text.split()).lower()
     if (
         len(head) >= 8
         and any(std.startswith(head.rstrip(". ")) for std in _STANDARD_FIRST_LINES)
         and tb.frames
     ):
-        family = _family_from_frames(tb)
+        family = _family_from_frames(tb, kb)
         return family, [
             f"the message is cut off (“{_clip(text)}”); the frames point to a {family} error"
         ]
-    for _, chained_msg, _ in tb.chain:
-        for family, pat in _FAMILY_MESSAGES:
-            if pat.search(" ".join(chained_msg[:2000].split())) and tb.exc_type is None:
-                return family, [f"an earlier exception in the chain is a {family} error"]
+    if tb.exc_type is None:
+        for _, chained_msg, _ in tb.chain:
+            hit = found.of_message(chained_msg)
+            if hit:
+                return hit[0], [f"an earlier exception in the chain is a {hit[0]} error"]
     return None, []
 
 
-def _family_from_frames(tb: Traceback) -> Optional[str]:
+def _family_from_frames(tb: Traceback, kb: KnowledgeBase) -> Optional[str]:
     """Guess the family of a traceback cut off before its exception line."""
     frames = tb.all_frames()
+    sign = finder(kb).of_frames(frames)
+    if sign is not None:
+        return sign.family
     for f in reversed(frames):
         p, fn = f.norm_path, f.function
         if p.endswith("flask/app.py") and fn in ("url_for", "create_url_adapter"):
@@ -418,12 +338,6 @@ def _family_from_frames(tb: Traceback) -> Optional[str]:
             # Flask <= 2.1 raised from url_for itself: with the message cut off, the adapter
             # error is the likelier of the two it raises there.
             return "url-adapter"
-        if p.endswith("flask/globals.py") and fn == "_lookup_req_object":
-            return "request-context"
-        if p.endswith("flask/globals.py") and fn in ("_find_app", "_lookup_app_object"):
-            return "app-context"
-        if "flask_sqlalchemy/__init__.py" in p and fn == "get_app":
-            return "sqlalchemy-no-app"
         if p.endswith("werkzeug/local.py"):
             user = _innermost_user(frames)
             if user is not None and _proxy_in_code(user.code) in _REQUEST_PROXIES:
@@ -857,11 +771,7 @@ class Explainer:
     def __init__(self, kb: KnowledgeBase, project_root: Optional[str] = None) -> None:
         self.kb = kb
         self.project_root = project_root
-        # hints: words each BARE_MESSAGES text holds as printed (first letters left out, they may
-        # be capitals); the reader skims big logs for them. Keep them in step with the messages.
-        self.reader = TracebackReader(
-            BARE_MESSAGES, hints=("ontext", "pplication", "egistered", "nable to build", "adapter")
-        )
+        self.reader = bare_messages(kb)
         self.tracebacks = 0
         self.truncated = 0
         self.other_errors: list[str] = []
@@ -995,12 +905,12 @@ def diagnose(
     project_root: Optional[str] = None,
 ) -> Optional[Finding]:
     """Diagnose one traceback; None when it is not a Flask context error."""
-    family, family_why = detect_family(tb)
+    family, family_why = detect_family(tb, kb)
     guessed = False
     if family is None:
         if not tb.truncated:
             return None
-        family = _family_from_frames(tb)
+        family = _family_from_frames(tb, kb)
         guessed = True
     frames = tb.all_frames()
     reasons: list[str] = []

@@ -37,6 +37,10 @@ questions:
 """
 
 FAMILY = """\
+  name: N
+  signs:
+    messages: [outside of {words}]
+    skim: [{words}]
   title: T
   why: W.
   fix:
@@ -50,7 +54,7 @@ FAMILY = """\
     fix: F
 """
 FAMILIES = "".join(
-    f"{f}:\n{FAMILY}"
+    f"{f}:\n{FAMILY.format(words=f.replace('-', ' '))}"
     for f in ("app-context", "request-context", "sqlalchemy-no-app", "url-adapter")
 )
 
@@ -134,6 +138,7 @@ MUTATIONS = {
     "CTX017": ("causes/alpha/cause.yaml", "    weight: 8\n", ""),
     "CTX018": ("tree.yaml", "      - label: here\n        cause: alpha\n", "      - label: h\n"),
     "CTX019": ("causes/alpha/cause.yaml", "    weight: 8\n", "    weight: 8\n    tags: [sunny]\n"),
+    "CTX020": ("families.yaml", "skim: [app context]", "skim: [pplication]"),
 }
 
 
