@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Optional, TypeVa
 
 if TYPE_CHECKING:
     from ctxfix._native import Scan as _Scan
-    from ctxfix.tracebacks import TracebackReader
+    from ctxfix.read import TracebackReader
 
 __all__ = [
     "InputError",

@@ -2,12 +2,12 @@
 
 Reading a log is a single pass over its lines, so a second core can take the second half. The
 file is cut at a line start ``S`` past the middle where no anchor of the reader (see
-:attr:`ctxfix.tracebacks.TracebackReader.anchors`) lies within :data:`QUIET_LINES` lines after
+:attr:`ctxfix.read.TracebackReader.anchors`) lies within :data:`QUIET_LINES` lines after
 it. A forked child reads ``[S, end)`` with its own copy of the explainer, still fresh, and
 sends back what it found; the parent reads ``[0, S)`` meanwhile.
 
 The result is the one a single pass gives. After a stretch of lines with no anchor, a reader
-at rest (:attr:`~ctxfix.tracebacks.TracebackReader.at_rest`: no record open or held, no pytest
+at rest (:attr:`~ctxfix.read.TracebackReader.at_rest`: no record open or held, no pytest
 section) reads what follows as a new reader does; the parent checks that it is at rest at ``S``
 and, when it is not (a record runs across the cut), reads on past ``S`` itself and drops the
 child's work. The child's line numbers are shifted by the number of lines before ``S``, and its
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Optional, Protocol
 from ctxfix.inputs import feed_stream, source_size
 
 if TYPE_CHECKING:
-    from ctxfix.tracebacks import TracebackReader
+    from ctxfix.read import TracebackReader
 
 __all__ = ["PARALLEL_FROM", "QUIET_LINES", "feed_file"]
 

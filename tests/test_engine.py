@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ctxfix import engine
-from ctxfix.tracebacks import Frame, Traceback
+from ctxfix.read import Frame, Traceback
 
 
 def tb(message: str, frames: list[Frame] = (), exc_type: str = "RuntimeError", **kw) -> Traceback:

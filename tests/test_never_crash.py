@@ -15,7 +15,7 @@ from ctxfix import inputs
 from ctxfix.cli import cli
 from ctxfix.engine.families import finder
 from ctxfix.knowledge import load
-from ctxfix.tracebacks import TracebackReader, read_tracebacks
+from ctxfix.read import TracebackReader, read_tracebacks
 
 HERE = Path(__file__).parent
 SHAPES = HERE / "shapes"

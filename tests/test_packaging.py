@@ -87,7 +87,7 @@ import sys
 sys.path.insert(0, sys.argv[1])
 import ctxfix, ctxfix._native as native
 from ctxfix import inputs
-from ctxfix.tracebacks import TracebackReader
+from ctxfix.read import TracebackReader
 text = (b"GET / 200\\n" * 200_000 + b"Traceback (most recent call last):\\n"
         + b'  File "app.py", line 3, in f\\n' + b"RuntimeError: boom\\n" + b"GET / 200\\n" * 10)
 reader = TracebackReader()

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from ctxfix import _native, inputs
 from ctxfix.cli import cli
-from ctxfix.tracebacks import TracebackReader
+from ctxfix.read import TracebackReader
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

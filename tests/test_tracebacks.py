@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ctxfix.engine import explain_text
-from ctxfix.tracebacks import (
+from ctxfix.read import (
     Traceback,
     TracebackReader,
     clean_line,

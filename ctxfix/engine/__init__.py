@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Optional
 
 from ctxfix.engine.families import finder
 from ctxfix.knowledge import Cause, Choice, KnowledgeBase, Pattern, Rule
-from ctxfix.tracebacks import Frame, Traceback, TracebackReader, is_library_path
+from ctxfix.read import Frame, Traceback, TracebackReader, is_library_path
 
 __all__ = [
     "Explainer",

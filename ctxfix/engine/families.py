@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 if TYPE_CHECKING:
     from ctxfix.knowledge import FamilySigns, KnowledgeBase, Pattern, Sign
-    from ctxfix.tracebacks import Frame, Traceback
+    from ctxfix.read import Frame, Traceback
 
 __all__ = ["Detected", "FamilyFinder", "finder"]
 
