@@ -1,0 +1,77 @@
+"""Undo what terminals, Markdown and HTML do to a pasted line; compile patterns lazily."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+__all__ = ["MAX_LINE", "Lazy", "clean_line"]
+
+MAX_LINE = 8192
+"""Longer lines are cut before matching: no traceback line is that long, and regexes stay cheap."""
+
+_PATTERN_METHODS = ("search", "match", "fullmatch", "sub", "finditer", "findall", "split")
+
+
+class Lazy:
+    """A regular expression compiled when first used.
+
+    The reader knows many shapes (pytest, IPython, Sentry, logs); a plain traceback needs a few
+    of them, and compiling all of them at import cost more than reading the traceback. The first
+    use of a method compiles the pattern and puts its methods on the instance, so later calls
+    go straight to ``re.Pattern`` (the reader makes hundreds of thousands on a big log).
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self._flags = flags
+
+    def __getattr__(self, name: str) -> Any:  # only for names not set yet
+        if name not in _PATTERN_METHODS:
+            raise AttributeError(name)
+        rx = re.compile(self.pattern, self._flags)
+        for method in _PATTERN_METHODS:
+            setattr(self, method, getattr(rx, method))
+        return getattr(rx, name)
+
+
+ANSI = Lazy(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+_QUOTE = Lazy(r"^\s{0,3}(?:>\s?)+")
+_FENCE = Lazy(r"^\s*(?:```|~~~)[\w+-]*\s*$")
+_WRAPPED_EMPHASIS = Lazy(r"^([*_]{1,3})(?=[A-Za-z<\[(])(.*?)(?<=\S)\1$")
+_EDGE_TICKS = Lazy(r"^`+(?=\S)|(?<=\S)`+$")
+
+
+def clean_line(raw: str) -> str:
+    """Undo the damage a line picks up in terminals, Markdown and HTML pastes.
+
+    Log prefixes are not removed here; they are learnt per traceback by the reader.
+    """
+    line = raw[:MAX_LINE]
+    if "\x1b" in line:
+        line = ANSI.sub("", line)
+    if "\r" in line:
+        line = line.replace("\r", "")
+    if "\x00" in line:
+        line = line.replace("\x00", "")
+    if "\t" in line:
+        line = line.expandtabs(4)
+    if "&" in line and ";" in line:
+        line = html.unescape(line)
+    if ">" in line[:6]:
+        line = _QUOTE.sub("", line)
+    if ("`" in line or "~" in line) and _FENCE.match(line):
+        return ""
+    stripped = line.strip()
+    if stripped[:1] in "*_" and stripped:
+        m = _WRAPPED_EMPHASIS.match(stripped)
+        if m:
+            line = line.replace(stripped, m.group(2))
+    if "`" in line:
+        line = (
+            _EDGE_TICKS.sub("", line.strip())
+            if line.strip().startswith("`") or line.rstrip().endswith("`")
+            else line
+        )
+    return line.rstrip()

@@ -1,0 +1,125 @@
+"""Exception lines and what follows them: ``RuntimeError: message``, the message's further
+lines, an exception's repr on a log line (``Task x raised: RuntimeError('...')``), a context
+error's message pasted on its own (a bare message), and the noise that ends a record.
+
+This shape comes last: it reads every line no other shape claimed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ctxfix.read.kinds import (
+    DIVIDER,
+    ELISION,
+    EXC,
+    EXC_REPR,
+    LOG_PREFIX,
+    ends_message,
+    looks_final,
+    unrepr,
+)
+from ctxfix.read.reader import MAX_MESSAGE_CHARS, MAX_MESSAGE_LINES
+
+if TYPE_CHECKING:
+    from ctxfix.read.reader import Line, TracebackReader
+
+
+def line(r: TracebackReader, ln: Line) -> bool:
+    st = r.st
+    stripped = ln.stripped
+    exc = EXC.match(stripped) if stripped else None
+    if exc and not looks_final(stripped):
+        exc = None
+    bare = repr_m = None
+    if not exc and stripped and not (st.tb is not None and st.in_message):
+        repr_m = EXC_REPR.search(stripped)
+        if repr_m is None and r.bare_messages is not None:
+            bare = r.bare_messages.search(stripped)
+    if repr_m:
+        r.end_record(ln)
+        tb = r.start(ln, "repr")
+        tb.exc_type = repr_m.group("type")
+        tb.message = unrepr(repr_m.group("msg"))[:MAX_MESSAGE_CHARS]
+        tb.context = list(tb.context) + [stripped[:MAX_MESSAGE_CHARS]]
+        r.end_record(ln)
+    elif bare:
+        tb = st.tb
+        if tb is None or tb.exc_type is not None or tb.message:
+            r.end_record(ln)
+            tb = r.start(ln, "message")
+        tb.message = stripped[bare.start() :]
+        tb.end_line = ln.lineno
+        st.in_message = True
+        st.message_lines = 0
+        st.expecting_code = False
+    elif exc:
+        _exception(r, ln, exc)
+    elif st.tb is not None and st.in_message:
+        _message_goes_on(r, ln)
+    elif st.tb is not None and (not stripped or ELISION.match(stripped)):
+        st.expecting_code = False
+        if not stripped and st.tb.exc_type is not None:
+            r.end_record(ln)
+    elif st.tb is not None:
+        st.noise_run += 1
+        st.expecting_code = False
+        if st.tb.exc_type is None and st.tb.shape.startswith("pytest") and st.noise_run < 40:
+            pass
+        elif st.noise_run >= 3 or st.tb.exc_type is not None:
+            r.end_record(ln)
+    if st.tb is None and stripped and not repr_m and not ln.again:
+        r.recent.append(stripped)
+    return True
+
+
+def _exception(r: TracebackReader, ln: Line, exc: object) -> None:
+    """``RuntimeError: message``: a record's exception, or a new record of its own."""
+    st = r.st
+    tb = st.tb
+    opened = False
+    if tb is None or (tb.exc_type is not None and not (tb.shape == "sentry" and not tb.frames)):
+        r.end_record(ln)
+        tb = r.start(ln)
+        opened = True
+    tb.exc_type = exc.group("type")  # type: ignore[attr-defined]
+    tb.message = exc.group("msg") or ""  # type: ignore[attr-defined]
+    tb.end_line = ln.lineno
+    st.in_message = True
+    st.message_lines = 0
+    st.expecting_code = False
+    st.blank_run = 0
+    if tb.shape == "python" and not tb.frames:
+        tb.shape = "message"
+    if opened and not r.replaying and tb.shape == "message":
+        r.reversal.begin(ln)
+
+
+def _message_goes_on(r: TracebackReader, ln: Line) -> None:
+    """A line after an exception line: more of its message, or the start of something else."""
+    st = r.st
+    tb = st.tb
+    assert tb is not None
+    stripped = ln.stripped
+    if not stripped:
+        st.blank_run += 1
+        if st.blank_run >= 2:
+            r.end_record(ln)
+        elif tb.message:
+            tb.message += "\n"
+    elif (
+        ELISION.match(stripped)
+        or DIVIDER.match(stripped)
+        or st.message_lines >= MAX_MESSAGE_LINES
+        or (st.prefix is None and LOG_PREFIX.match(ln.line))
+        or (st.prefix is not None and not st.prefix.match(ln.line))
+        or ends_message(stripped, ln.raw, st.blank_run > 0, st.log_shapes)
+    ):
+        # The line after a message belongs to what comes next: read it again.
+        r.end_record(ln)
+        ln.again = True
+    else:
+        st.blank_run = 0
+        tb.message += "\n" + stripped[:MAX_MESSAGE_CHARS]
+        tb.end_line = ln.lineno
+        st.message_lines += 1

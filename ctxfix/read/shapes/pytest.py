@@ -1,0 +1,207 @@
+"""pytest's failure reports in every ``--tb`` form: section headers, ``E`` lines, ``>`` source
+lines, ``path:N: in f`` and ``path:N: Error`` locations, ``--tb=line``, the long form's library
+excerpts, and the short test summary; unittest's ``ERROR: test (...)`` headers too."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ctxfix.read.clean import ANSI, Lazy
+from ctxfix.read.kinds import EXC, EXC_REPR, gist, unrepr
+from ctxfix.read.model import Frame
+from ctxfix.read.reader import MAX_MESSAGE_LINES
+
+if TYPE_CHECKING:
+    from ctxfix.read.reader import Line, TracebackReader
+
+E_LINE = Lazy(r"^E(?: {1,12}|$)")
+_FRAME = Lazy(r"^(?P<path>[^\s:][^:]*?\.py):(?P<line>\d+): in (?P<func>\S+)\s*$")
+_LOC = Lazy(r"^(?P<path>[^\s:][^:]*?\.py):(?P<line>\d+):(?: (?P<exc>[\w.]+))?\s*$")
+_LINE_FORM = Lazy(
+    r"^(?P<path>[^\s:][^:]*?\.py):(?P<line>\d+): (?P<type>[\w.]*(?:Error|Exception|Exit)): "
+    r"(?P<msg>.*)$"
+)
+_DEF = Lazy(r"^\s*(?:async\s+)?def (\w+)\(")
+_SOURCE = Lazy(r"^\s{0,3}>\s{3,}\S")
+_SUMMARY = Lazy(r"^(?P<kind>FAILED|ERROR) (?P<test>\S+?(?:::\S+|\.py))(?: - (?P<msg>.+))?$")
+_SECTION = Lazy(
+    r"^(?:_{3,} (?P<t1>.+?) _{3,}|={3,} (?P<t2>.+?) ={3,}|(?P<t3>(?:ERROR|FAIL): \w+ \(.+\)))\s*$"
+)
+
+
+def _inside(r: TracebackReader) -> bool:
+    return r.st.tb is not None and r.st.tb.shape == "pytest"
+
+
+def section(r: TracebackReader, ln: Line) -> bool:
+    """``____ test_x ____`` and ``==== FAILURES ====`` headers, and the summary's lines."""
+    stripped = ln.stripped
+    if stripped[:3] not in ("___", "===", "ERR", "FAI"):
+        return False
+    if _SECTION.match(stripped):
+        r.end_record(ln)
+        r.st.section = stripped
+        r.st.pytest_def = ""
+        return True
+    m = _SUMMARY.match(stripped)
+    if m is None:
+        return False
+    _summary(r, ln, (m.group("msg") or "").strip())
+    return True
+
+
+def _summary(r: TracebackReader, ln: Line, msg: str) -> None:
+    """pytest's short summary line: a record only when its error was not read already."""
+    r.end_record(ln)
+    exc = EXC.match(msg) if msg else None
+    if exc is None:
+        return
+    text = (exc.group("msg") or "").rstrip(".").rstrip()
+    if text.endswith("..."):
+        text = text[:-3]
+    if r.seen_before(text):
+        return
+    tb = r.start(ln, "pytest-summary")
+    tb.exc_type = exc.group("type")
+    tb.message = text
+    tb.context = [*tb.context, ln.stripped]
+    r.end_record(ln)
+
+
+def def_line(r: TracebackReader, ln: Line) -> bool:
+    """Remembers the function an excerpt shows (its first ``def``); never claims the line."""
+    if "def " in ln.body and not r.st.pytest_def:
+        m = _DEF.match(ln.body)
+        if m:
+            # The first def of an excerpt is its function; later ones sit in its docstring.
+            r.st.pytest_def = m.group(1)
+    return False
+
+
+def e_line(r: TracebackReader, ln: Line) -> bool:
+    """``E   RuntimeError: Working outside...``: the exception and its message."""
+    stripped = ln.stripped
+    if not stripped.startswith("E"):
+        return False
+    e = E_LINE.match(stripped)
+    if e is None:
+        return False
+    st = r.st
+    text = stripped[e.end() :]
+    m = EXC.match(text)
+    tb = st.tb
+    if tb is None or (tb.exc_type is not None and not st.in_message):
+        r.end_record(ln)
+        tb = r.start(ln, "pytest")
+    if tb.exc_type is None and m and m.group("msg") is not None:
+        tb.exc_type = m.group("type")
+        tb.message = m.group("msg") or ""
+        st.in_message = True
+        st.message_lines = 0
+    elif tb.exc_type is not None and st.in_message:
+        if st.message_lines < MAX_MESSAGE_LINES:
+            tb.message += "\n" + text
+            st.message_lines += 1
+    elif tb.exc_type is None and text.strip():
+        # E-lines before the "Type: message" line: a repr of the error, e.g. in assertions.
+        rm = EXC_REPR.search(text)
+        if rm:
+            tb.exc_type = rm.group("type")
+            tb.message = unrepr(rm.group("msg"))
+    tb.shape = "pytest"
+    tb.end_line = ln.lineno
+    st.expecting_code = False
+    return True
+
+
+def source(r: TracebackReader, ln: Line) -> bool:
+    """``>       value = current_app.config["X"]``: the line a frame was at."""
+    st = r.st
+    if ">" not in ln.raw[:8] or (st.tb is not None and st.tb.shape in ("python", "message")):
+        return False
+    raw = ANSI.sub("", ln.raw) if "\x1b" in ln.raw else ln.raw
+    if not _SOURCE.match(raw):
+        return False
+    st.pytest_source = ln.stripped
+    if st.tb is None or (st.tb.exc_type is not None and not st.in_message):
+        r.end_record(ln)
+        r.start(ln, "pytest")
+    st.in_message = False
+    return True
+
+
+def line_form(r: TracebackReader, ln: Line) -> bool:
+    """``--tb=line``: ``path.py:12: RuntimeError: message``, one line per failure."""
+    m = _LINE_FORM.match(ln.stripped)
+    if m is None:
+        return False
+    st = r.st
+    tb = st.tb
+    where = Frame(m.group("path"), int(m.group("line")), "")
+    if (
+        tb is not None
+        and tb.shape == "pytest"
+        and not tb.frames
+        and gist(tb.message) == gist(m.group("msg"))
+    ):
+        # --tb=line after the E-lines of the same failure: where it was raised.
+        tb.frames.append(where)
+        tb.end_line = ln.lineno
+    else:
+        r.end_record(ln)
+        tb = r.start(ln, "pytest-line")
+        tb.frames.append(where)
+        tb.exc_type = m.group("type")
+        tb.message = m.group("msg")
+    r.end_record(ln)
+    return True
+
+
+def location(r: TracebackReader, ln: Line) -> bool:
+    """``path.py:12: in f`` (a frame; its source comes next) and ``path.py:12: Error``."""
+    stripped = ln.stripped
+    st = r.st
+    m = _FRAME.match(stripped)
+    if m is None:
+        if st.tb is None:
+            return False
+        m = _LOC.match(stripped)
+        if m is None:
+            return False
+    if st.tb is None:
+        r.start(ln, "pytest")
+    tb = st.tb
+    assert tb is not None
+    groups = m.groupdict()
+    func = groups.get("func") or st.pytest_def
+    r.add_frame(tb, Frame(m.group("path"), int(m.group("line")), func, st.pytest_source))
+    if groups.get("exc") and tb.exc_type is None:
+        tb.exc_type = m.group("exc")
+    tb.shape = "pytest"
+    tb.end_line = ln.lineno
+    # `path:N: in func` prints the frame's source line under it; a location line alone
+    # comes after its source, which the `>` line already gave.
+    st.expecting_code = bool(groups.get("func")) and not st.pytest_source
+    st.pytest_source = st.pytest_def = ""
+    st.in_message = False
+    st.noise_run = 0
+    if groups.get("exc"):
+        r.end_record(ln)
+    return True
+
+
+def long_excerpt(r: TracebackReader, ln: Line) -> bool:
+    """Inside a failure of pytest's long form, indented lines are source excerpts (whole
+    library functions on old versions, docstrings and all): they neither end the failure nor
+    count as exception lines. The ``E`` lines or the next section end it."""
+    st = r.st
+    if not (
+        _inside(r)
+        and st.tb is not None
+        and st.tb.exc_type is None
+        and st.section[:1] == "_"
+        and (ln.body[:1] == " " or ln.stripped[:3] == "_ _")
+    ):
+        return False
+    st.expecting_code = False
+    return True

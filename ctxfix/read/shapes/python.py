@@ -1,0 +1,113 @@
+"""Python's own traceback: the header, ``File "x.py", line 3, in f`` frames with their source
+lines and carets, and the separators of a chain of exceptions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ctxfix.read.kinds import CARET, CHAIN, EXC, looks_final, prefix_pattern
+from ctxfix.read.model import Frame
+
+if TYPE_CHECKING:
+    from ctxfix.read.reader import Line, TracebackReader
+
+
+def open_traceback(r: TracebackReader, ln: Line, shape: str, prefix: str) -> None:
+    """A header: a new record, or the next link of a chain; learn the log prefix before it."""
+    st = r.st
+    chained = st.chained
+    if st.tb is not None and not chained:
+        r.end_record(ln)
+    if chained and st.tb is not None:
+        st.chained = False
+        st.tb.end_line = ln.lineno
+    else:
+        r.start(ln, shape)
+    st.prefix = prefix_pattern(prefix) if prefix.strip(" `'\"") else st.prefix
+
+
+def header(r: TracebackReader, ln: Line) -> bool:
+    """``Traceback (most recent call last):``, after whatever log prefix."""
+    if not ln.header:
+        return False
+    open_traceback(r, ln, "python", ln.body[: ln.header.start()])
+    return True
+
+
+def frame(r: TracebackReader, ln: Line) -> bool:
+    """``File "path", line N, in function`` (also unquoted paths, and after a log prefix)."""
+    m = ln.frame()
+    if m is None:
+        return False
+    st = r.st
+    if st.tb is None or (st.tb.exc_type is not None and not st.chained):
+        r.end_record(ln)
+        r.start(ln)
+    elif st.chained:
+        st.chained = False
+    prefix = ln.body[: m.start()]
+    if prefix.strip() and st.prefix is None:
+        st.prefix = prefix_pattern(prefix)
+    tb = st.tb
+    assert tb is not None
+    r.add_frame(tb, Frame(m.group("path"), int(m.group("line")), (m.group("func") or "").strip()))
+    tb.end_line = ln.lineno
+    st.expecting_code = True
+    st.in_message = False
+    st.noise_run = 0
+    return True
+
+
+def source(r: TracebackReader, ln: Line) -> bool:
+    """The source line Python prints under a frame."""
+    st = r.st
+    tb = st.tb
+    stripped = ln.stripped
+    if (
+        tb is None
+        or not st.expecting_code
+        or not stripped
+        or CARET.match(ln.body)
+        or (EXC.match(stripped) and looks_final(stripped))
+        or (tb.shape == "pytest" and stripped.startswith("E") and _pytest_e(stripped))
+    ):
+        return False
+    last = tb.frames[-1]
+    if stripped != "???":  # pytest's mark for source it could not read
+        tb.frames[-1] = Frame(last.path, last.line, last.function, stripped)
+    tb.end_line = ln.lineno
+    st.expecting_code = False
+    return True
+
+
+def _pytest_e(stripped: str) -> bool:
+    from ctxfix.read.shapes.pytest import E_LINE
+
+    return E_LINE.match(stripped) is not None
+
+
+def caret(r: TracebackReader, ln: Line) -> bool:
+    """``^^^^`` and ``~~~^^`` under a source line (Python 3.11+)."""
+    tb = r.st.tb
+    if tb is None or tb.exc_type is not None or not CARET.match(ln.body):
+        return False
+    tb.end_line = ln.lineno
+    return True
+
+
+def chain(r: TracebackReader, ln: Line) -> bool:
+    """ "During handling of the above exception..." and "The above exception was the direct
+    cause...": the record goes on with the next exception of the chain."""
+    if not CHAIN.search(ln.body):
+        return False
+    st = r.st
+    tb = st.tb
+    if tb is not None:
+        tb.chain.append((tb.exc_type, tb.message.strip("\n"), tb.frames))
+        tb.frames = []
+        tb.exc_type = None
+        tb.message = ""
+        tb.end_line = ln.lineno
+        st.chained = True
+        st.in_message = False
+    return True
