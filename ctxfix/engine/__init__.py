@@ -315,6 +315,13 @@ def detect_family(tb: Traceback, kb: KnowledgeBase) -> tuple[Optional[str], list
         return family, [
             f"the message is cut off (“{_clip(text)}”); the frames point to a {family} error"
         ]
+    lead = found.of_lead(text)
+    if lead is not None:
+        # Only the explanation's first line, shared by the app and request messages.
+        family = _family_from_frames(tb, kb) if tb.frames else lead[0]
+        return family, [
+            f"the message holds only the start of Flask's explanation (“{_clip(lead[1])}”)"
+        ]
     if tb.exc_type is None:
         for _, chained_msg, _ in tb.chain:
             hit = found.of_message(chained_msg)
@@ -326,9 +333,10 @@ def detect_family(tb: Traceback, kb: KnowledgeBase) -> tuple[Optional[str], list
 def _family_from_frames(tb: Traceback, kb: KnowledgeBase) -> Optional[str]:
     """Guess the family of a traceback cut off before its exception line."""
     frames = tb.all_frames()
-    sign = finder(kb).of_frames(frames)
-    if sign is not None:
-        return sign.family
+    user = _innermost_user(frames)
+    cut = _family_from_cut(tb, kb, user)
+    if cut is not None:
+        return cut[0]
     for f in reversed(frames):
         p, fn = f.norm_path, f.function
         if p.endswith("flask/app.py") and fn in ("url_for", "create_url_adapter"):
@@ -898,21 +906,10 @@ def _identity(tb: Traceback, context_patterns: tuple[Pattern, ...] = ()) -> tupl
     )
 
 
-def diagnose(
-    kb: KnowledgeBase,
-    tb: Traceback,
-    answers: Optional[dict[str, str]] = None,
-    project_root: Optional[str] = None,
-) -> Optional[Finding]:
-    """Diagnose one traceback; None when it is not a Flask context error."""
-    family, family_why = detect_family(tb, kb)
-    guessed = False
-    if family is None:
-        if not tb.truncated:
-            return None
-        family = _family_from_frames(tb, kb)
-        guessed = True
-    frames = tb.all_frames()
+def _find_user(
+    frames: list[Frame], project_root: Optional[str]
+) -> tuple[Optional[Frame], Optional[Frame], list[str]]:
+    """The user's innermost frame, the frame to show when none is the user's, and why."""
     reasons: list[str] = []
     user = None
     for i in range(len(frames) - 1, -1, -1):
@@ -934,6 +931,80 @@ def diagnose(
             frames[-1],
         )
         reasons.append("no frame is yours; showing the innermost frame outside Flask and Werkzeug")
+    return user, loc_frame, reasons
+
+
+_LOOKUP_PROXIES = ("current_app", "g", "request", "session")
+"""The names Flask gives its context proxies: what Werkzeug's proxy lookup resolves."""
+
+
+def _looked_up(frames: list[Frame], at: Optional[Frame], subject: Optional[Frame]) -> list[str]:
+    """The Flask proxies the code that called into Werkzeug's proxy lookup at ``at`` names:
+    the nearest caller outside werkzeug/local.py (Flask's own helpers look proxies up too, as
+    flash() does with session), else the user's line."""
+    callers: list[Frame] = []
+    if at is not None and at in frames:
+        i = frames.index(at)
+        while i >= 0 and frames[i].norm_path.endswith("werkzeug/local.py"):
+            i -= 1
+        if i >= 0:
+            callers.append(frames[i])
+    if subject is not None:
+        callers.append(subject)
+    for f in callers:
+        names = [n for n, used in _CODE_PROXIES if n in _LOOKUP_PROXIES and used(f.code or "")]
+        if names:
+            return names
+    return []
+
+
+def _family_from_cut(
+    tb: Traceback, kb: KnowledgeBase, subject: Optional[Frame]
+) -> Optional[tuple[str, list[str]]]:
+    """The family of a paste that ends before its error line, when its last frames are where
+    Flask, Werkzeug or an extension look up the context (the signs of families.yaml), or a
+    raise line holding a family's words."""
+    found = finder(kb)
+    frames = tb.all_frames()
+    lead = "the paste ends before its error line; "
+    for hit in found.frame_signs(frames):
+        family = hit.family
+        if hit.sign is not None and hit.sign.by_proxy:
+            names = _looked_up(frames, hit.frame, subject)
+            if not names:
+                continue  # some other proxy (Flask-Login's current_user...) was being looked up
+            family = "request-context" if names[0] in _REQUEST_PROXIES else "app-context"
+        return family, [lead + hit.why]
+    for f in reversed(frames[-3:]):
+        code = f.code.strip()
+        if code.startswith(("raise ", "'", '"')):
+            words = found.of_message(code)
+            if words is not None:
+                said = f"the line that raised holds the words “{words[1]}” ({f.describe()})"
+                return words[0], [lead + said]
+    return None
+
+
+def diagnose(
+    kb: KnowledgeBase,
+    tb: Traceback,
+    answers: Optional[dict[str, str]] = None,
+    project_root: Optional[str] = None,
+) -> Optional[Finding]:
+    """Diagnose one traceback; None when it is not a Flask context error."""
+    family, family_why = detect_family(tb, kb)
+    frames = tb.all_frames()
+    user, loc_frame, reasons = _find_user(frames, project_root)
+    guessed = False
+    if family is None:
+        if not tb.truncated:
+            return None
+        cut = _family_from_cut(tb, kb, user or loc_frame)
+        if cut is not None:
+            family, family_why = cut
+        else:
+            family = _family_from_frames(tb, kb)
+            guessed = True
     proxy, proxy_why = _detect_proxy(tb, family, user or loc_frame)
     context = list(tb.context)
     # With no frame of the user's own, the innermost caller of Flask stands in for it: that is
@@ -968,9 +1039,7 @@ def diagnose(
 
     evidence = list(family_why)
     if guessed:
-        evidence = [
-            f"the traceback is cut off before its error line; the frames point to a {family} error"
-        ]
+        evidence = [f"the paste ends before its error line; the frames point to a {family} error"]
     if proxy:
         evidence.append(f"the failing name is {proxy}: {proxy_why}")
     version, version_why = _flask_version(tb, family)

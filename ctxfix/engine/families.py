@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 if TYPE_CHECKING:
     from ctxfix.knowledge import FamilySigns, KnowledgeBase, Pattern, Sign
@@ -131,8 +131,8 @@ class FamilyFinder:
                 return Detected(s.id, _says(sign, hit), sign, hit)
         return None
 
-    def of_frames(self, frames: list[Frame]) -> Optional[Detected]:
-        """A family whose lookup frames a paste ends in, innermost frame first."""
+    def frame_signs(self, frames: list[Frame]) -> Iterator[Detected]:
+        """Every frame sign the frames show, innermost frame first."""
         for i in range(len(frames) - 1, -1, -1):
             f = frames[i]
             for s in self.signs:
@@ -140,8 +140,11 @@ class FamilyFinder:
                     if sign.innermost and i != len(frames) - 1:
                         continue
                     if sign.frame is not None and _frame_matches(sign.frame, f):
-                        return Detected(s.id, _says(sign, f), sign, f)
-        return None
+                        yield Detected(s.id, _says(sign, f), sign, f)
+
+    def of_frames(self, frames: list[Frame]) -> Optional[Detected]:
+        """The family whose lookup frames a paste ends in, innermost frame first."""
+        return next(self.frame_signs(frames), None)
 
 
 def _find_frame(sign: Sign, frames: list[Frame]) -> Optional[Frame]:

@@ -45,14 +45,19 @@ def line(r: TracebackReader, ln: Line) -> bool:
         r.end_record(ln)
     elif bare:
         tb = st.tb
-        if tb is None or tb.exc_type is not None or tb.message:
+        opened = tb is None or tb.exc_type is not None or bool(tb.message)
+        if opened:
             r.end_record(ln)
             tb = r.start(ln, "message")
+        assert tb is not None
         tb.message = stripped[bare.start() :]
         tb.end_line = ln.lineno
         st.in_message = True
         st.message_lines = 0
         st.expecting_code = False
+        if opened and not r.replaying:
+            # An explanation line first may be a traceback printed newest line first.
+            r.reversal.begin(ln)
     elif exc:
         _exception(r, ln, exc)
     elif st.tb is not None and st.in_message:
