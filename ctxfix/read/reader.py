@@ -52,10 +52,13 @@ class _State:
     noise_run: int = 0
     section: str = ""
     log_shapes: frozenset[str] = frozenset()
+    open_repr: int = 0
+    """Lines left to read of an exception's repr whose string goes on over the next lines."""
 
     def forget_record(self) -> None:
         """Drop what belongs to the record just closed; the pytest section stays."""
         self.tb = None
+        self.open_repr = 0
         self.expecting_code = self.in_message = self.chained = False
         self.prefix = None
         self.pytest_source = self.pytest_def = ""

@@ -27,6 +27,7 @@ class Shape:
 
 SHAPES: tuple[Shape, ...] = (
     Shape("log-viewer", logs.viewer_line),
+    Shape("repr-continued", message.repr_continued),
     Shape("pytest-section", pytest.section),
     Shape("pytest-def", pytest.def_line),
     Shape("ipython-header", ipython.header),

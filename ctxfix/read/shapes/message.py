@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ctxfix.read.clean import Lazy
 from ctxfix.read.kinds import (
     DIVIDER,
     ELISION,
@@ -23,6 +24,32 @@ from ctxfix.read.reader import MAX_MESSAGE_CHARS, MAX_MESSAGE_LINES
 
 if TYPE_CHECKING:
     from ctxfix.read.reader import Line, TracebackReader
+
+_STRING_PART = Lazy(r"""^[uUbBrR]?(?P<q>['"])(?P<text>.*)(?P=q)\s*(?P<end>\)?)\s*,?\s*$""")
+
+
+def repr_continued(r: TracebackReader, ln: Line) -> bool:
+    """The next string of an exception's repr written over several lines, as Python source
+    prints a long message (implicit concatenation of string literals)::
+
+        RuntimeError('This decorator can only be used at local scopes '
+                     'when a request context is on the stack.')
+    """
+    st = r.st
+    tb = st.tb
+    if not st.open_repr or tb is None:
+        return False
+    m = _STRING_PART.match(ln.stripped)
+    if m is None:
+        r.end_record(ln)
+        ln.again = True
+        return True
+    tb.message = (tb.message + unrepr(m.group("text")))[:MAX_MESSAGE_CHARS]
+    tb.end_line = ln.lineno
+    st.open_repr -= 1
+    if m.group("end") or not st.open_repr:
+        r.end_record(ln)
+    return True
 
 
 def line(r: TracebackReader, ln: Line) -> bool:
@@ -40,8 +67,14 @@ def line(r: TracebackReader, ln: Line) -> bool:
         r.end_record(ln)
         tb = r.start(ln, "repr")
         tb.exc_type = repr_m.group("type")
-        tb.message = unrepr(repr_m.group("msg"))[:MAX_MESSAGE_CHARS]
+        text = repr_m.group("msg")
         tb.context = list(tb.context) + [stripped[:MAX_MESSAGE_CHARS]]
+        if not repr_m.group(0).endswith(")") and text.endswith(repr_m.group("q")):
+            # RuntimeError('first part '  <- the string goes on over the next lines
+            tb.message = unrepr(text[:-1])[:MAX_MESSAGE_CHARS]
+            st.open_repr = MAX_MESSAGE_LINES
+            return True
+        tb.message = unrepr(text)[:MAX_MESSAGE_CHARS]
         r.end_record(ln)
     elif bare:
         tb = st.tb
