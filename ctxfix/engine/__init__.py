@@ -235,6 +235,9 @@ class Finding:
     truncated: bool = False
     scores: dict[str, float] = field(default_factory=dict)
     variant_scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    placed: bool = True
+    """False when nothing in the text shows where the code ran (a message alone): the scores
+    then only rank the candidates."""
 
     @property
     def cause_id(self) -> Optional[str]:
@@ -1014,6 +1017,14 @@ def diagnose(
         tb, family, proxy, subject, frames, context, _tags(tb, frames, subject, project_root)
     )
     scores, says, vscores = _score(kb, facts)
+    # A message with no frames and no log lines around it cannot tell where the code ran:
+    # the evidence only ranks candidates, and the cause stays open.
+    placed = bool(frames) or any(
+        rule.context is not None and _match(rule, facts) is not None
+        for cause in kb.causes.values()
+        if family in cause.families
+        for rule in cause.evidence
+    )
 
     if guessed:
         flaskish = any(
@@ -1023,10 +1034,10 @@ def diagnose(
         if not flaskish or max(scores.values(), default=0.0) < THRESHOLD:
             return None
 
-    w = walk(kb, family, answers, scores, vscores)
+    w = walk(kb, family, answers, scores if placed else {}, vscores)
     ranked = sorted((c for c in scores if scores[c] > 0), key=lambda c: -scores[c])
     cause_id, variant = w.cause, w.variant
-    if cause_id is None and ranked and not (answers and w.pending):
+    if cause_id is None and ranked and placed and not (answers and w.pending):
         top = scores[ranked[0]]
         second = scores[ranked[1]] if len(ranked) > 1 else 0.0
         if top >= THRESHOLD and top - second >= MARGIN:
@@ -1040,6 +1051,11 @@ def diagnose(
     evidence = list(family_why)
     if guessed:
         evidence = [f"the paste ends before its error line; the frames point to a {family} error"]
+    if not placed and cause is None:
+        evidence.append(
+            "the paste holds the message but nothing of where the code ran (no frames, no log "
+            "lines): the whole traceback, or your answer to the question below, settles it"
+        )
     if proxy:
         evidence.append(f"the failing name is {proxy}: {proxy_why}")
     version, version_why = _flask_version(tb, family)
@@ -1078,12 +1094,13 @@ def diagnose(
         truncated=tb.truncated,
         scores={c: round(s, 2) for c, s in scores.items() if s},
         variant_scores={c: v for c, v in vscores.items() if v},
+        placed=placed,
     )
 
 
 def reconsider(kb: KnowledgeBase, f: Finding, answers: dict[str, str]) -> Finding:
     """The same finding, with the user's answers to the tree's questions taken into account."""
-    w = walk(kb, f.family, answers, f.scores, f.variant_scores)
+    w = walk(kb, f.family, answers, f.scores if f.placed else {}, f.variant_scores)
     new = replace(f, evidence=list(f.evidence), answered=w.answered)
     for qid, label, how in w.answered:
         if how == "you answered":
