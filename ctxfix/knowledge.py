@@ -113,7 +113,16 @@ _CAUSE_KEYS = {
     "tree": dict,
 }
 _REQUIRED = ("id", "title", "summary", "families", "why")
-_RULE_MATCHERS = ("message", "frame", "user_frame", "context", "proxy", "code", "tags")
+_RULE_MATCHERS = (
+    "message",
+    "frame",
+    "user_frame",
+    "outer_frame",
+    "context",
+    "proxy",
+    "code",
+    "tags",
+)
 _RULE_KEYS = set(_RULE_MATCHERS) | {"id", "weight", "says", "family", "variant", "no_tags"}
 _FRAME_KEYS = {"path", "function", "code"}
 
@@ -249,6 +258,7 @@ class Rule:
     message: Optional[Pattern] = None
     frame: Optional[dict[str, Pattern]] = None
     user_frame: Optional[dict[str, Pattern]] = None
+    outer_frame: Optional[dict[str, Pattern]] = None
     context: Optional[Pattern] = None
     proxy: Optional[Pattern] = None
     code: Optional[Pattern] = None
@@ -272,6 +282,7 @@ class Sign:
     frame: Optional[dict[str, Pattern]] = None
     exc_type: Optional[Pattern] = None
     message: Optional[Pattern] = None
+    line: Optional[Pattern] = None
     by_proxy: bool = False
     innermost: bool = False
 
@@ -295,6 +306,7 @@ class FamilySigns:
     skim: tuple[str, ...] = ()
     frames: list[Sign] = field(default_factory=list)
     symptoms: list[Sign] = field(default_factory=list)
+    context: list[Sign] = field(default_factory=list)
 
 
 @dataclass
@@ -654,7 +666,7 @@ def _check_rule(rule: Any, i: int, variant_ids: set, add: Any, families: Collect
     for key in ("message", "context", "proxy", "code"):
         if key in rule:
             _check_regex(rule[key], where + (key,), add)
-    for key in ("frame", "user_frame"):
+    for key in ("frame", "user_frame", "outer_frame"):
         if key in rule:
             spec = rule[key]
             if not isinstance(spec, dict) or not spec or set(spec) - _FRAME_KEYS:
@@ -953,8 +965,18 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
 
 
 _FAMILY_KEYS = {"name", "signs", "title", "why", "fix", "verify", "quick_reference"}
-_SIGNS_KEYS = {"messages", "patterns", "leads", "skim", "frames", "symptoms"}
-_SIGN_KEYS = {"path", "function", "code", "type", "message", "says", "by_proxy", "innermost"}
+_SIGNS_KEYS = {"messages", "patterns", "leads", "skim", "frames", "symptoms", "context"}
+_SIGN_KEYS = {
+    "path",
+    "function",
+    "code",
+    "type",
+    "message",
+    "line",
+    "says",
+    "by_proxy",
+    "innermost",
+}
 
 
 def _check_families(data: Any, lines: _Lines, path: Path, problems: list[Problem]) -> dict:
@@ -1029,7 +1051,7 @@ def _check_signs(signs: Any, where: tuple, add: Any) -> None:
         literal = pat.lower()
         if not any(w in literal for w in skim):
             add("CTX020", f"pattern {pat!r} holds no skim word", *where, "patterns", i)
-    for key in ("frames", "symptoms"):
+    for key in ("frames", "symptoms", "context"):
         items = signs.get(key, [])
         if not isinstance(items, list):
             add("CTX004", f"'{key}' must be a list", *where, key)
@@ -1043,10 +1065,12 @@ def _check_signs(signs: Any, where: tuple, add: Any) -> None:
                 add("CTX002", f"unknown sign key '{k}'", *at, k)
             if not isinstance(sign.get("says"), str) or not sign.get("says"):
                 add("CTX003", "a sign needs 'says': the evidence line shown to the user", *at)
-            need = ("path", "function", "code") if key == "frames" else ("type",)
+            need = {"frames": ("path", "function", "code"), "symptoms": ("type",)}.get(
+                key, ("line",)
+            )
             if not any(k in sign for k in need):
-                add("CTX017", f"a {key[:-1]} sign needs one of {', '.join(need)}", *at)
-            for k in ("path", "function", "code", "type", "message"):
+                add("CTX017", f"a {key} sign needs one of {', '.join(need)}", *at)
+            for k in ("path", "function", "code", "type", "message", "line"):
                 if k in sign:
                     _check_regex(sign[k], at + (k,), add)
 
@@ -1066,6 +1090,7 @@ def _compile_rule(r: dict, idx: int) -> Rule:
         message=pat(r.get("message")),
         frame=fpat(r.get("frame")),
         user_frame=fpat(r.get("user_frame")),
+        outer_frame=fpat(r.get("outer_frame")),
         context=pat(r.get("context")),
         proxy=pat(r.get("proxy")),
         code=pat(r.get("code")),
@@ -1166,6 +1191,7 @@ def _sign(d: dict) -> Sign:
         frame=frame or None,
         exc_type=Pattern(d["type"]) if "type" in d else None,
         message=Pattern(d["message"]) if "message" in d else None,
+        line=Pattern(d["line"]) if "line" in d else None,
         by_proxy=bool(d.get("by_proxy")),
         innermost=bool(d.get("innermost")),
     )
@@ -1182,6 +1208,7 @@ def _signs(fam: str, page: dict) -> FamilySigns:
         skim=tuple(s.get("skim", ())),
         frames=[_sign(d) for d in s.get("frames", ())],
         symptoms=[_sign(d) for d in s.get("symptoms", ())],
+        context=[_sign(d) for d in s.get("context", ())],
     )
 
 

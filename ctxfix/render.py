@@ -124,6 +124,8 @@ def summary_line(outcome: Outcome) -> str:
 
 
 def _error_line(f: Finding) -> str:
+    if not f.headline and f.truncated:
+        return f"{f.family} error (the paste ends before its error line)"
     if not f.headline:
         return f"{f.family} error (from your answers)"
     exc = f"{f.exc_type}: " if f.exc_type else ""

@@ -608,6 +608,12 @@ def _match(rule: Rule, f: _Facts) -> Optional[str]:
             return None
         subs["frame"] = f.user.describe()
         subs["code"] = f.user.code
+    if rule.outer_frame is not None:
+        outer = (f.tb.frames or f.frames)[:1]
+        if not outer or not _frame_ok(rule.outer_frame, outer[0]):
+            return None
+        subs.setdefault("frame", outer[0].describe())
+        subs.setdefault("code", outer[0].code)
     if rule.frame is not None:
         hit = next((fr for fr in reversed(f.frames) if _frame_ok(rule.frame, fr)), None)
         if hit is None:
@@ -978,6 +984,9 @@ def _family_from_cut(
                 continue  # some other proxy (Flask-Login's current_user...) was being looked up
             family = "request-context" if names[0] in _REQUEST_PROXIES else "app-context"
         return family, [lead + hit.why]
+    seen = found.of_context(tb.context)
+    if seen is not None:
+        return seen.family, [lead + seen.why]
     for f in reversed(frames[-3:]):
         code = f.code.strip()
         if code.startswith(("raise ", "'", '"')):

@@ -142,6 +142,15 @@ class FamilyFinder:
                     if sign.frame is not None and _frame_matches(sign.frame, f):
                         yield Detected(s.id, _says(sign, f), sign, f)
 
+    def of_context(self, lines: list[str]) -> Optional[Detected]:
+        """A family whose sign is a line printed around a paste that lost its error line."""
+        for s in self.signs:
+            for sign in s.context:
+                for text in lines:
+                    if sign.line is not None and sign.line.search(text):
+                        return Detected(s.id, sign.says.replace("{line}", text[:100]), sign)
+        return None
+
     def of_frames(self, frames: list[Frame]) -> Optional[Detected]:
         """The family whose lookup frames a paste ends in, innermost frame first."""
         return next(self.frame_signs(frames), None)

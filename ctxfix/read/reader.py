@@ -51,6 +51,9 @@ class _State:
     pytest_def: str = ""
     noise_run: int = 0
     section: str = ""
+    section_args: tuple[str, ...] = ()
+    """pytest's ``name = value`` lines under the section header: the failing function's
+    arguments (fixtures), context for the record the section holds."""
     log_shapes: frozenset[str] = frozenset()
     open_repr: int = 0
     """Lines left to read of an exception's repr whose string goes on over the next lines."""
@@ -215,6 +218,7 @@ class TracebackReader:
             self.history.clear()
             self.recent.clear()
             self.st.section = ""
+            self.st.section_args = ()
 
     def feed(self, raw: str) -> list[Traceback]:
         """Read one line; return the records it completes (usually none)."""
@@ -249,6 +253,10 @@ class TracebackReader:
         tb.message = tb.message.strip("\n")
         if tb.end_line < tb.start_line:
             tb.start_line, tb.end_line = tb.end_line, tb.start_line
+        if tb.exc_type is None and not tb.message and not tb.frames and tb.chain:
+            # "During handling of the above exception..." and then the paste ends: the last
+            # whole link is what is left of the error.
+            tb.exc_type, tb.message, tb.frames = tb.chain.pop()
         if tb.exc_type is None and not tb.message:
             if not tb.frames:
                 return None
@@ -273,7 +281,7 @@ class TracebackReader:
         tb.context = [c for c in self.recent if c.strip()]
         self.st.log_shapes = frozenset(filter(None, map(line_shape, tb.context)))
         if self.st.section and self.st.section not in tb.context:
-            tb.context.insert(0, self.st.section)
+            tb.context[:0] = [self.st.section, *self.st.section_args]
         tb.reversed = self.replaying
         self.st.tb = tb
         self.st.blank_run = 0

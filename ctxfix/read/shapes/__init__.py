@@ -29,6 +29,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("log-viewer", logs.viewer_line),
     Shape("repr-continued", message.repr_continued),
     Shape("pytest-section", pytest.section),
+    Shape("pytest-argument", pytest.argument),
     Shape("pytest-def", pytest.def_line),
     Shape("ipython-header", ipython.header),
     Shape("python-header", python.header),

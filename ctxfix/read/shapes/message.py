@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ctxfix.read.clean import Lazy
+from ctxfix.read.clean import ANSI, Lazy
 from ctxfix.read.kinds import (
     DIVIDER,
     ELISION,
@@ -107,8 +107,18 @@ def line(r: TracebackReader, ln: Line) -> bool:
         elif st.noise_run >= 3 or st.tb.exc_type is not None:
             r.end_record(ln)
     if st.tb is None and stripped and not repr_m and not ln.again:
-        r.recent.append(stripped)
+        # Cleaning took the REPL's prompt for a Markdown quote; as context it tells a typed
+        # line from a log line, so it stays.
+        r.recent.append((">>> " + stripped) if _typed(ln.raw) else stripped)
     return True
+
+
+def _typed(raw: str) -> bool:
+    """A line typed at Python's prompt (``>>> db.create_all()``)."""
+    head = raw[:40]
+    if "\x1b" in head:
+        head = ANSI.sub("", head)
+    return head.lstrip().startswith(">>> ")
 
 
 def _exception(r: TracebackReader, ln: Line, exc: object) -> None:

@@ -41,6 +41,7 @@ def section(r: TracebackReader, ln: Line) -> bool:
     if _SECTION.match(stripped):
         r.end_record(ln)
         r.st.section = stripped
+        r.st.section_args = ()
         r.st.pytest_def = ""
         return True
     m = _SUMMARY.match(stripped)
@@ -66,6 +67,25 @@ def _summary(r: TracebackReader, ln: Line, msg: str) -> None:
     tb.message = text
     tb.context = [*tb.context, ln.stripped]
     r.end_record(ln)
+
+
+_ARG = Lazy(r"^[A-Za-z_]\w* = \S")
+
+
+def argument(r: TracebackReader, ln: Line) -> bool:
+    """``_db = <SQLAlchemy engine=None>``: the long form lists the failing function's arguments
+    under the section header; they are context of the failure the section holds."""
+    st = r.st
+    if (
+        st.tb is not None
+        or st.section[:1] != "_"
+        or ">" in ln.raw[:8]  # a `>` source line, which cleaning took for a quote
+        or not _ARG.match(ln.line)  # at column 0: source excerpts are indented
+    ):
+        return False
+    if len(st.section_args) < 20:
+        st.section_args = (*st.section_args, ln.stripped[:200])
+    return True
 
 
 def def_line(r: TracebackReader, ln: Line) -> bool:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ctxfix.read.clean import Lazy
 from ctxfix.read.kinds import CARET, CHAIN, EXC, looks_final, prefix_pattern
 from ctxfix.read.model import Frame
 
 if TYPE_CHECKING:
     from ctxfix.read.reader import Line, TracebackReader
+
+_DUNDER = Lazy(r"\*\*(\w+)\*\*")
+"""``**next**``: Markdown's bold, which a converter made of ``__next__``; frames name dunders
+far more often than they hold asterisks."""
 
 
 def open_traceback(r: TracebackReader, ln: Line, shape: str, prefix: str) -> None:
@@ -50,7 +55,10 @@ def frame(r: TracebackReader, ln: Line) -> bool:
         st.prefix = prefix_pattern(prefix)
     tb = st.tb
     assert tb is not None
-    r.add_frame(tb, Frame(m.group("path"), int(m.group("line")), (m.group("func") or "").strip()))
+    path, func = m.group("path"), (m.group("func") or "").strip()
+    if "**" in path or "**" in func:
+        path, func = _DUNDER.sub(r"__\1__", path), _DUNDER.sub(r"__\1__", func)
+    r.add_frame(tb, Frame(path, int(m.group("line")), func))
     tb.end_line = ln.lineno
     st.expecting_code = True
     st.in_message = False
