@@ -358,8 +358,19 @@ def _family_from_frames(tb: Traceback, kb: KnowledgeBase) -> Optional[str]:
     proxy = _proxy_in_code(user.code) if user else None
     if proxy in _REQUEST_PROXIES:
         return "request-context"
-    if any(f.norm_path.endswith("flask/cli.py") for f in frames):
-        # The flask command pushes an app context (2.2+), so what is missing there is a request.
+    if any(f.norm_path.endswith("flask/cli.py") for f in frames) and (
+        (user is not None and user.function != "<module>")
+        or (
+            user is None
+            and any(
+                f.norm_path.endswith("click/core.py") and f.function == "invoke" for f in frames
+            )
+            and not any(re.search(r"\bflask(?:\.exe)? run\b", c) for c in tb.context)
+        )
+    ):
+        # A command of the flask CLI runs with an app context (2.2+), so what is missing in
+        # the command's code is a request. (Below the CLI with only a module's top level, or
+        # before click invoked a command, or in `flask run`, the CLI was loading the app.)
         return "request-context"
     for f in reversed(frames):
         if re.search(
@@ -516,12 +527,19 @@ def _is_import_machinery(p: str) -> bool:
 
 
 def _tags(
-    tb: Traceback, frames: list[Frame], user: Optional[Frame], project_root: Optional[str]
-) -> frozenset[str]:  # noqa: E501
-    """Generic facts about a traceback's shape, for evidence rules to weigh."""
+    tb: Traceback,
+    frames: list[Frame],
+    user: Optional[Frame],
+    project_root: Optional[str],
+    yours: bool = True,
+) -> frozenset[str]:
+    """Generic facts about a traceback's shape, for evidence rules to weigh. ``user`` is the
+    user's frame, or the frame standing in for it (``yours`` False)."""
     tags: set[str] = set()
     if frames:
         tags.add("has-frames")
+    if frames and not yours:
+        tags.add("no-user-frame")
     if tb.truncated:
         tags.add("truncated")
     if tb.shape.startswith("pytest"):
@@ -1023,7 +1041,13 @@ def diagnose(
     # the code that set things up (often an app packaged into site-packages).
     subject = user or loc_frame
     facts = _Facts(
-        tb, family, proxy, subject, frames, context, _tags(tb, frames, subject, project_root)
+        tb,
+        family,
+        proxy,
+        subject,
+        frames,
+        context,
+        _tags(tb, frames, subject, project_root, yours=user is not None),
     )
     scores, says, vscores = _score(kb, facts)
     # A message with no frames and no log lines around it cannot tell where the code ran:
