@@ -36,7 +36,18 @@ class Lazy:
         return getattr(rx, name)
 
 
-ANSI = Lazy(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+ANSI = Lazy(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
+    r"|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (title, clipboard, links), DCS, SOS, PM, APC
+    r"|\x1b[ -/]*[0-~]"  # two-byte escapes: ESC c (reset), ESC 7...
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # the 8-bit CSI
+    r"|[\x9d\x90\x98\x9e\x9f][^\x07\x9c\x1b]*[\x07\x9c]?"  # 8-bit OSC, DCS, SOS, PM, APC
+)
+"""Terminal control sequences: colour codes people paste, and what an untrusted log can carry to
+rewrite a terminal (OSC 52 writes the clipboard, OSC 0 the title, ESC c resets the screen)."""
+_CONTROL = Lazy("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Every other C0 and C1 control but the tab, and the bidirectional overrides that reorder what
+a terminal shows: nothing read from the input reaches the screen with one of them."""
 _QUOTE = Lazy(r"^\s{0,3}(?:>\s?)+")
 _FENCE = Lazy(r"^\s*(?:```|~~~)[\w+-]*\s*$")
 _WRAPPED_EMPHASIS = Lazy(r"^([*_]{1,3})(?=[A-Za-z<\[(])(.*?)(?<=\S)\1$")
@@ -49,12 +60,10 @@ def clean_line(raw: str) -> str:
     Log prefixes are not removed here; they are learnt per traceback by the reader.
     """
     line = raw[:MAX_LINE]
-    if "\x1b" in line:
-        line = ANSI.sub("", line)
-    if "\r" in line:
-        line = line.replace("\r", "")
-    if "\x00" in line:
-        line = line.replace("\x00", "")
+    if not line.isprintable():  # one C call for the usual line; controls are rare
+        if "\x1b" in line or "\x9b" in line or "\x9d" in line:
+            line = ANSI.sub("", line)
+        line = _CONTROL.sub("", line)
     if "\t" in line:
         line = line.expandtabs(4)
     if "&" in line and ";" in line:

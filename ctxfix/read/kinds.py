@@ -12,9 +12,15 @@ from typing import Optional
 from ctxfix.read.clean import ANSI, Lazy
 
 HEADER = Lazy(r"(?:T|\b)raceback \(most recent call last\):?")
-PY_FRAME = Lazy(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[^\s].*?))?\s*,?$')
+# Every pattern here runs in time linear in the line: a trailing part that must end the line is
+# matched greedily up to its last non-space character (never a lazy `.*?` before `\s*$`, which
+# backtracks quadratically on a line of spaces), and a match is made by one anchored attempt or
+# a scan for a literal.
+PY_FRAME = Lazy(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>\S(?:.*\S)?))?\s*$')
+"""``File "x.py", line 3, in f``; a func may end with a comma (Python 2's SyntaxError frames):
+:func:`frame_function` drops it."""
 PY_FRAME_NOQUOTE = Lazy(
-    r"^\s*File (?P<path>[^\s\"]+), line (?P<line>\d+)(?:, in (?P<func>\S.*?))?\s*$"
+    r"^\s*File (?P<path>[^\s\"]+), line (?P<line>\d+)(?:, in (?P<func>\S(?:.*\S)?))?\s*$"
 )
 CARET = Lazy(r"^\s*[~^]+[~^\s]*$")
 ELISION = Lazy(
@@ -31,7 +37,52 @@ EXC_NAME = (
     r"|KeyError|StopIteration)"
 )
 EXC = Lazy(r"^\s*(?P<type>" + EXC_NAME + r")(?:\s*:\s?(?P<msg>.*))?$")
-EXC_REPR = Lazy(r"(?P<type>" + EXC_NAME + r")\((?P<q>['\"])(?P<msg>.*?)(?:(?P=q)\s*,?\s*\)|$)")
+_EXC_NAME_FULL = Lazy(EXC_NAME)
+_REPR_OPEN = Lazy(r"(?:Error|Exception|Exit|Interrupt|Warning|Failure|StopIteration)\((?P<q>['\"])")
+_REPR_CLOSE = {q: Lazy(q + r"\s{0,4},?\s{0,4}\)") for q in "'\""}
+
+
+class ReprMatch:
+    """An exception's repr found in a line: ``RuntimeError('message')``."""
+
+    __slots__ = ("string", "_start", "_end", "_groups")
+
+    def __init__(self, string: str, start: int, end: int, groups: dict[str, str]) -> None:
+        self.string, self._start, self._end, self._groups = string, start, end, groups
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, name: object = 0) -> str:
+        return self.string[self._start : self._end] if name == 0 else self._groups[str(name)]
+
+
+class _ReprFinder:
+    """Finds ``SomeError('message')`` (or the unclosed start of one) in time linear in the line:
+    it scans for the literal ``Error('`` and walks back over the name, where one regular
+    expression would try the name at every position of a long word."""
+
+    def search(self, text: str) -> Optional[ReprMatch]:
+        for opened in _REPR_OPEN.finditer(text):
+            start = opened.start()
+            while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+                start -= 1
+            name = text[start : opened.start("q") - 1]
+            if not _EXC_NAME_FULL.fullmatch(name):
+                continue
+            q = opened.group("q")
+            body = opened.end()
+            close = _REPR_CLOSE[q].search(text, body)
+            stop, end = (close.start(), close.end()) if close else (len(text), len(text))
+            return ReprMatch(text, start, end, {"type": name, "q": q, "msg": text[body:stop]})
+        return None
+
+
+EXC_REPR = _ReprFinder()
+"""``RuntimeError('Working outside...')`` anywhere in a line (a worker's log line, say)."""
 EXC_NOTYPE_PREFIXED = Lazy(r"^\s*(?:builtins\.)?(?P<type>" + EXC_NAME + r")\s*$")
 
 
@@ -243,3 +294,8 @@ def unrepr(text: str) -> str:
 def gist(message: str) -> str:
     """A message's letters, for telling whether two records report the same error."""
     return re.sub(r"[^a-z]", "", message.lower())[:30]
+
+
+def frame_function(m: re.Match) -> str:
+    """The function of a frame line, without the trailing comma some printers leave."""
+    return (m.group("func") or "").rstrip(",").rstrip()

@@ -32,6 +32,11 @@ __all__ = ["Line", "TracebackReader", "read_tracebacks"]
 MAX_MESSAGE_LINES = 12
 MAX_MESSAGE_CHARS = 4000
 MAX_FRAMES = 400
+_OUTER_FRAMES = 10
+"""When a stack is deeper than MAX_FRAMES, the outermost few and the innermost frames stay: the
+user's own frame and the failing lookup are at the innermost end."""
+MAX_CHAIN = 16
+"""Links of a chain of exceptions kept: the first few and the last ones."""
 _CONTEXT_LINES = 6
 _MERGE_REACH = 3 + MAX_MESSAGE_LINES  # the farthest a one-line report merges with a traceback
 
@@ -288,8 +293,9 @@ class TracebackReader:
         return tb
 
     def add_frame(self, tb: Traceback, frame: Frame) -> None:
-        if len(tb.frames) < MAX_FRAMES:
-            tb.frames.append(frame)
+        if len(tb.frames) >= MAX_FRAMES:
+            del tb.frames[_OUTER_FRAMES]  # keep the outermost few and the newest
+        tb.frames.append(frame)
 
     def merged(self, done: list[Traceback]) -> list[Traceback]:
         out: list[Traceback] = []

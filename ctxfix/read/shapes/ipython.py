@@ -17,12 +17,12 @@ if TYPE_CHECKING:
 
 _FRAME = Lazy(
     r"^(?:Cell (?P<cell>In ?\[\d+\]), line (?P<cline>\d+)|Input (?P<input>In ?\[\d+\])"
-    r"|File (?P<path>\S.*?):(?P<line>\d+))(?:, in (?P<func>\S.*?))?\s*$"
+    r"|File (?P<path>\S.*?):(?P<line>\d+))(?:, in (?P<func>\S(?:.*\S)?))?\s*$"
 )
 """IPython 8+ frame lines: ``Cell In[3], line 1``, ``File ~/shop.py:9, in price(amount)``."""
 _FRAME7 = Lazy(
     r"^(?P<path><ipython-input-[\w-]+>|\S.*?\.py|\S*ipykernel_\S+)"
-    r" in (?P<func>[\w<>.]+)(?:\(.*\))?\s*$"
+    r" in (?P<func>[\w<>.]+)(?:\(.*)?$"
 )
 """IPython 7 frame lines (``~/shop.py in price(amount)``), read only after an IPython header."""
 _SOURCE = Lazy(r"^(?P<arrow>-*>)?\s*(?P<line>\d+)(?:\s(?P<code>.*))?$")

@@ -23,7 +23,9 @@ _LINE_FORM = Lazy(
 )
 _DEF = Lazy(r"^\s*(?:async\s+)?def (\w+)\(")
 _SOURCE = Lazy(r"^\s{0,3}>\s{3,}\S")
-_SUMMARY = Lazy(r"^(?P<kind>FAILED|ERROR) (?P<test>\S+?(?:::\S+|\.py))(?: - (?P<msg>.+))?$")
+_SUMMARY = Lazy(r"^(?P<kind>FAILED|ERROR) (?P<test>\S+)(?: - (?P<msg>.+))?$")
+r"""The short summary's lines; the test must hold ``::`` or end in ``.py`` (checked in code: a
+lazy ``\S+?`` before ``::\S+`` is quadratic on a long word)."""
 _SECTION = Lazy(
     r"^(?:_{3,} (?P<t1>.+?) _{3,}|={3,} (?P<t2>.+?) ={3,}|(?P<t3>(?:ERROR|FAIL): \w+ \(.+\)))\s*$"
 )
@@ -45,7 +47,7 @@ def section(r: TracebackReader, ln: Line) -> bool:
         r.st.pytest_def = ""
         return True
     m = _SUMMARY.match(stripped)
-    if m is None:
+    if m is None or not ("::" in m.group("test") or m.group("test").endswith(".py")):
         return False
     _summary(r, ln, (m.group("msg") or "").strip())
     return True

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ctxfix.read.clean import Lazy
-from ctxfix.read.kinds import CARET, CHAIN, EXC, looks_final, prefix_pattern
+from ctxfix.read.kinds import CARET, CHAIN, EXC, frame_function, looks_final, prefix_pattern
 from ctxfix.read.model import Frame
+from ctxfix.read.reader import MAX_CHAIN
 
 if TYPE_CHECKING:
     from ctxfix.read.reader import Line, TracebackReader
@@ -55,7 +56,7 @@ def frame(r: TracebackReader, ln: Line) -> bool:
         st.prefix = prefix_pattern(prefix)
     tb = st.tb
     assert tb is not None
-    path, func = m.group("path"), (m.group("func") or "").strip()
+    path, func = m.group("path"), frame_function(m)
     if "**" in path or "**" in func:
         path, func = _DUNDER.sub(r"__\1__", path), _DUNDER.sub(r"__\1__", func)
     r.add_frame(tb, Frame(path, int(m.group("line")), func))
@@ -111,6 +112,8 @@ def chain(r: TracebackReader, ln: Line) -> bool:
     st = r.st
     tb = st.tb
     if tb is not None:
+        if len(tb.chain) >= MAX_CHAIN:
+            del tb.chain[3]  # an endless chain keeps its first links and the newest
         tb.chain.append((tb.exc_type, tb.message.strip("\n"), tb.frames))
         tb.frames = []
         tb.exc_type = None
