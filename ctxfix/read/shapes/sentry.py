@@ -18,11 +18,13 @@ def frame(r: TracebackReader, ln: Line) -> bool:
     if m is None:
         return False
     st = r.st
-    if st.tb is None or st.tb.exc_type is not None and st.tb.frames:
+    tb = st.tb
+    if tb is None or (tb.exc_type is not None and tb.frames and tb.shape != "sentry"):
         r.end_record(ln)
         r.start(ln, "sentry")
     tb = st.tb
     assert tb is not None
+    tb.shape = "sentry"  # a message printed first and its frames under it are one report
     r.add_frame(tb, Frame(m.group("path"), int(m.group("line")), m.group("func")))
     tb.end_line = ln.lineno
     st.expecting_code = True
