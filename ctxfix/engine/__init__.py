@@ -1060,6 +1060,9 @@ def diagnose(
     )
 
     if guessed:
+        # A cut-off traceback counts only when Flask's world is in it: a frame of Flask,
+        # Werkzeug, an extension or a library that runs Flask code (Celery, RQ, APScheduler...),
+        # or a line using a context name; and only when some cause's evidence is strong.
         flaskish = any(
             _is_flask_internal(f.norm_path) or re.search(_CODE_FLASKISH, f.code or "")
             for f in frames
