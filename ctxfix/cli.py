@@ -6,11 +6,9 @@ Errors a user can cause end in one line on stderr and exit 1 or 2; Ctrl-C exits 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import time
-from typing import Any, Callable, Iterator, NoReturn, Optional
+from typing import Any, Callable, NoReturn, Optional
 
 import click
 
@@ -161,9 +159,7 @@ def explain(
     \b
     Exit status: 0 a context error was found; 1 none was found; 2 bad usage or unreadable input.
     """
-    from ctxfix import engine
-    from ctxfix.inputs import InputError, open_source
-    from ctxfix.parallel import feed_file
+    from ctxfix import service
 
     kb = obj.kb()
     given = _answers(answers)
@@ -172,43 +168,12 @@ def explain(
         _fail("stdin (-) can be read only once")
     if "-" in names and sys.stdin.isatty():
         click.echo("Paste the traceback, then press Ctrl-D (Ctrl-Z Enter on Windows):", err=True)
-
-    all_findings: list[Any] = []
-    tracebacks = truncated = 0
-    others: list[str] = []
-    saw_text = False
-    for name in names:
-        try:
-            stream = open_source(name)
-            try:
-                ex = engine.Explainer(kb, project_root)
-                with _progress(stream, name) as advance:
-                    found, had_text = feed_file(
-                        stream,
-                        ex,
-                        "stdin" if name == "-" else name,
-                        progress=advance,
-                        fold=engine.group,
-                    )
-                saw_text = saw_text or had_text
-                found.extend(ex.close())
-            finally:
-                if name != "-":
-                    stream.close()
-        except InputError as exc:
-            _fail(str(exc))
-        for f in found:
-            f.source = None if name == "-" else name
-        all_findings.extend(found)
-        tracebacks += ex.tracebacks
-        truncated += ex.truncated
-        others.extend(ex.other_errors)
-    if not saw_text:
-        _fail("the input is empty: paste a traceback, or give a file that holds one")
-
-    if given:
-        all_findings = [engine.reconsider(kb, f, given) for f in all_findings]
-    outcome = engine.Outcome(engine.group(all_findings), tracebacks, others, truncated)
+    try:
+        outcome = service.explain_files(
+            names, kb, project_root=project_root, answers=given, progress=_reading_progress
+        )
+    except service.InputError as exc:
+        _fail(str(exc))
 
     if (
         outcome.findings
@@ -237,42 +202,10 @@ def explain(
         sys.exit(1)
 
 
-_PROGRESS_FROM = 5 * 1024 * 1024
+def _reading_progress(size: int, name: str) -> Any:
+    from ctxfix.render.progress import reading_progress
 
-
-@contextlib.contextmanager
-def _progress(stream: Any, name: str) -> Iterator[Optional[Callable[[int], None]]]:
-    """A rich progress bar on stderr while a big file is read, only when stderr is a terminal."""
-    from ctxfix.inputs import source_size
-
-    size = source_size(stream)
-    if size is None or size < _PROGRESS_FROM or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        auto_refresh=False,  # no refresh thread: a big log may be read by a forked helper
-    )
-    task = bar.add_task(f"reading {os.path.basename(name)}", total=size)
-    shown = [0.0]
-
-    def advance(done: int) -> None:
-        bar.update(task, completed=done)
-        now = time.monotonic()
-        if now - shown[0] >= 0.1:
-            shown[0] = now
-            bar.refresh()
-
-    with bar:
-        yield advance
+    return reading_progress(size, name)
 
 
 @cli.command()

@@ -8,13 +8,11 @@ knowledge and the example files, so a test can tell when the committed ones are 
 
 from __future__ import annotations
 
-import difflib
-import shlex
 from pathlib import Path
-from typing import Optional
 
 from ctxfix.knowledge import Cause, KnowledgeBase, bundled_dir
-from ctxfix.render import render_cause, render_table
+from ctxfix.render.page import ExampleFiles, cause_doc, tidy
+from ctxfix.render.table import quick_reference_doc
 from ctxfix.verify import Example, examples_of
 
 __all__ = ["QUICK_REFERENCE", "build", "cause_page", "check", "quick_reference", "write"]
@@ -22,19 +20,6 @@ __all__ = ["QUICK_REFERENCE", "build", "cause_page", "check", "quick_reference",
 QUICK_REFERENCE = "quick-reference.md"
 CAUSES = "causes"
 
-_LANGUAGES = {
-    ".py": "python",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".toml": "toml",
-    ".ini": "ini",
-    ".cfg": "ini",
-    ".json": "json",
-    ".html": "html",
-    ".sh": "sh",
-    ".txt": "text",
-    ".md": "markdown",
-}
 _SKIP_PARTS = {"__pycache__", ".pytest_cache"}
 _SKIP_SUFFIXES = {".pyc", ".db", ".sqlite", ".sqlite3", ".log"}
 """What running an example in place leaves behind; it is not part of the example."""
@@ -73,192 +58,40 @@ def _files(root: Path) -> dict[str, str]:
     return out
 
 
-def _fence(text: str) -> str:
-    """A code fence longer than any run of backticks in text."""
-    longest = 0
-    run = 0
-    for ch in text:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    return "`" * max(3, longest + 1)
-
-
-def _code(name: str, text: str) -> list[str]:
-    lang = _LANGUAGES.get(Path(name).suffix.lower(), "")
-    if not text:
-        return [f"`{name}` (not text)", ""]
-    fence = _fence(text)
-    return [f"`{name}`:", "", f"{fence}{lang}", text.rstrip("\n"), fence, ""]
-
-
-def _run_line(ex: Example) -> list[str]:
-    cmd = shlex.join(ex.run)
-    if "\n" in cmd or len(cmd) > 70:
-        fence = _fence(cmd)
-        out = ["Run in the folder:", "", f"{fence}sh", cmd, fence]
-    else:
-        out = [f"Run `{cmd}` in the folder."]
-    if ex.stdin is not None:
-        fence = _fence(ex.stdin)
-        out += ["", "Typed in (stdin):", "", f"{fence}text", ex.stdin.rstrip("\n"), fence]
-    needs = [f"`{m}`" for m in ex.requires] + [f"`{s}` on PATH" for s in ex.services]
-    if needs:
-        out += ["", f"Needs {', '.join(needs)}."]
-    if ex.flask:
-        out += ["", f"Applies to Flask {ex.flask}."]
-    return out + [""]
-
-
-def _heading(ex: Example, many: bool) -> list[str]:
-    if not many:
-        return [f"{ex.title}.", ""] if ex.title else []
-    return [f"### {ex.title or ex.name}", ""]
-
-
 def _from(cause: Cause, source: str, ex: Example, part: str) -> str:
     if cause.bundled:
         return f"From `{source}examples/{ex.name}/{part}/`."
     return f"From `examples/{ex.name}/{part}/` beside the cause's cause.yaml."
 
 
-def _broken_section(cause: Cause, examples: list[Example], source: str) -> list[str]:
-    many = len(examples) > 1
-    out = ["## Broken example" + ("s" if many else ""), ""]
-    for ex in examples:
-        out += _heading(ex, many)
-        out += [_from(cause, source, ex, "broken"), ""]
-        for name, text in _files(ex.broken).items():
-            out += _code(name, text)
-        out += _run_line(ex)
-    return out
-
-
-def _fixed_section(cause: Cause, examples: list[Example], source: str) -> list[str]:
-    many = len(examples) > 1
-    out = ["## Fixed example" + ("s" if many else ""), ""]
-    for ex in examples:
-        out += _heading(ex, many)
-        out += [_from(cause, source, ex, "fixed"), ""]
-        before = _files(ex.broken)
-        after = _files(ex.fixed)
-        same = [n for n, t in after.items() if before.get(n) == t]
-        for name, text in after.items():
-            if name not in same:
-                out += _code(name, text)
-        if same:
-            out += [f"Unchanged: {', '.join(f'`{n}`' for n in same)}.", ""]
-        changed = [n for n in after if n not in same and n in before]
-        diff: list[str] = []
-        for name in changed:
-            diff += difflib.unified_diff(
-                before[name].splitlines(),
-                after[name].splitlines(),
-                f"broken/{name}",
-                f"fixed/{name}",
-                lineterm="",
-            )
-        if diff:
-            fence = _fence("\n".join(diff))
-            out += ["What changed:", "", f"{fence}diff", *diff, fence, ""]
-    return out
-
-
-def _sections(markdown: str) -> list[tuple[str, list[str]]]:
-    """Split a page at its `## ` headings: [(heading or "", lines)]."""
-    parts: list[tuple[str, list[str]]] = [("", [])]
-    fence: Optional[str] = None
-    for line in markdown.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith("```"):
-            mark = stripped[: len(stripped) - len(stripped.lstrip("`"))]
-            if fence is None:
-                fence = mark
-            elif stripped.rstrip() == fence:
-                fence = None
-        if fence is None and line.startswith("## "):
-            parts.append((line[3:].strip(), [line]))
-        else:
-            parts[-1][1].append(line)
-    return parts
+def _example_files(cause: Cause, source: str, ex: Example) -> ExampleFiles:
+    return ExampleFiles(
+        name=ex.name,
+        title=ex.title,
+        run=ex.run,
+        broken=_files(ex.broken),
+        fixed=_files(ex.fixed),
+        stdin=ex.stdin,
+        requires=ex.requires,
+        services=ex.services,
+        flask=ex.flask,
+        origin={part: _from(cause, source, ex, part) for part in ("broken", "fixed")},
+    )
 
 
 def cause_page(cause: Cause) -> str:
     """One cause's page: the knowledge page of `ctxfix show`, with its examples in full."""
     source = _source_of(cause)
-    examples = [ex for ex in examples_of(cause) if not ex.problems]
-    body = _sections(render_cause(cause, "markdown"))
     origin = f"`{source}`" if cause.bundled else f"the folder of cause `{cause.id}`"
-    out = [_banner(origin), ""]
-    placed_broken = placed_fixed = False
-    for heading, lines in body:
-        if heading == "Why" and examples and not placed_broken:
-            out += _broken_section(cause, examples, source)
-            placed_broken = True
-        if heading == "Verify" and examples and not placed_fixed:
-            out += _fixed_section(cause, examples, source)
-            placed_fixed = True
-        out += lines
-        if heading == "Verify":
-            while out and not out[-1].strip():
-                out.pop()
-            out += [
-                "",
-                f"`ctxfix verify {cause.id}` runs every example of this cause: the broken program "
-                "must fail with this error, `ctxfix explain` must name this cause from what it "
-                "printed, and the fixed program must run and print `ctxfix verify: ok`.",
-                "",
-            ]
-    if examples and not placed_broken:
-        out += _broken_section(cause, examples, source)
-    if examples and not placed_fixed:
-        out += _fixed_section(cause, examples, source)
-    if not examples:
-        out += ["## Examples", "", "This cause has no runnable example yet.", ""]
-    return _tidy(out)
+    examples = [_example_files(cause, source, ex) for ex in examples_of(cause) if not ex.problems]
+    return cause_doc(cause, _banner(origin), examples)
 
 
 def quick_reference(kb: KnowledgeBase) -> str:
     """The quick-reference page: every cause, its scenario and fix, linked to its page."""
-    table = render_table(kb, "markdown") or ""
-    rows = []
-    for line in table.splitlines():
-        for cid in kb.causes:
-            head = f"| `{cid}` |"
-            if line.startswith(head):
-                line = f"| [`{cid}`]({CAUSES}/{cid}.md) |" + line[len(head) :]
-                break
-        rows.append(line)
-    out = [
-        _banner("the knowledge (`knowledge/causes/*/cause.yaml`)"),
-        "",
-        "# Quick reference",
-        "",
-        "Every scenario ctxfix knows, with the fix, one row each. `ctxfix table` prints the same "
-        "table; `ctxfix show CAUSE` prints a cause's page.",
-        "",
-        *rows,
-        "",
-    ]
-    return _tidy(out)
-
-
-def _tidy(lines: list[str]) -> str:
-    """Join lines: no trailing spaces, and no run of blank lines outside code blocks."""
-    out: list[str] = []
-    fence: Optional[str] = None
-    for line in lines:
-        line = line.rstrip()
-        stripped = line.lstrip()
-        if stripped.startswith("```"):
-            mark = stripped[: len(stripped) - len(stripped.lstrip("`"))]
-            if fence is None:
-                fence = mark
-            elif stripped == fence:
-                fence = None
-        if fence is None and not line and (not out or not out[-1]):
-            continue
-        out.append(line)
-    return "\n".join(out).strip("\n") + "\n"
+    return tidy(
+        quick_reference_doc(kb, _banner("the knowledge (`knowledge/causes/*/cause.yaml`)"), CAUSES)
+    )
 
 
 def build(kb: KnowledgeBase) -> dict[str, str]:

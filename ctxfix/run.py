@@ -19,11 +19,10 @@ import queue
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 from typing import Any, BinaryIO, Callable, Optional, Sequence
 
-__all__ = ["RunError", "format_brief", "run_command"]
+__all__ = ["RunError", "run_command"]
 
 IDLE_SECONDS = 0.3
 """A stream that stays quiet this long after a traceback gets its diagnosis without waiting."""
@@ -37,62 +36,6 @@ _MAX_PARTIAL = 64 * 1024
 
 class RunError(Exception):
     """The command could not be started."""
-
-
-def format_brief(finding: Any, kb: Any, repeat: int = 1) -> str:
-    """A few plain-text lines on stderr: the cause, where, why, and the first fix.
-
-    Every line starts with ``ctxfix:`` so it stands apart from the child's own output.
-    """
-    from ctxfix.engine import fill
-
-    where = ""
-    loc = finding.location
-    if loc is not None:
-        where = f"{loc.path}:{loc.line}" if loc.line else loc.path
-        if loc.function:
-            where += f" in {loc.function}"
-    if repeat > 1:
-        label = finding.cause_id or finding.family
-        at = f" at {where}" if where else ""
-        return f"{_PREFIX}the same context error again ({repeat} times): {label}{at}\n"
-    signs = kb.signs.get(finding.family)
-    kind = signs.name if signs is not None else finding.family
-    out = []
-    exc = f"{finding.exc_type} " if finding.exc_type else ""
-    if finding.cause is not None:
-        cause = finding.cause
-        variant = f" ({finding.variant})" if finding.variant else ""
-        out.append(f"{exc}({kind}) -> {cause.id}{variant}: {cause.title}")
-    else:
-        maybe = ", ".join(finding.candidates) if finding.candidates else "not settled"
-        out.append(f"{exc}({kind}) -> cause not settled by the output (maybe: {maybe})")
-    if where:
-        out.append(f"  at {where}")
-        if loc.code:
-            out.append(f"     {loc.code.strip()}")
-    page = finding.cause if finding.cause is not None else kb.families.get(finding.family)
-    if page is not None:
-        why = " ".join(page.why.split())
-        first = why.split(". ")[0].rstrip(".") + "."
-        out.extend(textwrap.wrap(first, 92, initial_indent="  why: ", subsequent_indent="       "))
-        fixes = page.fixes_for(finding.variant)
-        if fixes:
-            snippet = fixes[0]
-            out.append(f"  fix: {snippet.title}")
-            code: list[str] = []
-            for line in fill(snippet.code, finding.placeholders()).rstrip().splitlines():
-                if line.strip() or (code and code[-1].strip()):
-                    code.append(line)  # one blank line at most: the brief stays short
-            shown = code[:12]
-            out.extend(f"       {line}" for line in shown)
-            if len(code) > len(shown):
-                out.append("       ...")
-    if finding.cause is not None:
-        out.append(f"  more: ctxfix show {finding.cause.id}")
-    else:
-        out.append("  more: ctxfix diagnose (to settle the cause)")
-    return "".join(f"{_PREFIX}{line}".rstrip() + "\n" for line in out)
 
 
 class _Watch:
@@ -253,12 +196,14 @@ def run_command(
 
     def report(found: list[Any]) -> None:
         nonlocal found_any
+        if found:
+            from ctxfix.render.brief import run_brief
         for f in found:
             found_any += 1
             key = f.key()
             seen[key] = seen.get(key, 0) + 1
             try:
-                pending.append(format_brief(f, kb, seen[key]))
+                pending.append(run_brief(f, kb, seen[key]))
             except Exception as exc:  # noqa: BLE001 - never let drawing stop the command
                 pending.append(f"{_PREFIX}context error seen ({f.cause_id or f.family}); {exc}\n")
         for w in watches:

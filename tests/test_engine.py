@@ -129,12 +129,6 @@ def test_group_merges_same_cause_and_location(kb):
     assert g.occurrences == 2 and (g.first_line, g.last_line) == (3, 46)
 
 
-def test_fill_uses_values_then_defaults():
-    text = "def {{function|work}}(app):\n    {{ proxy | current_app }}.name"
-    assert engine.fill(text, {}) == "def work(app):\n    current_app.name"
-    assert engine.fill(text, {"function": "send_mail"}).startswith("def send_mail(app)")
-
-
 def test_every_cause_has_a_page_and_every_family_a_fallback(kb):
     for cause in kb.causes.values():
         assert cause.fix and cause.verify and cause.quick_reference["fix"]

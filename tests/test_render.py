@@ -69,3 +69,9 @@ def test_table_formats(kb):
     render.render_table(kb, "rich", Console(file=buf, width=120, color_system=None))
     assert "quick reference" in buf.getvalue()
     assert all(cid in buf.getvalue() for cid in kb.causes)
+
+
+def test_fill_uses_values_then_defaults():
+    text = "def {{function|work}}(app):\n    {{ proxy | current_app }}.name"
+    assert render.fill(text, {}) == "def work(app):\n    current_app.name"
+    assert render.fill(text, {"function": "send_mail"}).startswith("def send_mail(app)")

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from ctxfix.knowledge import load
-from ctxfix.run import RunError, format_brief, run_command
+from ctxfix.render.brief import run_brief
+from ctxfix.run import RunError, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 POSIX = os.name == "posix"
@@ -179,7 +180,7 @@ def test_brief_for_an_unsettled_cause_points_to_diagnose(knowledge) -> None:
         """
     )
     [finding] = explain_text(text, knowledge)
-    brief = format_brief(finding, knowledge)
+    brief = run_brief(finding, knowledge)
     assert all(line.startswith("ctxfix:") for line in brief.splitlines())
     if finding.cause is None:
         assert "ctxfix diagnose" in brief

@@ -3,7 +3,7 @@
 The engine knows Flask: which messages mean which error family, which frames belong to Flask and
 its extensions, and how to tell the Flask version from what was printed. What each scenario looks
 like lives in the knowledge (evidence rules in each cause.yaml); the engine only scores them and
-walks ``tree.yaml``. It returns plain dataclasses and never prints: rendering is render.py's job.
+walks ``tree.yaml``. It returns plain dataclasses and never prints: ctxfix.render draws them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ __all__ = [
     "bare_messages",
     "explain_lines",
     "explain_text",
-    "fill",
     "group",
     "walk",
 ]
@@ -257,25 +256,6 @@ class Finding:
             (loc.path, loc.line) if loc else None,
             None if loc else self.headline[:80],
         )
-
-    def placeholders(self) -> dict[str, str]:
-        """Values for the {{name|default}} slots of this cause's snippets."""
-        out: dict[str, str] = {}
-        loc = self.location
-        if loc is not None:
-            if re.fullmatch(r"[A-Za-z_]\w*", loc.function or ""):
-                out["function"] = loc.function
-            mod = _module_name(loc.path)
-            if mod:
-                out["module"] = mod
-            out["file"] = loc.path.replace("\\", "/").rsplit("/", 1)[-1]
-            if loc.line:
-                out["line"] = str(loc.line)
-            if loc.code:
-                out["code"] = loc.code
-        if self.proxy and re.fullmatch(r"[\w.]+", self.proxy):
-            out["proxy"] = self.proxy
-        return out
 
 
 @dataclass
@@ -1182,31 +1162,6 @@ def group(findings: Iterable[Finding]) -> list[Finding]:
         else:
             out[k] = f
     return list(out.values())
-
-
-def fill(template: str, values: dict[str, str]) -> str:
-    """Replace {{name|default}} slots with the user's values, or the defaults."""
-
-    def sub(m: re.Match) -> str:
-        name, default = m.group(1), m.group(2)
-        if name in values and values[name]:
-            return values[name]
-        return default.strip() if default is not None else name
-
-    return _SLOT.sub(sub, template)
-
-
-_SLOT = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*(?:\|([^}]*))?\}\}")
-
-
-def _module_name(path: str) -> Optional[str]:
-    parts = path.replace("\\", "/").split("/")
-    if not parts[-1].endswith(".py"):
-        return None
-    stem = parts[-1][:-3]
-    if stem == "__init__":
-        stem = parts[-2] if len(parts) > 1 else ""
-    return stem if re.fullmatch(r"[A-Za-z_]\w*", stem or "") else None
 
 
 def _clip(text: str, n: int = 70) -> str:

@@ -1,0 +1,174 @@
+"""The quick-reference table (``ctxfix table``, the docs page) and ``ctxfix verify``'s report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from ctxfix.knowledge import KnowledgeBase
+
+TABLE_VERSION = 1
+"""The ``report_version`` of ``ctxfix table --format json``."""
+
+__all__ = [
+    "TABLE_VERSION",
+    "quick_reference_doc",
+    "render_table",
+    "render_verify_rich",
+    "render_verify_text",
+]
+
+
+def render_table(kb: KnowledgeBase, fmt: str, console: Any = None) -> Optional[str]:
+    """The quick-reference table of every cause: rich (drawn on console), markdown, json or csv."""
+    rows = [
+        (c.id, c.quick_reference["scenario"], c.quick_reference["fix"]) for c in kb.causes.values()
+    ]
+    if fmt == "json":
+        return json.dumps(
+            {
+                "report_version": TABLE_VERSION,
+                "rows": [{"cause": c, "scenario": s, "fix": f} for c, s, f in rows],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["cause", "scenario", "fix"])
+        w.writerows(rows)
+        return buf.getvalue()
+    if fmt == "markdown":
+        lines = ["| Cause | Scenario | Fix |", "|---|---|---|"]
+        lines += ["| `{}` | {} | {} |".format(c, s, f.replace("|", "\\|")) for c, s, f in rows]
+        return "\n".join(lines) + "\n"
+    if fmt == "text" or console is None:
+        wid = max(len(c) for c, _, _ in rows)
+        return "\n".join(f"{c:<{wid}}  {s}\n{'':<{wid}}  -> {f}" for c, s, f in rows) + "\n"
+    from rich.table import Table
+
+    t = Table(title="ctxfix quick reference", show_lines=True)
+    t.add_column("Cause", style="bold cyan", no_wrap=True)
+    t.add_column("Scenario")
+    t.add_column("Fix", style="green")
+    for c, s, f in rows:
+        t.add_row(c, s, f)
+    console.print(t)
+    return None
+
+
+def quick_reference_doc(kb: KnowledgeBase, banner: str, causes_dir: str) -> list[str]:
+    """The quick-reference docs page: the Markdown table with each cause linked to its page."""
+    rows = []
+    for line in (render_table(kb, "markdown") or "").splitlines():
+        for cid in kb.causes:
+            head = f"| `{cid}` |"
+            if line.startswith(head):
+                line = f"| [`{cid}`]({causes_dir}/{cid}.md) |" + line[len(head) :]
+                break
+        rows.append(line)
+    return [
+        banner,
+        "",
+        "# Quick reference",
+        "",
+        "Every scenario ctxfix knows, with the fix, one row each. `ctxfix table` prints the same "
+        "table; `ctxfix show CAUSE` prints a cause's page.",
+        "",
+        *rows,
+        "",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# verify reports (`ctxfix verify`): drawing only; ctxfix.verify decides.
+
+
+def _verify_mark(ok: bool, result: Any) -> str:
+    return "-" if result.skipped is not None else ("yes" if ok else "NO")
+
+
+def _verify_rows(report: Any) -> list[tuple[str, str, str, str, str, str]]:
+    rows = []
+    for r in report.results:
+        when = f"{r.seconds:.1f}s" if r.seconds else ""
+        rows.append(
+            (
+                r.cause,
+                r.example,
+                _verify_mark(r.reproduced, r),
+                _verify_mark(r.diagnosed, r),
+                _verify_mark(r.fixed, r),
+                when,
+            )
+        )
+    return rows
+
+
+def _verify_details(r: Any, verbose: bool) -> list[str]:
+    out = []
+    if r.skipped is not None:
+        out.append(f"skipped: {r.skipped}")
+    elif not r.passed:
+        out.extend(r.problems)
+    out.extend(r.notes)
+    if verbose and r.failed:
+        for name, text in (("broken", r.broken_output), ("fixed", r.fixed_output)):
+            tail = text.rstrip().splitlines()[-25:]
+            if tail:
+                out.append(f"{name} printed (last {len(tail)} lines):")
+                out.extend(f"  | {line}" for line in tail)
+    return out
+
+
+def render_verify_text(report: Any, verbose: bool = False) -> str:
+    """The verify table as plain text: a row per example, problems indented under failures."""
+    head = ("cause", "example", "broken", "explain", "fixed", "time")
+    rows = _verify_rows(report)
+    widths = [max(len(head[i]), *(len(row[i]) for row in rows)) for i in range(6)] if rows else []
+    out: list[str] = []
+    if rows:
+        out.append("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
+        for row, r in zip(rows, report.results):
+            out.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+            out.extend(f"    {line}" for line in _verify_details(r, verbose))
+        out.append("")
+    out.append(report.summary())
+    return "\n".join(out) + "\n"
+
+
+def render_verify_rich(report: Any, console: Any, verbose: bool = False) -> None:
+    """The verify table drawn with rich (terminals only)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    rows = _verify_rows(report)
+    t = Table(show_lines=False, title="ctxfix verify")
+    for i, (name, style) in enumerate(
+        (
+            ("Cause", "bold cyan"),
+            ("Example", ""),
+            ("Broken", ""),
+            ("Explain", ""),
+            ("Fixed", ""),
+            ("Time", "dim"),
+        )
+    ):
+        widest = max([len(name)] + [len(row[i]) for row in rows])
+        t.add_column(name, style=style, no_wrap=True, min_width=widest if i < 2 else None)
+    colours = {"yes": "green", "NO": "bold red", "-": "dim"}
+    for row in rows:
+        t.add_row(row[0], row[1], *(Text(m, style=colours[m]) for m in row[2:5]), row[5])
+    console.print(t)
+    for r in report.results:
+        details = _verify_details(r, verbose)
+        if details:
+            style = "yellow" if r.skipped is not None else ("red" if r.failed else "dim")
+            console.print(Text(f"{r.cause}/{r.example}", style="bold"))
+            console.print(Text("\n".join(f"  {d}" for d in details), style=style))
+    style = "bold green" if report.ok else "bold red"
+    console.print(Text(report.summary(), style=style))
