@@ -53,7 +53,11 @@ class _Ctx:
     def console(self) -> Any:
         from rich.console import Console
 
-        return Console(no_color=not self.fancy(), highlight=False, soft_wrap=False)
+        from ctxfix.render.text import terminal_width
+
+        return Console(
+            no_color=not self.fancy(), highlight=False, soft_wrap=False, width=terminal_width()
+        )
 
 
 def _format_option(
@@ -296,13 +300,10 @@ def show(obj: _Ctx, cause: str, fmt: str) -> None:
         close = difflib.get_close_matches(cause, list(kb.causes), n=3, cutoff=0.4)
         hint = f"; did you mean {', '.join(close)}?" if close else "; `ctxfix table` lists them"
         _fail(f"unknown cause '{cause}'{hint}")
-    page = render.render_cause(kb.causes[cause], fmt)
     if fmt == "text" and obj.fancy():
-        from rich.markdown import Markdown
-
-        obj.console().print(Markdown(render.render_cause(kb.causes[cause], "markdown")))
+        render.print_markdown(obj.console(), render.render_cause(kb.causes[cause], "markdown"))
     else:
-        click.echo(page, nl=False)
+        click.echo(render.render_cause(kb.causes[cause], fmt), nl=False)
 
 
 @cli.command()

@@ -117,6 +117,9 @@ def test_an_app_context_failure_gets_the_app_fixture_fix(enabled_run) -> None:
     assert part.startswith("cause: pytest-test")
     assert "\nwhy:   " in part
     assert "with app.app_context():" in part and "yield app" in part
+    lines = part.splitlines()
+    assert "@pytest.fixture" in lines, "code is printed flush left, ready to copy"
+    assert "    with app.app_context():" in lines
     [alternative] = [line for line in part.splitlines() if line.startswith("or:    ")]
     assert "pytest-flask" in alternative
 

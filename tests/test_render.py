@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from rich.console import Console
 
 from ctxfix import engine, render
@@ -75,3 +76,56 @@ def test_fill_uses_values_then_defaults():
     text = "def {{function|work}}(app):\n    {{ proxy | current_app }}.name"
     assert render.fill(text, {}) == "def work(app):\n    current_app.name"
     assert render.fill(text, {"function": "send_mail"}).startswith("def send_mail(app)")
+
+
+def _code_lines(row) -> set[str]:
+    return {line for b in (*row.fixes, row.verify) for line in b.code.splitlines()}
+
+
+@pytest.mark.parametrize("columns", ["60", "40"])
+def test_plain_text_prose_fits_columns_and_code_is_never_wrapped(
+    kb, real_tracebacks, monkeypatch, columns
+):
+    monkeypatch.setenv("COLUMNS", columns)
+    outcome = outcome_for(kb, real_tracebacks["thread"])
+    out = render.render_text(outcome, kb)
+    (row,) = render.report_rows(outcome, kb)
+    code = _code_lines(row)
+    assert any(len(line) > int(columns) for line in code), "needs a code line wider than that"
+    lines = out.splitlines()
+    for line in code:
+        assert line in lines, f"code line not whole and flush left: {line!r}"
+    where = row.code or ""
+    for line in lines:
+        words = line.split()
+        one_long_word = len(words) == 1 or (len(words) == 2 and words[0].endswith(":"))
+        if line not in code and where not in line and not one_long_word:
+            assert len(line) <= int(columns), f"prose wider than {columns}: {line!r}"
+
+
+@pytest.mark.parametrize("columns", ["0", "-3", "abc", " ", "1"])
+def test_columns_that_make_no_sense_fall_back_and_still_print(
+    runner, kb, real_tracebacks, monkeypatch, columns
+):
+    from ctxfix.cli import cli
+    from ctxfix.render.text import MIN_WIDTH, terminal_width
+
+    monkeypatch.setenv("COLUMNS", columns)
+    width = terminal_width()
+    assert width == (MIN_WIDTH if columns == "1" else 80)  # no terminal under pytest
+    result = runner.invoke(
+        cli, ["explain"], input=real_tracebacks["thread"], env={"COLUMNS": columns}
+    )
+    assert result.exit_code == 0
+    assert "Fix: " in result.stdout
+
+
+def test_rich_report_draws_code_outside_panels(kb, real_tracebacks):
+    buf = io.StringIO()
+    console = Console(file=buf, width=60, color_system=None)
+    outcome = outcome_for(kb, real_tracebacks["thread"])
+    render.render_rich(outcome, kb, console)
+    lines = [line.rstrip() for line in buf.getvalue().splitlines()]
+    (row,) = render.report_rows(outcome, kb)
+    for line in _code_lines(row):
+        assert line.rstrip() in lines, f"code line not whole and flush left: {line!r}"

@@ -15,6 +15,7 @@ import pytest
 
 from ctxfix.knowledge import load
 from ctxfix.render.brief import run_brief
+from ctxfix.render.templates import fill, placeholders
 from ctxfix.run import RunError, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +182,12 @@ def test_brief_for_an_unsettled_cause_points_to_diagnose(knowledge) -> None:
     )
     [finding] = explain_text(text, knowledge)
     brief = run_brief(finding, knowledge)
-    assert all(line.startswith("ctxfix:") for line in brief.splitlines())
+    page = finding.cause or knowledge.families[finding.family]
+    code = fill(page.fixes_for(finding.variant)[0].code, placeholders(finding)).rstrip()
+    assert f"\n\n{code}\n\n" in brief, "the first fix in full, flush left, between blank lines"
+    prose = brief.replace(f"\n\n{code}\n\n", "\n")
+    assert all(line.startswith("ctxfix:") for line in prose.splitlines())
+    assert not any(line.startswith("ctxfix:") for line in code.splitlines())
     if finding.cause is None:
         assert "ctxfix diagnose" in brief
     else:

@@ -9,7 +9,7 @@ decides anything about Flask. Submodules load when one of their names is first u
 ``model``                 the row model: FindingRow, CodeBlock, summary_line
 ``templates``             fill, placeholders
 ``text``                  render_text (plain text)
-``panels``                render_rich (a terminal)
+``panels``                render_rich, print_markdown (a terminal)
 ``json_report``           render_json, finding_record
 ``brief``                 run_brief (``ctxfix run``), pytest_section (the plugin)
 ``page``                  render_cause (``ctxfix show``), cause_doc (``ctxfix docs``)
@@ -33,6 +33,8 @@ _HOMES = {
     "placeholders": "templates",
     "render_text": "text",
     "render_rich": "panels",
+    "print_code": "panels",
+    "print_markdown": "panels",
     "REPORT_VERSION": "json_report",
     "finding_record": "json_report",
     "render_json": "json_report",

@@ -9,7 +9,7 @@ from ctxfix.engine import Finding
 from ctxfix.knowledge import KnowledgeBase
 from ctxfix.render.model import CodeBlock, FindingRow, finding_row
 from ctxfix.render.templates import fill, placeholders
-from ctxfix.render.text import wrap
+from ctxfix.render.text import code_block, terminal_width, wrap
 
 __all__ = ["pytest_section", "run_brief"]
 
@@ -26,9 +26,10 @@ def _where(row: FindingRow) -> str:
 
 
 def run_brief(finding: Finding, kb: KnowledgeBase, repeat: int = 1) -> str:
-    """A few plain-text lines for stderr: the cause, where, why, and the first fix.
+    """A few lines for stderr: the cause, where, why, and the first fix in full.
 
-    Every line starts with ``ctxfix:`` so it stands apart from the command's own output.
+    Prose lines start with ``ctxfix:`` so they stand apart from the command's own output; the
+    fix's code is printed flush left between blank lines, with no prefix, ready to copy.
     """
     row = finding_row(finding, kb)
     where = _where(row)
@@ -36,34 +37,31 @@ def run_brief(finding: Finding, kb: KnowledgeBase, repeat: int = 1) -> str:
         label = finding.cause_id or finding.family
         at = f" at {where}" if where else ""
         return f"{_PREFIX}the same context error again ({repeat} times): {label}{at}\n"
+    width = terminal_width()
     signs = kb.signs.get(finding.family)
     kind = signs.name if signs is not None else finding.family
     exc = f"{finding.exc_type} " if finding.exc_type else ""
-    out = []
+    prose = []
     if finding.cause is not None:
         variant = f" ({finding.variant})" if finding.variant else ""
-        out.append(f"{exc}({kind}) -> {finding.cause.id}{variant}: {finding.cause.title}")
+        prose.append(f"{exc}({kind}) -> {finding.cause.id}{variant}: {finding.cause.title}")
     else:
         maybe = ", ".join(finding.candidates) if finding.candidates else "not settled"
-        out.append(f"{exc}({kind}) -> cause not settled by the output (maybe: {maybe})")
+        prose.append(f"{exc}({kind}) -> cause not settled by the output (maybe: {maybe})")
     if where:
-        out.append(f"  at {where}")
+        prose.append(f"  at {where}")
         if row.code:
-            out.append(f"     {row.code.strip()}")
-    out.extend(wrap(_first_sentence(row.why), 92, "  why: ", "       ").split("\n"))
+            prose.append(f"     {row.code.strip()}")
+    inner = width - len(_PREFIX)
+    prose += wrap(_first_sentence(row.why), inner, "  why: ", "       ").split("\n")
+    out = [f"{_PREFIX}{line}".rstrip() for line in prose]
     if row.fixes:
         fix = row.fixes[0]
-        out.append(f"  fix: {fix.title}")
-        code: list[str] = []
-        for line in fix.code.splitlines():
-            if line.strip() or (code and code[-1].strip()):
-                code.append(line)  # one blank line at most: the brief stays short
-        shown = code[:12]
-        out.extend(f"       {line}" for line in shown)
-        if len(code) > len(shown):
-            out.append("       ...")
-    out.append(f"  more: {row.more or 'ctxfix diagnose (to settle the cause)'}")
-    return "".join(f"{_PREFIX}{line}".rstrip() + "\n" for line in out)
+        heading = wrap(fix.title, inner, "  fix: ", "       ")
+        out += [f"{_PREFIX}{line}" for line in heading.split("\n")]
+        out += ["", fix.code, ""]
+    out.append(f"{_PREFIX}  more: {row.more or 'ctxfix diagnose (to settle the cause)'}")
+    return "\n".join(out) + "\n"
 
 
 def pytest_section(
@@ -87,8 +85,7 @@ def pytest_section(
     lines.append("why:   " + _first_sentence(row.why))
     fixes, alternative = _pytest_fixes(finding, kb, collecting, values)
     for fix in fixes:
-        lines.append(f"fix:   {fix.title}")
-        lines.extend(f"       {line}".rstrip() for line in fix.code.splitlines())
+        lines += code_block(fix, f"fix:   {fix.title}")
     if alternative and not collecting:
         # pytest-flask pushes its context per test; it cannot help code run while collecting.
         alternative = re.sub(r"^or\s+", "", alternative, flags=re.I)

@@ -15,7 +15,7 @@ from typing import Optional
 from ctxfix.knowledge import Cause
 from ctxfix.render.model import CodeBlock
 from ctxfix.render.templates import fill
-from ctxfix.render.text import indent, wrap
+from ctxfix.render.text import code_block, terminal_width, wrap
 
 __all__ = [
     "ExampleFiles",
@@ -138,38 +138,41 @@ def _markdown(p: PageRows) -> str:
     return "\n".join(out)
 
 
-def _text(p: PageRows) -> str:
-    out = [f"{p.id}: {p.title}", "=" * min(88, len(p.id) + len(p.title) + 2)]
-    out += [wrap(p.summary, 88), ""]
+def _text(p: PageRows, width: int) -> str:
+    out = [f"{p.id}: {p.title}", "=" * min(width, len(p.id) + len(p.title) + 2)]
+    out += [wrap(p.summary, width), ""]
     out += [f"Error families: {', '.join(p.families)}", ""]
-    out += ["Why", wrap(p.why, 88, "  ", "  "), ""]
+    out += ["Why", wrap(p.why, width, "  ", "  "), ""]
     for s in p.fixes:
-        out += [f"Fix: {s.title}{_for_variant(s)}", indent(s.code, "    "), ""]
+        out += code_block(s, wrap(f"Fix: {s.title}{_for_variant(s)}", width, "", "     "))
     for v in p.variants:
-        out += [f"Variant {v.id}: {v.title}"]
+        out += [wrap(f"Variant {v.id}: {v.title}", width, "", "  ")]
         if v.summary:
-            out += [wrap(v.summary, 88, "  ", "  ")]
-        for s in v.fixes:
-            out += [f"  Fix: {s.title}", indent(s.code, "      ")]
-        if v.verify:
-            out += ["  Verify:", indent(v.verify, "      ")]
+            out += [wrap(v.summary, width, "  ", "  ")]
         out += [""]
-    out += ["Verify (paste where the error was)", indent(p.verify, "    "), ""]
+        for s in v.fixes:
+            out += code_block(s, wrap(f"Fix ({v.id}): {s.title}", width, "", "     "))
+        if v.verify:
+            out += code_block(CodeBlock("", v.verify), f"Verify ({v.id}):")
+    out += code_block(CodeBlock("", p.verify), "Verify (paste where the error was)")
     qr = p.quick_reference
-    out += [f"Quick reference: {qr['scenario']} -> {qr['fix']}", ""]
+    out += [wrap(f"Quick reference: {qr['scenario']} -> {qr['fix']}", width, "", "  "), ""]
     if p.versions:
         out += ["By Flask version"]
-        out += [wrap(f"{v['flask'] or 'all'}: {v['note']}", 88, "  - ", "    ") for v in p.versions]
+        out += [
+            wrap(f"{v['flask'] or 'all'}: {v['note']}", width, "  - ", "    ") for v in p.versions
+        ]
         out += [""]
     if p.references:
         out += ["References"] + [f"  {r}" for r in p.references]
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_cause(cause: Cause, fmt: str = "text") -> str:
-    """One cause's whole page, like `rustc --explain`: text or markdown."""
+def render_cause(cause: Cause, fmt: str = "text", width: Optional[int] = None) -> str:
+    """One cause's whole page, like `rustc --explain`: text (prose fitting ``width``, the
+    terminal's when not given) or markdown."""
     rows = page_rows(cause)
-    return _markdown(rows) if fmt == "markdown" else _text(rows)
+    return _markdown(rows) if fmt == "markdown" else _text(rows, width or terminal_width())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,16 +1,54 @@
-"""The plain-text report: what piped output, NO_COLOR and ``--no-color`` show."""
+"""The plain-text report: what piped output, NO_COLOR and ``--no-color`` show.
+
+Prose is wrapped to the terminal's width; code never is. Code blocks are printed flush left
+between blank lines, so that selecting them copies valid Python.
+"""
 
 from __future__ import annotations
 
+import os
+from typing import Optional
+
 from ctxfix.engine import Outcome
 from ctxfix.knowledge import KnowledgeBase
-from ctxfix.render.model import FindingRow, report_rows, summary_line
+from ctxfix.render.model import CodeBlock, FindingRow, report_rows, summary_line
 
-__all__ = ["indent", "render_text", "wrap"]
+__all__ = ["code_block", "render_text", "terminal_width", "wrap"]
+
+DEFAULT_WIDTH = 80
+MIN_WIDTH = 40
+"""Prose is never wrapped narrower than this, whatever the terminal says."""
+
+
+def terminal_width() -> int:
+    """The width prose is wrapped to: COLUMNS, then the terminal's size, then 80.
+
+    A COLUMNS that is not a positive number is ignored; stdout is asked first, then stderr (for
+    output piped into a pager from a terminal).
+    """
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(MIN_WIDTH, int(columns))
+    for fd in (1, 2):
+        try:
+            size = os.get_terminal_size(fd).columns
+        except (OSError, ValueError):
+            continue
+        if size > 0:
+            return max(MIN_WIDTH, size)
+    return DEFAULT_WIDTH
+
+
+def code_block(block: CodeBlock, heading: str) -> list[str]:
+    """A titled code block: the heading, then the code flush left between blank lines."""
+    return [heading, "", block.code, ""]
 
 
 def wrap(text: str, width: int = 88, initial_indent: str = "", subsequent_indent: str = "") -> str:
-    """Wrap prose greedily at spaces (textwrap.fill's job, without textwrap's import cost)."""
+    """Wrap prose greedily at spaces (textwrap.fill's job, without textwrap's import cost).
+
+    A word longer than the width stays whole on a line of its own.
+    """
     lines: list[str] = []
     line = initial_indent
     fresh = True
@@ -24,25 +62,25 @@ def wrap(text: str, width: int = 88, initial_indent: str = "", subsequent_indent
     return "\n".join(lines)
 
 
-def indent(text: str, prefix: str) -> str:
-    return "\n".join(prefix + ln if ln.strip() else ln for ln in text.split("\n"))
+def _field(label: str, value: str, width: int) -> str:
+    return wrap(value, width, f"{label + ':':<11}", " " * 11)
 
 
 def _finding(row: FindingRow, verbose: bool, width: int) -> list[str]:
-    out = ["", f"== {row.index}. {row.title} =="]
-    out.append(f"Error:     {row.error}")
-    out.append(f"Cause:     {row.cause_label}")
+    out = ["", wrap(f"== {row.index}. {row.title} ==", width, "", "   ")]
+    out.append(_field("Error", row.error, width))
+    out.append(_field("Cause", row.cause_label, width))
     if row.maybe:
-        out.append(f"Maybe:     {', '.join(row.maybe)}")
+        out.append(_field("Maybe", ", ".join(row.maybe), width))
     if row.failed:
-        out.append(f"Failed:    {row.failed}")
-    out.append(f"Where:     {row.where}")
+        out.append(_field("Failed", row.failed, width))
+    out.append(_field("Where", row.where, width))
     if row.code:
-        out.append(f"           {row.code}")
+        out.append(f"{'':11}{row.code}")  # your line of code, whole
     if row.seen:
-        out.append(f"Seen:      {row.seen}")
+        out.append(_field("Seen", row.seen, width))
     if row.flask:
-        out.append(f"Flask:     {row.flask} (from what was printed)")
+        out.append(_field("Flask", f"{row.flask} (from what was printed)", width))
     out.append("Evidence:")
     out += [wrap(e, width, "  - ", "    ") for e in row.evidence]
     if verbose and row.frame_reasons:
@@ -52,16 +90,14 @@ def _finding(row: FindingRow, verbose: bool, width: int) -> list[str]:
         out.append("Tree:")
         out += [wrap(t, width, "  - ", "    ") for t in row.tree]
     if verbose and row.scores:
-        out.append(f"Scores:    {row.scores}")
+        out.append(_field("Scores", row.scores, width))
     out.append("Why:")
     out.append(wrap(row.why, width, "  ", "  "))
     for fix in row.fixes:
-        out.append(f"Fix: {fix.title}")
-        out.append(indent(fix.code, "    "))
-    out.append(f"{row.verify.title}:")
-    out.append(indent(row.verify.code, "    "))
+        out += code_block(fix, wrap(f"Fix: {fix.title}", width, "", "     "))
+    out += code_block(row.verify, wrap(f"{row.verify.title}:", width))
     qr = row.quick_reference
-    out.append(f"Quick reference: {qr['scenario']} -> {qr['fix']}")
+    out.append(wrap(f"Quick reference: {qr['scenario']} -> {qr['fix']}", width, "", "  "))
     if row.next_step:
         out.append(wrap(row.next_step, width))
     if row.more:
@@ -69,8 +105,11 @@ def _finding(row: FindingRow, verbose: bool, width: int) -> list[str]:
     return out
 
 
-def render_text(outcome: Outcome, kb: KnowledgeBase, verbose: bool = False, width: int = 88) -> str:
-    """The plain-text report."""
+def render_text(
+    outcome: Outcome, kb: KnowledgeBase, verbose: bool = False, width: Optional[int] = None
+) -> str:
+    """The plain-text report; prose fits ``width`` (the terminal's, when not given)."""
+    width = width or terminal_width()
     out = [f"ctxfix: {summary_line(outcome)}"]
     for row in report_rows(outcome, kb):
         out += _finding(row, verbose, width)
