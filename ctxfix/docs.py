@@ -13,6 +13,7 @@ from pathlib import Path
 from ctxfix.knowledge import Cause, KnowledgeBase, bundled_dir
 from ctxfix.render.page import ExampleFiles, cause_doc, tidy
 from ctxfix.render.table import quick_reference_doc
+from ctxfix.render.templates import paste_verify
 from ctxfix.verify import Example, examples_of
 
 __all__ = ["QUICK_REFERENCE", "build", "cause_page", "check", "quick_reference", "write"]
@@ -65,13 +66,19 @@ def _from(cause: Cause, source: str, ex: Example, part: str) -> str:
 
 
 def _example_files(cause: Cause, source: str, ex: Example) -> ExampleFiles:
+    """The example as it runs: the fixed program with the verify snippet pasted in."""
+    snippet = cause.verify_for(ex.variant)
+    fixed = _files(ex.fixed)
+    for name, text in fixed.items():
+        if name.endswith(".py"):
+            fixed[name] = paste_verify(text, snippet) or text
     return ExampleFiles(
         name=ex.name,
         title=ex.title,
-        run=ex.run,
+        run=tuple(paste_verify(a, snippet) or a for a in ex.run),
         broken=_files(ex.broken),
-        fixed=_files(ex.fixed),
-        stdin=ex.stdin,
+        fixed=fixed,
+        stdin=ex.stdin and (paste_verify(ex.stdin, snippet) or ex.stdin),
         requires=ex.requires,
         services=ex.services,
         flask=ex.flask,

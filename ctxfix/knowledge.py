@@ -43,7 +43,22 @@ __all__ = [
     "user_dirs",
 ]
 
-PLACEHOLDERS = ("function", "module", "proxy", "file", "line", "code", "app")
+PLACEHOLDERS = (
+    "function",
+    "module",
+    "package",
+    "proxy",
+    "file",
+    "line",
+    "code",
+    "app",
+    "db",
+    "factory",
+    "factory_module",
+    "test",
+    "entry",
+)
+"""The names a snippet may use as {{name|default}}; ctxfix.render.templates fills them."""
 TAGS = (
     "has-frames",
     "truncated",

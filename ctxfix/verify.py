@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
 from ctxfix.knowledge import Cause, KnowledgeBase
+from ctxfix.render.templates import VERIFY_MARKER, paste_verify
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -571,8 +572,11 @@ def run_program(
     timeout: float = DEFAULT_TIMEOUT,
     env: Optional[dict[str, str]] = None,
     workdir: Optional[Path] = None,
+    prepare: Optional[Callable[[Path], None]] = None,
 ) -> Run:
     """Copy ``source`` to a fresh temporary folder and run ``argv`` there.
+
+    ``prepare`` is called with the copy's folder before the program starts.
 
     ``python`` in argv[0] means ``python`` (this interpreter by default). stdout and stderr are
     captured together, in the order they were written, through a file, so a stray grandchild
@@ -586,6 +590,8 @@ def run_program(
     cwd = workdir if workdir is not None else base / "project"  # type: ignore[operator]
     try:
         shutil.copytree(source, cwd, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        if prepare is not None:
+            prepare(cwd)
         out_path = cwd.parent / f".{cwd.name}.out" if base is None else base / "output.txt"
         in_path = out_path.with_suffix(".in")
         in_path.write_bytes((stdin or "").encode("utf-8"))
@@ -722,6 +728,7 @@ def verify_example(
     if broken.leftovers:
         res.notes.append("broken left processes running; verify stopped them")
 
+    first: Optional[dict] = None
     if res.reproduced:
         first, why = _explain(broken.output, knowledge_dirs)
         if first is None:
@@ -744,9 +751,45 @@ def verify_example(
     else:
         res.problems.append("explain: not run, as the broken program did not show the error")
 
+    snippet = cause.verify_for(example.variant)
+    argv = [paste_verify(a, snippet) or a for a in example.run]
+    stdin = example.stdin and (paste_verify(example.stdin, snippet) or example.stdin)
+    pasted: list[tuple[str, str]] = [("", a) for a in example.run if VERIFY_MARKER in a]
+    pasted += [("", example.stdin)] if example.stdin and VERIFY_MARKER in example.stdin else []
+
+    def paste(folder: Path) -> None:
+        for path in sorted(folder.rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            new = paste_verify(text, snippet)
+            if new is not None:
+                path.write_text(new, encoding="utf-8")
+                pasted.append((path.relative_to(folder).as_posix(), text))
+
     fixed = run_program(
-        example.run, example.fixed, python=python, stdin=example.stdin, timeout=example.timeout
+        argv, example.fixed, python=python, stdin=stdin, timeout=example.timeout, prepare=paste
     )
+    misplaced = False
+    if not pasted:
+        res.notes.append(
+            f"the verify snippet is not proven: no '{VERIFY_MARKER}' line in the fixed example"
+        )
+    elif first is not None and first.get("location"):
+        # At the failing line: in the function that failed (which its fix may move to another
+        # file). Code that failed at import time is moved by its fix within its file, so there
+        # the snippet may go anywhere in that file.
+        loc = first["location"]
+        where = loc.get("function") or "<module>"
+        name = loc.get("path", "").replace("\\", "/").rsplit("/", 1)[-1]
+        places = {place for _, text in pasted for place in _marked_scopes(text)}
+        if where == "<module>":
+            misplaced = not any(not rel or rel.rsplit("/", 1)[-1] == name for rel, _ in pasted)
+        else:
+            misplaced = where not in places
+        if misplaced:
+            res.problems.append(
+                f"the verify snippet is pasted in {', '.join(sorted(places))}, "
+                f"but the error was in {where} ({name})"
+            )
     res.fixed_output = fixed.output
     fixed_fams = context_families(kb, fixed.output)
     ok_line = any(OK_LINE in line for line in fixed.output.splitlines())
@@ -760,9 +803,28 @@ def verify_example(
         res.problems.append(f"fixed did not print '{OK_LINE}'")
     if fixed.leftovers:
         res.notes.append("fixed left processes running; verify stopped them")
-    res.fixed = fixed.returncode == 0 and not fixed_fams and ok_line
+    res.fixed = fixed.returncode == 0 and not fixed_fams and ok_line and not misplaced
     res.seconds = time.monotonic() - start
     return res
+
+
+def _marked_scopes(text: str) -> set[str]:
+    """The function around each VERIFY_MARKER line of ``text`` ("<module>" at the top level)."""
+    import ast
+
+    lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == VERIFY_MARKER]
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return set()
+    functions = [
+        n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    out = set()
+    for line in lines:
+        around = [f for f in functions if f.lineno <= line <= (f.end_lineno or f.lineno)]
+        out.add(max(around, key=lambda f: f.lineno).name if around else "<module>")
+    return out
 
 
 def default_jobs() -> int:

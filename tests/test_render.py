@@ -25,7 +25,8 @@ def test_rich_report_on_a_fixed_console(kb, real_tracebacks):
     assert "send_receipt" in out
     assert "current_app._get_current_object()" in out
     assert "ctxfix show background-thread" in out
-    assert all(len(line) <= 100 for line in out.splitlines())
+    framed = [line for line in out.splitlines() if line[:1] in "│╭╰"]
+    assert framed and all(len(line) <= 100 for line in framed), "panels fit the console"
 
 
 def test_text_report_has_each_section(kb, real_tracebacks):

@@ -237,6 +237,8 @@ class Finding:
     placed: bool = True
     """False when nothing in the text shows where the code ran (a message alone): the scores
     then only rank the candidates."""
+    user_frames: list[Location] = field(default_factory=list)
+    """Every frame of the user's own code, outermost first (their names fill the snippets)."""
 
     @property
     def cause_id(self) -> Optional[str]:
@@ -1111,6 +1113,7 @@ def diagnose(
         scores={c: round(s, 2) for c, s in scores.items() if s},
         variant_scores={c: v for c, v in vscores.items() if v},
         placed=placed,
+        user_frames=[Location.of(fr) for fr in frames if _is_user(fr, project_root)[0]],
     )
 
 

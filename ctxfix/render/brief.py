@@ -70,9 +70,7 @@ def pytest_section(
     """The ctxfix section of a pytest report: cause, the why in a line, the pytest-form fix."""
     values = dict(placeholders(finding))
     if test_name:
-        values["function"] = test_name
-    if "test" in values.get("module", ""):
-        del values["module"]
+        values["test"] = test_name
     row = finding_row(finding, kb, values=values)
     lines: list[str] = []
     cause = finding.cause

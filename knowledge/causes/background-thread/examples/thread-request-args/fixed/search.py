@@ -1,6 +1,6 @@
 import threading
 
-from flask import Flask, copy_current_request_context, has_request_context, request
+from flask import Flask, copy_current_request_context, request
 
 
 def create_app():
@@ -10,9 +10,7 @@ def create_app():
     def search():
         @copy_current_request_context  # must be applied while the request is active
         def log_search():
-            assert has_request_context(), "no request context in this thread"
-            print("ctxfix: request", request.method, request.path)
-            print("ctxfix verify: ok")
+            # ctxfix: verify
 
             term = request.args.get("q", "")
             agent = request.headers.get("User-Agent", "unknown")

@@ -1,4 +1,4 @@
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 
 from factory import make_celery
 
@@ -16,9 +16,7 @@ celery = make_celery(flask_app)
 
 @celery.task()
 def build_report(month):
-    assert has_app_context(), "this task runs without an application context"
-    print("ctxfix: task runs in app", current_app.name)
-    print("ctxfix verify: ok")
+    # ctxfix: verify
 
     folder = current_app.config["REPORTS_DIR"]
     return f"{folder}/report-{month}.csv"

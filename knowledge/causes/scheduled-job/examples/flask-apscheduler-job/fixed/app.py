@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from flask_apscheduler import APScheduler
 
 scheduler = APScheduler()
@@ -10,9 +10,7 @@ scheduler = APScheduler()
 @scheduler.task("interval", id="purge_old_sessions", hours=1, next_run_time=datetime.now())
 def purge_old_sessions():
     with scheduler.app.app_context():  # init_app() stored the app on the scheduler
-        assert has_app_context(), "this job runs without an application context"
-        print("ctxfix: job runs in app", current_app.name)
-        print("ctxfix verify: ok")
+        # ctxfix: verify
 
         days = current_app.config["SESSION_RETENTION_DAYS"]
         print(f"purging sessions older than {days} days")

@@ -1,4 +1,4 @@
-from flask import Flask, Response, has_request_context, request, stream_with_context
+from flask import Flask, Response, request, stream_with_context
 
 app = Flask(__name__)
 
@@ -9,9 +9,7 @@ LOG = ["boot", "ready", "GET /", "GET /health", "shutdown"]
 def tail_logs():
     @stream_with_context
     def lines():
-        # ctxfix verify snippet, where the error was:
-        assert has_request_context(), "the generator runs without the request context"
-        print("ctxfix verify: ok")
+        # ctxfix: verify
 
         limit = request.args.get("n", 2, type=int)
         for line in LOG[-limit:]:

@@ -1,4 +1,4 @@
-from flask import Flask, Response, has_request_context, request, stream_with_context
+from flask import Flask, Response, request, stream_with_context
 
 app = Flask(__name__)
 
@@ -9,9 +9,7 @@ ORDERS = [(1, "ada", "paid"), (2, "grace", "open"), (3, "linus", "paid")]
 def export_orders():
     def rows():
         yield "id,customer,status\n"
-        # ctxfix verify snippet, where the error was:
-        assert has_request_context(), "the generator runs without the request context"
-        print("ctxfix verify: ok")
+        # ctxfix: verify
 
         status = request.args.get("status")
         for order_id, customer, state in ORDERS:

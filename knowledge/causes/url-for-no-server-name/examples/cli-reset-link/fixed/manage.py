@@ -16,10 +16,7 @@ def reset_link(email):
     token = secrets.token_urlsafe(8)
     # A request for the public address gives url_for a host and scheme to build from.
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        # ctxfix verify snippet, where the error was:
-        url = url_for("static", filename="ctxfix.txt", _external=True)
-        assert url.startswith(("http://", "https://")), url
-        print("ctxfix verify: ok")
+        # ctxfix: verify
 
         link = url_for("reset_password", token=token, _external=True)
     assert link.startswith("https://accounts.example.com/reset/"), link

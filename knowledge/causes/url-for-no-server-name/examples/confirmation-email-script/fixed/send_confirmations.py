@@ -10,10 +10,7 @@ app = create_app()
 # With no request to copy the host from, url_for needs to be told where the site lives.
 app.config.update(SERVER_NAME="shop.example.com", PREFERRED_URL_SCHEME="https")
 with app.app_context():
-    # ctxfix verify snippet, where the error was:
-    url = url_for("static", filename="ctxfix.txt", _external=True)
-    assert url.startswith(("http://", "https://")), url
-    print("ctxfix verify: ok")
+    # ctxfix: verify
 
     for email, token in PENDING.items():
         link = url_for("confirm_email", token=token, _external=True)
