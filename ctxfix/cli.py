@@ -74,6 +74,18 @@ def _format_option(
     )
 
 
+def _report_version_option() -> Callable[[Any], Any]:
+    """--report-version: which JSON report to print (explain and diagnose)."""
+    return click.option(
+        "--report-version",
+        type=click.Choice(["1", "2"]),
+        default="2",
+        show_default=True,
+        callback=lambda _ctx, _param, value: int(value),
+        help="With --format json: 2 lists the fixes; 1 is the older report that scripts may use.",
+    )
+
+
 def _answers(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values:
@@ -138,6 +150,7 @@ def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> 
     help="Answer a question the traceback cannot settle (repeatable), e.g. where=celery-task.",
 )
 @click.option("--no-ask", is_flag=True, help="Never ask questions, even in a terminal.")
+@_report_version_option()
 @click.pass_obj
 def explain(
     obj: _Ctx,
@@ -147,6 +160,7 @@ def explain(
     project_root: Optional[str],
     answers: tuple[str, ...],
     no_ask: bool,
+    report_version: int,
 ) -> None:
     """Find every Flask context error in a traceback or log and explain it.
 
@@ -195,7 +209,7 @@ def explain(
     from ctxfix import render
 
     if fmt == "json":
-        click.echo(render.render_json(outcome.findings, kb))
+        click.echo(render.render_json(outcome.findings, kb, report_version))
     elif obj.fancy() and outcome.findings:
         render.render_rich(outcome, kb, obj.console(), verbose)
     else:
@@ -221,8 +235,9 @@ def _reading_progress(size: int, name: str) -> Any:
     help="Answer a question without a terminal (repeatable), e.g. where=background-thread.",
 )
 @_format_option("text", "json", help="How to print the page the wizard ends on.")
+@_report_version_option()
 @click.pass_obj
-def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str) -> None:
+def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str, report_version: int) -> None:
     """Answer a few questions and get the fix for your situation.
 
     It first offers to read a traceback (then asks only what the traceback cannot settle) or to
@@ -245,7 +260,7 @@ def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str) -> None:
     except wizard.MissingAnswer as exc:
         _fail(str(exc))
     if fmt == "json":
-        click.echo(render.render_json(outcome.findings, kb))
+        click.echo(render.render_json(outcome.findings, kb, report_version))
     elif obj.fancy():
         render.render_rich(outcome, kb, obj.console())
     else:

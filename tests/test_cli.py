@@ -35,7 +35,7 @@ def test_explain_names_cause_and_user_frame(runner, tmp_path, real_tracebacks):
     assert finding["exception"]["type"] == "RuntimeError"
     assert "threading.Thread" in " ".join(finding["evidence"])
     assert "def send_receipt(app" in finding["fix"]  # the template used the user's function name
-    assert "ctxfix verify: ok" in finding["verify"]
+    assert "ctxfix verify: ok" in finding["verify"]["code"]
     assert set(finding["quick_reference"]) == {"scenario", "fix"}
     assert finding["occurrences"] == 1
 
@@ -43,7 +43,7 @@ def test_explain_names_cause_and_user_frame(runner, tmp_path, real_tracebacks):
 def test_explain_json_has_every_documented_key(runner, tmp_path, real_tracebacks):
     path = write(tmp_path, "tb.txt", real_tracebacks["script"])
     doc = json.loads(runner.invoke(cli, ["explain", "--format", "json", path]).stdout)
-    assert doc["report_version"] == 1
+    assert doc["report_version"] == 2
     keys = {
         "cause",
         "variant",
@@ -59,8 +59,41 @@ def test_explain_json_has_every_documented_key(runner, tmp_path, real_tracebacks
         "verify",
         "quick_reference",
         "occurrences",
+        "fixes",
+        "patch",
     }
     assert keys <= set(doc["findings"][0])
+
+
+def test_json_version_2_lists_the_fixes_and_version_1_stays(runner, tmp_path, real_tracebacks):
+    path = write(tmp_path, "tb.txt", real_tracebacks["thread"])
+    v2 = json.loads(runner.invoke(cli, ["explain", "--format", "json", path]).stdout)
+    old = runner.invoke(cli, ["explain", "--format", "json", "--report-version", "1", path])
+    v1 = json.loads(old.stdout)
+    assert (v2["report_version"], v1["report_version"]) == (2, 1)
+    (new,), (was,) = v2["findings"], v1["findings"]
+    assert [f["variant"] for f in new["fixes"]] == ["app-data"]
+    assert all(set(f) == {"title", "variant", "code"} for f in new["fixes"])
+    assert new["fix"] == new["fixes"][0]["code"], "fix is the first fix's code, for v1 readers"
+    assert set(new["verify"]) == {"code"} and new["verify"]["code"] == was["verify"]
+    assert new["patch"] is None
+    assert "fixes" not in was and "patch" not in was
+    assert was["fix"] == "\n\n".join(f"# {f['title']}\n{f['code']}" for f in new["fixes"])
+    same = set(was) - {"fix", "verify"}
+    assert {k: was[k] for k in same} == {k: new[k] for k in same}
+
+
+def test_a_variant_of_its_own_names_its_fixes(kb):
+    from ctxfix.render.json_report import finding_record
+    from ctxfix.service import explain_text
+
+    text = (ROOT / "tests/tracebacks/flask-3.1.3/celery-task--flask-task-missing.txt").read_text()
+    (finding,) = explain_text(text, kb).findings
+    record = finding_record(finding, kb)
+    assert record["variant"] == "flask-task"
+    assert {f["variant"] for f in record["fixes"]} <= {"flask-task", None}
+    patched = finding_record(finding, kb, patch="--- a.py\n+++ a.py\n")
+    assert patched["patch"] == "--- a.py\n+++ a.py\n"
 
 
 def test_explain_reads_stdin_and_dash(runner, real_tracebacks):

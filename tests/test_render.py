@@ -51,7 +51,7 @@ def test_summary_when_nothing_found(kb, real_tracebacks):
 
 def test_json_report_is_serialisable_and_versioned(kb, real_tracebacks):
     doc = json.loads(render.render_json(outcome_for(kb, real_tracebacks["script"]).findings, kb))
-    assert doc["report_version"] == 1
+    assert doc["report_version"] == 2
     assert doc["findings"][0]["cause"] == "standalone-script"
 
 

@@ -1,23 +1,31 @@
-"""The JSON report of explain and diagnose (``--format json``)."""
+"""The JSON report of explain and diagnose (``--format json``).
+
+report_version 2 (the default) gives the fixes as a list of ``{"title", "variant", "code"}``, the
+verify snippet as ``{"code"}`` and ``patch``, the unified diff that applies the fix to the user's
+files (null until one is built); ``fix`` stays, as the first fix's code, for readers of version 1.
+``--report-version 1`` prints version 1 exactly: ``fix`` the fixes joined as commented blocks and
+``verify`` a string.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable, Optional
 
 from ctxfix.engine import Finding
 from ctxfix.knowledge import KnowledgeBase
 from ctxfix.render.model import FindingRow, finding_row
 
-__all__ = ["REPORT_VERSION", "finding_record", "render_json"]
+__all__ = ["REPORT_VERSION", "REPORT_VERSIONS", "finding_record", "render_json"]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+REPORT_VERSIONS = (1, 2)
 
 
-def _record(row: FindingRow) -> dict[str, Any]:
+def _record(row: FindingRow, version: int) -> dict[str, Any]:
     f = row.finding
     loc = f.location
-    return {
+    out: dict[str, Any] = {
         "cause": f.cause_id,
         "variant": f.variant,
         "candidates": list(f.candidates),
@@ -42,13 +50,32 @@ def _record(row: FindingRow) -> dict[str, Any]:
         "pending_question": f.pending,
         "frame_reasons": list(row.frame_reasons),
     }
+    if version >= 2:
+        out["fix"] = row.fixes[0].code if row.fixes else ""
+        out["fixes"] = [{"title": b.title, "variant": b.variant, "code": b.code} for b in row.fixes]
+        out["verify"] = {"code": row.verify.code}
+        out["patch"] = row.patch
+    return out
 
 
-def finding_record(f: Finding, kb: KnowledgeBase) -> dict[str, Any]:
-    """One finding as the JSON report describes it."""
-    return _record(finding_row(f, kb))
+def finding_record(
+    f: Finding, kb: KnowledgeBase, version: int = REPORT_VERSION, patch: Optional[str] = None
+) -> dict[str, Any]:
+    """One finding as the JSON report of ``version`` describes it."""
+    return _record(finding_row(f, kb, patch=patch), version)
 
 
-def render_json(findings: list[Finding], kb: KnowledgeBase) -> str:
-    doc = {"report_version": REPORT_VERSION, "findings": [finding_record(f, kb) for f in findings]}
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+def render_json(
+    findings: list[Finding],
+    kb: KnowledgeBase,
+    version: int = REPORT_VERSION,
+    patch_for: Optional[Callable[[Finding], Optional[str]]] = None,
+) -> str:
+    """The JSON report; ``patch_for`` gives a finding's patch (the patch builder's hook)."""
+    records = [
+        finding_record(f, kb, version, patch_for(f) if patch_for is not None else None)
+        for f in findings
+    ]
+    return json.dumps(
+        {"report_version": version, "findings": records}, indent=2, ensure_ascii=False
+    )

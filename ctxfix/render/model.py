@@ -173,6 +173,8 @@ def finding_row(
         text = kb.questions[qid].text if qid in kb.questions else qid
         tree.append(f"{text} -> {label} (from {how})")
     ranked = sorted(f.scores.items(), key=lambda kv: -kv[1])
+    variant = f.cause.variant(f.variant) if f.cause is not None else None
+    own_variant = variant.id if variant is not None and variant.fix else None
     return FindingRow(
         finding=f,
         index=index,
@@ -193,7 +195,7 @@ def finding_row(
         scores=", ".join(f"{c} {s:g}" for c, s in ranked) if ranked else None,
         why=page.why,
         fixes=[
-            CodeBlock(s.title, fill(s.code, names).rstrip(), s.variant)
+            CodeBlock(s.title, fill(s.code, names).rstrip(), s.variant or own_variant)
             for s in page.fixes_for(f.variant)
         ],
         verify=CodeBlock(
