@@ -11,7 +11,7 @@ enters the rows through :func:`from_input` only.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import Any, Optional
 
 from ctxfix.engine import Finding, Outcome, choice_key
 from ctxfix.knowledge import Cause, KnowledgeBase
@@ -33,7 +33,40 @@ def from_input(text: str) -> str:
     return text
 
 
-class CodeBlock(NamedTuple):
+class _Record:
+    """Plain data: the fields its class annotates, given by position or keyword.
+
+    A hand-made record rather than a dataclass or NamedTuple: those generate and compile code
+    when their module is imported, and this module is imported by every explain.
+    """
+
+    def __init__(self, *values: Any, **fields: Any) -> None:
+        names = list(type(self).__annotations__)
+        if len(values) > len(names):
+            raise TypeError(f"{type(self).__name__} takes {len(names)} fields")
+        fields.update(zip(names, values))
+        unknown = set(fields) - set(names)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
+        for name in names:
+            if name in fields:
+                setattr(self, name, fields[name])
+            elif not hasattr(type(self), name):
+                raise TypeError(f"{type(self).__name__} needs {name}")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in type(self).__annotations__)
+        return f"{type(self).__name__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, n) == getattr(other, n) for n in type(self).__annotations__
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class CodeBlock(_Record):
     """A titled piece of code: a fix or a verify snippet, already filled in."""
 
     title: str
@@ -41,7 +74,7 @@ class CodeBlock(NamedTuple):
     variant: Optional[str] = None
 
 
-class FindingRow(NamedTuple):
+class FindingRow(_Record):
     """One finding, ready to draw."""
 
     finding: Finding

@@ -29,19 +29,64 @@ __all__ = [
 ]
 
 _SLOT = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*(?:\|([^}]*))?\}\}")
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _NOT_PACKAGES = frozenset({"tests", "test", "testing", "src", "scripts", "bin"})
 """Folders that hold code but are not what an `import` names."""
-_FACTORY = re.compile(r"(?:create|make|build|get|new)_\w*app|\w*app_factory")
-_ASSIGNED_APP = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(?:flask\.)?(?:Flask|([A-Za-z_][\w.]*))\(")
-_APP_USE = re.compile(
-    r"(?<![\w.])([A-Za-z_]\w*)\.(?:app_context|test_request_context|test_client|test_cli_runner"
-    r"|config|cli|route|register_blueprint)\b"
+_FACTORY_PREFIXES = ("create_", "make_", "build_", "get_", "new_")
+_APP_ATTRS = (
+    "app_context",
+    "test_request_context",
+    "test_client",
+    "test_cli_runner",
+    "config",
+    "cli",
+    "route",
+    "register_blueprint",
 )
-_DB_USE = re.compile(
-    r"(?<![\w.])([A-Za-z_]\w*)\.(?:session|create_all|drop_all|engine|get_engine|init_app|Model)\b"
-)
+_DB_ATTRS = ("session", "create_all", "drop_all", "engine", "get_engine", "init_app", "Model")
 _NOT_OBJECTS = frozenset({"self", "cls", "current_app", "flask", "g", "request", "session"})
+# String operations rather than regular expressions: compiling those would cost more than
+# reading the names, on every explain.
+
+
+def _is_name(text: str) -> bool:
+    return text.isidentifier()
+
+
+def _is_factory(name: str) -> bool:
+    """A function named like an app factory: create_app, make_app, build_app, app_factory..."""
+    return (name.startswith(_FACTORY_PREFIXES) and name.endswith("app")) or name.endswith(
+        "app_factory"
+    )
+
+
+def _objects_before(code: str, attrs: tuple[str, ...]) -> list[str]:
+    """The names in ``code`` followed by ``.attr`` for one of ``attrs`` (``db`` in
+    ``db.session.add(x)``), not attributes of something else, in order."""
+    out = []
+    for attr in attrs:
+        at = code.find("." + attr)
+        while at >= 0:
+            end = at + 1 + len(attr)
+            start = at
+            while start > 0 and (code[start - 1].isalnum() or code[start - 1] == "_"):
+                start -= 1
+            name = code[start:at]
+            whole = end == len(code) or not (code[end].isalnum() or code[end] == "_")
+            after_dot = start > 0 and code[start - 1] == "."
+            if whole and not after_dot and _is_name(name):
+                out.append((start, name))
+            at = code.find("." + attr, end)
+    return [name for _, name in sorted(out)]
+
+
+def _assigned_call(code: str) -> tuple[Optional[str], Optional[str]]:
+    """For ``x = callee(...)``: x and the callee's last name; (None, None) otherwise."""
+    target, eq, value = code.strip().partition("=")
+    target, value = target.strip(), value.strip()
+    if not eq or value.startswith("=") or not _is_name(target) or "(" not in value:
+        return None, None
+    callee = value.split("(", 1)[0].strip().rsplit(".", 1)[-1]
+    return (target, callee) if _is_name(callee) else (None, None)
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -65,7 +110,7 @@ def module_name(path: str) -> Optional[str]:
     stem = parts[-1][:-3]
     if stem == "__init__":
         stem = parts[-2] if len(parts) > 1 else ""
-    return stem if _IDENTIFIER.fullmatch(stem or "") else None
+    return stem if _is_name(stem) else None
 
 
 def _on_disk(path: str) -> Optional[str]:
@@ -80,7 +125,7 @@ def _on_disk(path: str) -> Optional[str]:
     while os.path.isfile(os.path.join(folder, "__init__.py")):
         folder, pkg = os.path.split(folder)
         parts.insert(0, pkg)
-    return ".".join(parts) if parts and all(map(_IDENTIFIER.fullmatch, parts)) else None
+    return ".".join(parts) if parts and all(map(_is_name, parts)) else None
 
 
 def import_names(paths: Iterable[str]) -> dict[str, str]:
@@ -108,7 +153,7 @@ def import_names(paths: Iterable[str]) -> dict[str, str]:
             parts = rel[:-3].split("/")
             if parts[-1] == "__init__":
                 parts.pop()
-            if parts and all(map(_IDENTIFIER.fullmatch, parts)):
+            if parts and all(map(_is_name, parts)):
                 dotted = ".".join(parts)
         if dotted:
             out[p] = dotted
@@ -149,13 +194,13 @@ def _object_names(frames: list[Location], factory: Optional[str]) -> dict[str, s
     out: dict[str, str] = {}
     for loc in reversed(frames):
         code = loc.code or ""
-        m = _ASSIGNED_APP.match(code)
-        if m and (m.group(2) is None or m.group(2) == factory or _FACTORY.fullmatch(m.group(2))):
-            out.setdefault("app", m.group(1))
-        for name in _APP_USE.findall(code):
+        target, callee = _assigned_call(code)
+        if target and callee and (callee in ("Flask", factory) or _is_factory(callee)):
+            out.setdefault("app", target)
+        for name in _objects_before(code, _APP_ATTRS):
             if name not in _NOT_OBJECTS:
                 out.setdefault("app", name)
-        for name in _DB_USE.findall(code):
+        for name in _objects_before(code, _DB_ATTRS):
             if name not in _NOT_OBJECTS and name != out.get("app"):
                 out.setdefault("db", name)
     return out
@@ -168,7 +213,7 @@ def placeholders(finding: Finding) -> dict[str, str]:
     frames = list(finding.user_frames) or ([loc] if loc is not None else [])
     names = import_names(f.path for f in frames)
     if loc is not None:
-        if _IDENTIFIER.fullmatch(loc.function or ""):
+        if _is_name(loc.function or ""):
             out["function"] = loc.function
         mod = names.get(loc.path) or module_name(loc.path)
         if mod:
@@ -180,7 +225,7 @@ def placeholders(finding: Finding) -> dict[str, str]:
         if code:
             out["code"] = code
     test = next((f for f in reversed(frames) if (f.function or "").startswith("test")), None)
-    if test is not None and _IDENTIFIER.fullmatch(test.function):
+    if test is not None and _is_name(test.function):
         out["test"] = test.function
     entry = _statement(frames[0].code or "") if frames else None
     if entry:
@@ -189,7 +234,7 @@ def placeholders(finding: Finding) -> dict[str, str]:
         top = dotted.split(".")[0]
         if "." in dotted and top not in _NOT_PACKAGES and not top.startswith("test"):
             out.setdefault("package", top)
-    factory = next((f for f in reversed(frames) if _FACTORY.fullmatch(f.function or "")), None)
+    factory = next((f for f in reversed(frames) if _is_factory(f.function or "")), None)
     if factory is not None:
         out["factory"] = factory.function
         where = names.get(factory.path)
@@ -197,13 +242,13 @@ def placeholders(finding: Finding) -> dict[str, str]:
             out["factory_module"] = where
     else:
         for f in frames:
-            m = _ASSIGNED_APP.match(f.code or "")
-            if m and m.group(2) and _FACTORY.fullmatch(m.group(2).rsplit(".", 1)[-1]):
-                out["factory"] = m.group(2).rsplit(".", 1)[-1]
+            _, callee = _assigned_call(f.code or "")
+            if callee and _is_factory(callee):
+                out["factory"] = callee
     if "factory_module" not in out and "package" in out:
         out["factory_module"] = out["package"]
     out.update(_object_names(frames, out.get("factory")))
-    if finding.proxy and re.fullmatch(r"[\w.]+", finding.proxy):
+    if finding.proxy and all(_is_name(part) for part in finding.proxy.split(".")):
         out["proxy"] = finding.proxy
     return out
 
