@@ -138,6 +138,8 @@ def test_other_object_names_and_a_partial_line():
     assert names["db"] == "database"
     assert names["factory"] == "make_app"
     assert "code" not in names, "a line cut in the middle is no statement to paste"
+    deep = _finding(("/srv/x.py", "f", "x = " + "(" * 5000 + ")" * 5000))
+    assert "code" not in placeholders(deep), "a line too deep to compile is left out"
     assert names["module"] == "seed" and "package" not in names
 
 

@@ -168,7 +168,7 @@ def _statement(code: str) -> Optional[str]:
         return None
     try:
         compile(code, "<line>", "exec", dont_inherit=True)  # compiled only, never run
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return _without_comment(code)
 
