@@ -49,7 +49,7 @@ def explain_files(
     from ctxfix.parallel import feed_file
 
     findings: list[engine.Finding] = []
-    tracebacks = truncated = 0
+    tracebacks = truncated = dropped = 0
     others: list[str] = []
     saw_text = False
     for name in names:
@@ -76,12 +76,13 @@ def explain_files(
         findings.extend(found)
         tracebacks += ex.tracebacks
         truncated += ex.truncated
+        dropped += ex.dropped
         others.extend(ex.other_errors)
     if not saw_text:
         raise InputError(EMPTY_INPUT)
     if answers:
         findings = [engine.reconsider(kb, f, answers) for f in findings]
-    return engine.Outcome(engine.group(findings), tracebacks, others, truncated)
+    return engine.Outcome(engine.group(findings), tracebacks, others, truncated, dropped)
 
 
 def explain_text(

@@ -188,3 +188,21 @@ def test_every_family_wording_is_found_in_a_skimmed_big_log(kb):
                 phrase,
             )
             assert any(w in phrase for w in found.hints)
+
+
+def test_distinct_errors_past_the_cap_are_counted_not_kept(kb):
+    """Memory stays bounded on a log of endlessly distinct errors (issue 14, item 5)."""
+    block = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/app/job{i}.py", line {i}, in run{i}\n'
+        "    current_app.config['X']\n"
+        "RuntimeError: Working outside of application context.\n"
+    )
+    extra = 150
+    text = "".join(block.format(i=i) for i in range(engine.MAX_KEPT + extra))
+    outcome = engine.explain_lines(kb, text.splitlines())
+    assert len(outcome.findings) == engine.MAX_KEPT
+    assert outcome.dropped == extra
+    again = engine.explain_lines(kb, (text + block.format(i=0)).splitlines())
+    assert again.dropped == extra  # a repeat of a kept error is kept, not dropped
+    assert max(f.occurrences for f in again.findings) == 2

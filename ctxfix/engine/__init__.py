@@ -268,6 +268,8 @@ class Outcome:
     tracebacks: int
     other_errors: list[str]
     truncated: int = 0
+    dropped: int = 0
+    """Occurrences of errors unlike every one kept, past MAX_KEPT distinct ones: counted only."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -782,6 +784,11 @@ def _answer(
 # ---------------------------------------------------------------------------------------------
 
 
+MAX_KEPT = 1000
+"""Distinct findings one input keeps; later new ones are only counted (memory stays bounded)."""
+_MAX_CACHED = 4000
+
+
 class Explainer:
     """Streams lines in, findings out: the engine behind explain, `run` and the pytest plugin."""
 
@@ -792,8 +799,11 @@ class Explainer:
         self.tracebacks = 0
         self.truncated = 0
         self.other_errors: list[str] = []
-        # Logs repeat the same traceback many times: diagnose each distinct one once.
-        self._seen: dict[tuple, Optional[Finding]] = {}
+        # Logs repeat the same traceback many times: diagnose each distinct one once. The key is
+        # the hash of what the diagnosis depends on, so the cache holds no input text.
+        self._seen: dict[int, Optional[Finding]] = {}
+        self._kept: set[tuple] = set()
+        self.dropped = 0
         # The log lines before a traceback count only through evidence rules with `context`.
         seen_pats: dict[str, Pattern] = {}
         for cause in kb.causes.values():
@@ -827,6 +837,7 @@ class Explainer:
             "found": [(replace(f, cause=None), f.cause_id) for f in found],
             "tracebacks": self.tracebacks,
             "truncated": self.truncated,
+            "dropped": self.dropped,
             "other_errors": self.other_errors,
             "held": self.held or [],
             "lines": self.reader.lineno,
@@ -844,9 +855,11 @@ class Explainer:
             f.cause = self.kb.causes.get(cause_id) if cause_id else None
             f.first_line += line_offset
             f.last_line += line_offset
-            out.append(f)
+            if self._keeps(f):
+                out.append(f)
         self.tracebacks += part["tracebacks"]
         self.truncated += part["truncated"]
+        self.dropped += part["dropped"]
         self.other_errors.extend(part["other_errors"][: max(0, 20 - len(self.other_errors))])
         kept = []
         for tb in part["held"]:
@@ -865,7 +878,7 @@ class Explainer:
                 self.held.append(tb)
                 continue
             self.tracebacks += 1
-            key = _identity(tb, self._context_patterns)
+            key = hash(_identity(tb, self._context_patterns))
             if key in self._seen:
                 known = self._seen[key]
                 f = (
@@ -877,16 +890,28 @@ class Explainer:
                 )
             else:
                 f = diagnose(self.kb, tb, project_root=self.project_root)
-                if len(self._seen) < 10_000:
+                if len(self._seen) < _MAX_CACHED:
                     self._seen[key] = f
             if f is not None:
-                out.append(f)
+                if self._keeps(f):
+                    out.append(f)
             elif tb.truncated:
                 self.truncated += 1
             elif tb.exc_type and len(self.other_errors) < 20:
                 head = f"{tb.exc_type}: {tb.first_message_line}" if tb.message else tb.exc_type
                 self.other_errors.append(_clip(head, 90))
         return out
+
+    def _keeps(self, f: Finding) -> bool:
+        """Whether a finding is kept: one like it was, or fewer than MAX_KEPT unlike ones."""
+        k = f.key()
+        if k in self._kept:
+            return True
+        if len(self._kept) >= MAX_KEPT:
+            self.dropped += f.occurrences
+            return False
+        self._kept.add(k)
+        return True
 
 
 # Numbers, and ids made of dash-joined hex groups (Celery task ids are UUIDs).
@@ -1144,7 +1169,7 @@ def explain_lines(
     for line in lines:
         found.extend(ex.feed(line))
     found.extend(ex.close())
-    return Outcome(group(found), ex.tracebacks, ex.other_errors, ex.truncated)
+    return Outcome(group(found), ex.tracebacks, ex.other_errors, ex.truncated, ex.dropped)
 
 
 def explain_text(text: str, kb: KnowledgeBase, project_root: Optional[str] = None) -> list[Finding]:

@@ -123,6 +123,8 @@ def summary_line(outcome: Outcome) -> str:
         s = f"{occ} Flask context error{'s' if occ != 1 else ''}"
         if errs != occ:
             s += f" ({errs} distinct)"
+        if outcome.dropped:
+            s += f", and {outcome.dropped} more unlike these that are counted, not shown"
         return s + " found"
     if n == 0:
         return "no traceback or error message found in the input"
