@@ -17,6 +17,13 @@ not print a context error of its cause's kind is reported and not saved, and the
     python scripts/capture_corpus.py                  # every version, every example
     python scripts/capture_corpus.py --flask 2.0.3 --cause celery-task
     python scripts/capture_corpus.py --list           # the versions and their pins
+    python scripts/capture_corpus.py --signals        # the sign programs, below
+
+With --signals it runs instead the small programs in tests/signals/programs/, each under the
+virtualenvs its header names (`# Envs:`; old Flask, Flask-SQLAlchemy and extension releases on
+Python 2.7, 3.6 and 3.7 among them, see SIGNAL_TARGETS), and saves what each printed, normalised
+the same way, to tests/signals/<program>--<env>.txt (the pip freeze of each virtualenv to
+tests/signals/envs/). A program whose output lacks its `# Prints:` text is reported, not saved.
 
 Run it with the project's own virtualenv (it imports ctxfix). It needs the network to PyPI the
 first time each virtualenv is made; the virtualenvs live in ~/.cache/ctxfix-corpus (or
@@ -59,10 +66,12 @@ class Target:
     python: str
     """The Python minor version of the time, so older traceback layouts are recorded too."""
     pins: tuple[str, ...]
+    name: str = ""
+    """The folder name when it is not flask-<version> (a second virtualenv for one Flask)."""
 
     @property
     def folder(self) -> str:
-        return f"flask-{self.flask}"
+        return self.name or f"flask-{self.flask}"
 
 
 # Every Flask-family pin matches what was current when that Flask came out. Extensions: the
@@ -200,6 +209,101 @@ TARGETS = (
 )
 
 
+# Signals (--signals): the releases that print the old signs knowledge/families.yaml knows, each
+# with the Werkzeug/Jinja2/itsdangerous/MarkupSafe/click of its release and the extension
+# releases of its time; plus the targets above, and two with the extensions the newer signs come
+# from. SQLAlchemy 1.3.24 is the oldest with wheels for Python 3.7.
+_OLD_FLASK = ("Werkzeug==0.10.4", "Jinja2==2.7.3", "itsdangerous==0.24", "MarkupSafe==0.23")
+_PY37 = ("SQLAlchemy==1.3.24", "pytest==7.4.4", "Flask-Login==0.4.1", "gunicorn==19.10.0")
+_FLASK_FAMILY = ("Werkzeug", "Jinja2", "itsdangerous", "MarkupSafe", "click", "blinker")
+
+
+def _flask_family(flask: str) -> tuple[str, ...]:
+    """The Werkzeug, Jinja2, ... pins of a corpus target, for a second virtualenv of that Flask."""
+    target = next(t for t in TARGETS if t.flask == flask)
+    return tuple(p for p in target.pins if p.split("==")[0] in _FLASK_FAMILY)
+
+
+SIGNAL_TARGETS = (
+    Target(
+        "0.10.1",
+        "3.6",
+        _OLD_FLASK + ("Flask-SQLAlchemy==2.0", "SQLAlchemy==0.9.10", "Flask-Login==0.2.11"),
+    ),
+    Target(
+        "0.10.1",
+        "3.6",
+        _OLD_FLASK + ("Flask-SQLAlchemy==1.0", "SQLAlchemy==0.9.10"),
+        name="flask-0.10.1-fsa-1.0",
+    ),
+    Target(
+        "0.10.1",
+        "2.7",
+        _OLD_FLASK + ("Flask-SQLAlchemy==0.16", "SQLAlchemy==0.9.10"),
+        name="flask-0.10.1-py2.7",
+    ),
+    Target(
+        "0.12.5",
+        "3.7",
+        (
+            "Werkzeug==0.16.1",
+            "Jinja2==2.10.3",
+            "itsdangerous==0.24",
+            "MarkupSafe==1.1.1",
+            "click==7.0",
+            "Flask-SQLAlchemy==2.1",
+            "Flask-Assets==0.12",
+            "webassets==0.12.1",
+            "Flask-And-Redis==1.0.0",
+            "redis==3.5.3",
+            "Flask-SQLAlchemy-Session==1.1",
+        )
+        + _PY37,
+    ),
+    Target(
+        "1.0.4",
+        "3.7",
+        (
+            "Werkzeug==0.15.6",
+            "Jinja2==2.10.3",
+            "itsdangerous==1.1.0",
+            "MarkupSafe==1.1.1",
+            "click==7.0",
+            "Flask-SQLAlchemy==2.4.4",
+        )
+        + _PY37,
+    ),
+    Target(
+        "1.1.4",
+        "3.8",
+        _flask_family("1.1.4")
+        + (
+            "Flask-SQLAlchemy==2.5.1",
+            "SQLAlchemy==1.4.54",
+            "Flask-Migrate==2.7.0",
+            "alembic==1.7.7",
+            "gunicorn==20.1.0",
+            "pytest",
+        ),
+        name="flask-1.1.4-ext",
+    ),
+    Target(
+        "3.1.3",
+        "3.12",
+        _flask_family("3.1.3")
+        + (
+            "Flask-SQLAlchemy==3.1.1",
+            "SQLAlchemy==2.0.36",
+            "Flask-Migrate==4.1.0",
+            "Flask-Babel==4.0.0",
+            "gunicorn==23.0.0",
+            "pytest",
+        ),
+        name="flask-3.1.3-ext",
+    ),
+) + TARGETS
+
+
 def say(msg: str) -> None:
     print(msg, flush=True)
 
@@ -242,7 +346,18 @@ def ensure_venv(target: Target, cache: Path) -> Path:
         return py
     say(f"[{target.folder}] creating {venv} with Python {version}")
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([base, "-m", "venv", str(venv)], check=True)
+    if version.startswith("2."):
+        # Python 2 has no venv module; virtualenv before 20.22 still makes Python 2 virtualenvs.
+        try:
+            import virtualenv  # noqa: F401
+        except ImportError:
+            raise SystemExit(
+                f"[{target.folder}] needs `pip install 'virtualenv<20.22'` here"
+            ) from None
+        make = [sys.executable, "-m", "virtualenv", "-q", "-p", base, str(venv)]
+        subprocess.run(make, check=True)
+    else:
+        subprocess.run([base, "-m", "venv", str(venv)], check=True)
     cmd = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     proc = subprocess.run(
         [*cmd, f"Flask=={target.flask}", *target.pins], capture_output=True, text=True
@@ -307,6 +422,10 @@ class Normaliser:
         text = re.sub(r"\b\d{4}-\d\d-\d\d([ T])\d\d:\d\d:\d\d", r"2025-06-02\g<1>09:30:00", text)
         text = re.sub(r"(2025-06-02[ T]09:30:00[,.])\d+", r"\g<1>000", text)
         text = re.sub(r"\b\d\d:\d\d:\d\d\b", "09:30:00", text)
+        text = re.sub(r"\b\d\d/[A-Z][a-z]{2}/\d{4} 09:30:00", "02/Jun/2025 09:30:00", text)
+        # gunicorn's log: "[2025-06-02 09:30:00 +0000] [12345] [INFO] ..."
+        text = re.sub(r"(09:30:00 [+-]\d{4}\] \[)\d+(\])", r"\g<1>4242\2", text)
+        text = re.sub(r"(Listening at: \S+ \()\d+(\))", r"\g<1>4242\2", text)
         text = re.sub(r"\bin \d+\.\d+s\b", "in 0.10s", text)
         text = re.sub(r"\b(succeeded|raised) in \d+(?:\.\d+)?(?:e-\d+)?s", r"\1 in 0.01s", text)
         text = re.sub(r"(127\.0\.0\.1|localhost|0\.0\.0\.0)[:](\d{2,5})\b", self._port, text)
@@ -314,6 +433,8 @@ class Normaliser:
         text = re.sub(
             r"\b(ident=|native_id=|started (?:daemon )?)\d{3,}", r"\g<1>140230000000000", text
         )
+        # SQLAlchemy's scoped-session registry keyed by thread ident (Flask-SQLAlchemy 2.x)
+        text = re.sub(r"^(KeyError: )\d{9,}$", r"\g<1>140230000000000", text, flags=re.M)
         return text
 
 
@@ -421,6 +542,117 @@ def capture(
     return outcomes
 
 
+# ---------------------------------------------------------------------------------------------
+# Signals: small programs of our own, each printing one sign under the old versions named in
+# its header (tests/signals/programs/*.py), saved as tests/signals/<program>--<env>.txt
+
+SIGNALS = ROOT / "tests" / "signals"
+PROGRAMS = SIGNALS / "programs"
+_HEADER = re.compile(r"^# (Shows|Envs|Expect|Prints|Run):[ \t]*(.*)$")
+
+
+@dataclass(frozen=True)
+class Program:
+    path: Path
+    envs: tuple[str, ...]
+    prints: tuple[str, ...]
+    """Any one of these (case-insensitive) must be in the output: the sign the program shows."""
+    run: tuple[str, ...]
+    """The command; {file}, {module} and {bin} (the virtualenv's bin folder) are filled in.
+    ctxfix.verify clears FLASK_APP and the like, so a program sets them with `env`."""
+
+
+def read_program(path: Path) -> Program:
+    """The header of a program: its `# Envs:`, `# Expect:`, `# Prints:` and `# Run:` lines."""
+    head: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _HEADER.match(line)
+        if m:
+            head[m[1]] = m[2].strip()
+        elif not line.startswith("#"):
+            break
+    missing = [k for k in ("Envs", "Expect", "Prints") if not head.get(k)]
+    if missing:
+        raise SystemExit(f"{path}: the header has no {', '.join(missing)} line")
+    return Program(
+        path,
+        tuple(head["Envs"].split()),
+        tuple(p.strip().lower() for p in head["Prints"].split("|")),
+        tuple(head.get("Run", "python {file}").split()),
+    )
+
+
+def _fill(text: str, program: Program, py: Path) -> str:
+    return text.format(file=program.path.name, module=program.path.stem, bin=py.parent)
+
+
+def capture_program(program: Program, target: Target, py: Path, python_home: str) -> Outcome:
+    name = f"{program.path.stem}--{target.folder}.txt"
+    base = Path(tempfile.mkdtemp(prefix="ctxfix-signals-"))
+    try:
+        source = base / "source"
+        source.mkdir()
+        shutil.copy(program.path, source / program.path.name)
+        workdir = base / "project"
+        env = dict(os.environ)
+        env["PATH"] = f"{py.parent}{os.pathsep}{env.get('PATH', '')}"
+        run = verify.run_program(
+            [_fill(a, program, py) for a in program.run],
+            source,
+            python=str(py),
+            timeout=90,
+            env=env,
+            workdir=workdir,
+        )
+        text = Normaliser(workdir, py.parent.parent, python_home)(run.output)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    if run.timed_out:
+        return Outcome(target.folder, name, problem="timed out after 90s")
+    if not any(p in text.lower() for p in program.prints):
+        last = [ln for ln in text.strip().splitlines() if ln.strip()][-1:] or ["(nothing)"]
+        return Outcome(target.folder, name, problem=f"no sign; last line: {last[0][:140]}")
+    (SIGNALS / name).write_text(text, encoding="utf-8", newline="\n")
+    return Outcome(target.folder, name, saved=True)
+
+
+def capture_signals(cache: Path, envs: list[str], names: list[str], jobs: int) -> list[Outcome]:
+    """Run every program under each virtualenv its header names (or only those asked for)."""
+    targets = {t.folder: t for t in SIGNAL_TARGETS}
+    programs = [read_program(p) for p in sorted(PROGRAMS.glob("*.py"))]
+    programs = [p for p in programs if not names or p.path.stem in names]
+    for p in programs:
+        unknown = [e for e in p.envs if e not in targets]
+        if unknown:
+            raise SystemExit(f"{p.path.name}: unknown env {', '.join(unknown)}")
+    wanted = sorted({e for p in programs for e in p.envs if not envs or e in envs})
+    outcomes: list[Outcome] = []
+    (SIGNALS / "envs").mkdir(parents=True, exist_ok=True)
+    for folder in wanted:
+        target = targets[folder]
+        py = ensure_venv(target, cache)
+        (SIGNALS / "envs" / f"{folder}.txt").write_text(
+            installed(py), encoding="utf-8", newline="\n"
+        )
+        # sys.real_prefix: Python 2 virtualenvs, which have no sys.base_prefix
+        where = "import sys; print(getattr(sys, 'real_prefix', getattr(sys, 'base_prefix', '')))"
+        home = subprocess.run([str(py), "-c", where], capture_output=True, text=True).stdout.strip()
+        mine = [p for p in programs if folder in p.envs]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(capture_program, p, target, py, home) for p in mine]
+            done = [f.result() for f in futures]
+        for o in done:
+            say(f"[{folder}] {'saved' if o.saved else 'NOT REPRODUCED'} {o.name} {o.problem}")
+        outcomes += done
+    if not envs and not names:
+        keep = {o.name for o in outcomes if o.saved}
+        for path in sorted(SIGNALS.glob("*--*.txt")):
+            if path.name not in keep:
+                say(f"removing stale {path.name}")
+                path.unlink()
+    return outcomes
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--flask", action="append", default=[], metavar="VERSION")
@@ -434,7 +666,25 @@ def main(argv: Optional[list[str]] = None) -> int:
     )
     ap.add_argument("-j", "--jobs", type=int, default=verify.default_jobs())
     ap.add_argument("--list", action="store_true", help="print the versions and pins, and stop")
+    ap.add_argument(
+        "--signals",
+        action="store_true",
+        help="run tests/signals/programs under the virtualenvs their headers name",
+    )
+    ap.add_argument("--env", action="append", default=[], help="with --signals: only this one")
+    ap.add_argument(
+        "--program", action="append", default=[], help="with --signals: only this program"
+    )
     args = ap.parse_args(argv)
+    if args.signals:
+        start = time.monotonic()
+        outcomes = capture_signals(args.cache_dir, args.env, args.program, args.jobs)
+        problems = [o for o in outcomes if o.problem]
+        say(
+            f"signals: {sum(o.saved for o in outcomes)} saved, {len(problems)} not reproduced, "
+            f"in {time.monotonic() - start:.0f}s"
+        )
+        return 1 if problems else 0
 
     targets = [t for t in TARGETS if not args.flask or t.flask in args.flask]
     if args.flask and len(targets) != len(set(args.flask)):
