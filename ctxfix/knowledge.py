@@ -129,6 +129,7 @@ _CAUSE_KEYS = {
 }
 _REQUIRED = ("id", "title", "summary", "families", "why")
 _RULE_MATCHERS = (
+    "family",
     "message",
     "frame",
     "user_frame",
@@ -138,7 +139,7 @@ _RULE_MATCHERS = (
     "code",
     "tags",
 )
-_RULE_KEYS = set(_RULE_MATCHERS) | {"id", "weight", "says", "family", "variant", "no_tags"}
+_RULE_KEYS = set(_RULE_MATCHERS) | {"id", "weight", "says", "variant", "no_tags"}
 _FRAME_KEYS = {"path", "function", "code"}
 
 

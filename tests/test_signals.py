@@ -125,59 +125,9 @@ SHAPES: dict[str, Callable[[str], Optional[str]]] = {
 _NO_USER_FRAMES = {"explanation-only", "cut-after-separator", "cut-after-key-error"}
 
 # Where explain is wrong today. Each must still fail (strict): fixing one means removing it here.
-_BABEL = (
-    "explain says request-context/no-request: families.yaml reads Flask-Babel's 'No request "
-    "context' as a request-context sign, but flask_babel 4.0 Domain.as_default raises it when "
-    "`not g` (_get_current_context), i.e. with no application context (inside app.app_context() "
-    "the same call works); should be app-context, standalone-script"
-)
-_FACTORY = (
-    "explain leaves the cause open between app-setup and standalone-script: db.create_all() "
-    "fails inside create_app() (factory evidence, +5), which the script's top level called "
-    "(script-top, +5); the failing line is app setup, so app-setup"
-)
-_FACTORY_PY27 = (
-    "explain says standalone-script: on Flask-SQLAlchemy 0.16 (one module, flask_sqlalchemy.py) "
-    "under Python 2.7 the factory evidence for create_app does not fire and script-top wins; "
-    "db.create_all() fails inside create_app(), so app-setup"
-)
-_NO_VARIANT = (
-    "explain names background-thread but no variant: with the message cut off the family comes "
-    "from the app lookup frame (flask/globals.py _find_app or Werkzeug's proxy), while the "
-    "variant rules match the message ('.'); an app-context error in a thread is app-data"
-)
-_FLASHES = (
-    "explain says app-context/standalone-script: the paste ends in werkzeug/local.py "
-    "_get_current_object (raise RuntimeError(unbound_message)) under flask/helpers.py "
-    "get_flashed_messages, whose line reads `request_ctx.flashes`; the failing proxy is "
-    "flask.globals.request_ctx (Flask 2.2+), so request-context, no-request"
-)
-_FSA_ENVS = ("0.10.1", "0.10.1-fsa-1.0", "0.12.5", "1.0.4", "1.1.4", "2.2.5")
-KNOWN_WRONG: dict[tuple[str, str], str] = {
-    ("flask_babel_domain_script--flask-3.1.3-ext.txt", "as-printed"): _BABEL,
-    **{
-        (f"fsa_factory_create_all--flask-{env}.txt", shape): _FACTORY
-        for env in _FSA_ENVS
-        for shape in ("as-printed", "cut-after-last-frame")
-    },
-    **{
-        ("fsa_factory_create_all--flask-0.10.1-py2.7.txt", shape): _FACTORY_PY27
-        for shape in ("as-printed", "cut-after-last-frame")
-    },
-    **{
-        (f"{program}--flask-{env}.txt", "cut-after-last-frame"): _NO_VARIANT
-        for program, envs in (
-            ("thread_current_app", ("0.10.1", "0.10.1-py2.7", "0.12.5", "1.0.4")),
-            ("thread_subclass_logging", ("0.10.1", "0.12.5", "1.0.4", "1.1.4", "2.2.5", "3.1.3")),
-            ("future_result_in_view", ("0.12.5", "1.0.4", "1.1.4", "2.2.5", "3.1.3")),
-        )
-        for env in envs
-    },
-    **{
-        (f"get_flashed_messages_script--flask-{env}.txt", "cut-after-last-frame"): _FLASHES
-        for env in ("2.2.5", "3.0.3", "3.1.3")
-    },
-}
+KNOWN_WRONG: dict[tuple[str, str], str] = {}
+"""Captures explain is known to get wrong (case -> why), run as strict xfails. Empty: every
+capture is explained right."""
 
 
 def _cases() -> list:

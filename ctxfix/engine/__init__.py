@@ -986,10 +986,18 @@ def _looked_up(frames: list[Frame], at: Optional[Frame], subject: Optional[Frame
     if subject is not None:
         callers.append(subject)
     for f in callers:
-        names = [n for n, used in _CODE_PROXIES if n in _LOOKUP_PROXIES and used(f.code or "")]
+        code = f.code or ""
+        names = [n for n, used in _CODE_PROXIES if n in _LOOKUP_PROXIES and used(code)]
+        # Flask 2.2+ helpers look up the contexts themselves (flask/globals.py request_ctx,
+        # app_ctx): `flashes = request_ctx.flashes` in get_flashed_messages.
+        names += [n for n, ctx in _CONTEXT_PROXIES if _bare(code, ctx, ".")]
         if names:
             return names
     return []
+
+
+_CONTEXT_PROXIES = (("request", "request_ctx"), ("current_app", "app_ctx"))
+"""flask/globals.py's proxies to the contexts themselves (2.2+), and the proxy each stands for."""
 
 
 def _family_from_cut(
