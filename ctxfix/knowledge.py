@@ -151,14 +151,21 @@ class Pattern:
     compiling every rule's regex would cost more than a whole diagnosis.
     """
 
-    __slots__ = ("pattern", "_re", "_literals")
+    __slots__ = ("pattern", "_re", "_literals", "_needs")
 
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self._re: Optional[re.Pattern] = None
-        self._literals = _literal_alternatives(pattern)
+        self._literals: Any = _UNREAD  # worked out on first use: most patterns never are used
+        self._needs: Optional[tuple[str, ...]] = None
 
     def search(self, text: str) -> Any:
+        if self._literals is _UNREAD:
+            self._literals = _literal_alternatives(self.pattern)
+            if self._literals is None:
+                from ctxfix._literals import required_words
+
+                self._needs = required_words(self.pattern)
         if self._literals is not None:
             low = text.lower()
             for lit, head, tail in self._literals:
@@ -174,9 +181,16 @@ class Pattern:
                     i = len(low) - len(lit) if tail and not head else max(low.find(lit), 0)
                     return _Hit(text[i : i + len(lit)])
             return None
+        if self._needs is not None:
+            low = text.lower()
+            if not any(w in low for w in self._needs):
+                return None  # a text without the words it needs: no need to compile
         if self._re is None:
             self._re = re.compile(self.pattern, re.IGNORECASE)
         return self._re.search(text)
+
+
+_UNREAD = object()
 
 
 class _Hit:
@@ -194,33 +208,70 @@ class _Hit:
 _META = set(".^$*+?{}[]()|\\")
 
 
+_START, _END = "\x00", "\x01"
+_MAX_ALTERNATIVES = 64
+
+
 def _literal_alternatives(pattern: str) -> Optional[list[tuple[str, bool, bool]]]:
-    """``pattern`` as (text, anchored at start, anchored at end) alternatives, if it is only
-    literal text; None when it needs the regex engine."""
+    r"""``pattern`` as (text, anchored at start, anchored at end) alternatives, if it is only
+    literal text; None when it needs the regex engine.
+
+    Literal text may use ``^``, ``$``, escaped punctuation, ``|``, non-capturing groups and
+    ``?`` after a group or a character: ``(?:^|/)click/core\.py$`` is the alternatives
+    ``click/core.py`` at the start and ``/click/core.py`` at the end.
+    """
+    try:
+        expanded, rest = _expand(pattern, 0)
+    except ValueError:
+        return None
+    if rest != len(pattern) or not expanded:
+        return None
     alts: list[tuple[str, bool, bool]] = []
-    for alt in pattern.split("|"):
-        head = alt.startswith("^")
-        body = alt[1:] if head else alt
-        tail = body.endswith("$") and not body.endswith("\\$")
-        body = body[:-1] if tail else body
-        out = []
-        i = 0
-        while i < len(body):
-            ch = body[i]
-            if ch == "\\":
-                if i + 1 >= len(body) or body[i + 1].isalnum():
-                    return None  # \d, \w, \b... or a dangling backslash
-                out.append(body[i + 1])
-                i += 2
-                continue
-            if ch in _META:
-                return None
-            out.append(ch)
-            i += 1
-        if not out:
+    for text in expanded:
+        head, tail = text.startswith(_START), text.endswith(_END)
+        body = text[1 if head else 0 : len(text) - 1 if tail else len(text)]
+        if not body or _START in body or _END in body:
             return None
-        alts.append(("".join(out).lower(), head, tail))
+        alts.append((body.lower(), head, tail))
     return alts
+
+
+def _expand(pattern: str, i: int) -> tuple[list[str], int]:
+    """Every text the alternatives starting at ``i`` can match, up to a ``)`` or the end."""
+    branches = [[""]]
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == ")":
+            break
+        if ch == "|":
+            branches.append([""])
+            i += 1
+            continue
+        if ch == "(":
+            if not pattern.startswith("(?:", i):
+                raise ValueError("capturing group or extension")
+            piece, i = _expand(pattern, i + 3)
+            if i >= len(pattern) or pattern[i] != ")":
+                raise ValueError("unclosed group")
+            i += 1
+        elif ch == "\\":
+            if i + 1 >= len(pattern) or pattern[i + 1].isalnum():
+                raise ValueError("class escape")  # \d, \w, \b... or a dangling backslash
+            piece, i = [pattern[i + 1]], i + 2
+        elif ch in "^$":
+            piece, i = [_START if ch == "^" else _END], i + 1
+        elif ch in _META:
+            raise ValueError("regex syntax")
+        else:
+            piece, i = [ch], i + 1
+        if i < len(pattern) and pattern[i] == "?":
+            piece, i = [*piece, ""], i + 1
+        if i < len(pattern) and pattern[i] in "*+{?":
+            raise ValueError("quantifier")
+        branches[-1] = [a + b for a in branches[-1] for b in piece]
+        if len(branches[-1]) > _MAX_ALTERNATIVES:
+            raise ValueError("too many alternatives")
+    return [text for branch in branches for text in branch], i
 
 
 class KnowledgeError(Exception):

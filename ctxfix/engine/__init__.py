@@ -799,17 +799,24 @@ class Explainer:
         self.tracebacks = 0
         self.truncated = 0
         self.other_errors: list[str] = []
-        # Logs repeat the same traceback many times: diagnose each distinct one once. The key is
-        # the hash of what the diagnosis depends on, so the cache holds no input text.
-        self._seen: dict[int, Optional[Finding]] = {}
+        # Logs repeat the same traceback many times: diagnose each distinct one once. Keys are
+        # hashes, so the cache holds no input text. The log lines around a traceback are only
+        # compared (their patterns compiled) when a traceback comes again.
+        self._first: dict[int, tuple[list[str], Optional[Finding]]] = {}
+        self._seen: dict[tuple[int, tuple], Optional[Finding]] = {}
         self._kept: set[tuple] = set()
         self.dropped = 0
-        # The log lines before a traceback count only through evidence rules with `context`.
+        # The log lines before a traceback count only through evidence rules and family signs
+        # with `context`.
         seen_pats: dict[str, Pattern] = {}
         for cause in kb.causes.values():
             for rule in cause.evidence:
                 if rule.context is not None:
                     seen_pats.setdefault(rule.context.pattern, rule.context)
+        for signs in kb.signs.values():
+            for sign in signs.context:
+                if sign.line is not None:
+                    seen_pats.setdefault(sign.line.pattern, sign.line)
         self._context_patterns = tuple(seen_pats.values())
         # Set to a list by a reader of the second half of a log: pytest summary records wait
         # there until the first half's reader says whether it saw their error (take_over).
@@ -878,20 +885,7 @@ class Explainer:
                 self.held.append(tb)
                 continue
             self.tracebacks += 1
-            key = hash(_identity(tb, self._context_patterns))
-            if key in self._seen:
-                known = self._seen[key]
-                f = (
-                    None
-                    if known is None
-                    else replace(
-                        known, first_line=tb.start_line, last_line=tb.end_line, occurrences=1
-                    )
-                )
-            else:
-                f = diagnose(self.kb, tb, project_root=self.project_root)
-                if len(self._seen) < _MAX_CACHED:
-                    self._seen[key] = f
+            f = self._diagnosis(tb)
             if f is not None:
                 if self._keeps(f):
                     out.append(f)
@@ -901,6 +895,29 @@ class Explainer:
                 head = f"{tb.exc_type}: {tb.first_message_line}" if tb.message else tb.exc_type
                 self.other_errors.append(_clip(head, 90))
         return out
+
+    def _diagnosis(self, tb: Traceback) -> Optional[Finding]:
+        """The diagnosis of ``tb``, from the cache when the same traceback came before."""
+        key = _identity(tb)
+        first = self._first.get(key)
+        if first is None:
+            f = diagnose(self.kb, tb, project_root=self.project_root)
+            if len(self._first) < _MAX_CACHED:
+                self._first[key] = (_context_lines(tb.context), f)
+            return f
+        full = (key, _context_key(tb.context, self._context_patterns))
+        if full not in self._seen:
+            first_full = (key, _context_key(first[0], self._context_patterns))
+            self._seen.setdefault(first_full, first[1])
+        if full in self._seen:
+            known = self._seen[full]
+            if known is None:
+                return None
+            return replace(known, first_line=tb.start_line, last_line=tb.end_line, occurrences=1)
+        f = diagnose(self.kb, tb, project_root=self.project_root)
+        if len(self._seen) < _MAX_CACHED:
+            self._seen[full] = f
+        return f
 
     def _keeps(self, f: Finding) -> bool:
         """Whether a finding is kept: one like it was, or fewer than MAX_KEPT unlike ones."""
@@ -918,26 +935,34 @@ class Explainer:
 _DIGITS = re.compile(r"\b[0-9a-fA-F]+(?:-[0-9a-fA-F]+){3,}\b|\d+")
 
 
-def _identity(tb: Traceback, context_patterns: tuple[Pattern, ...] = ()) -> tuple:
-    """What a diagnosis depends on.
-
-    Of the log lines before the traceback, only the first line each evidence ``context``
-    pattern finds matters, with its numbers and ids ignored, so timestamps do not count: an
-    access-log line in front of each copy of the same error does not make it a new one.
-    """
-    context = tb.context
-    return (
-        tuple((f.path, f.line, f.function, f.code) for f in tb.all_frames()),
-        tb.exc_type,
-        tb.message[:400],
-        tuple((t, m[:400]) for t, m, _ in tb.chain),
-        tb.truncated,
-        tb.shape,
-        tuple(
-            next((_DIGITS.sub("0", c) for c in context if p.search(c)), None)
-            for p in context_patterns
-        ),
+def _identity(tb: Traceback) -> int:
+    """What a diagnosis depends on, but for the log lines around it (see _context_key)."""
+    return hash(
+        (
+            tuple((f.path, f.line, f.function, f.code) for f in tb.all_frames()),
+            tb.exc_type,
+            tb.message[:400],
+            tuple((t, m[:400]) for t, m, _ in tb.chain),
+            tb.truncated,
+            tb.shape,
+        )
     )
+
+
+def _context_key(context: list[str], patterns: tuple[Pattern, ...]) -> tuple:
+    """What a diagnosis takes from the log lines around a traceback.
+
+    Only the first line each ``context`` pattern (of an evidence rule or a family sign) finds
+    matters, with its numbers and ids ignored, so timestamps do not count: an access-log line in
+    front of each copy of the same error does not make it a new one.
+    """
+    lines = _context_lines(context)
+    return tuple(next((_DIGITS.sub("0", c) for c in lines if p.search(c)), None) for p in patterns)
+
+
+def _context_lines(context: list[str]) -> list[str]:
+    """The part of the lines around a traceback its cache key reads (bounded memory)."""
+    return [c[:400] for c in context[-30:]]
 
 
 def _find_user(

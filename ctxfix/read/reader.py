@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Protocol
 
+from ctxfix._literals import literal_runs, top_level_split
 from ctxfix.read.clean import Lazy, clean_line
 from ctxfix.read.kinds import (
     HEADER,
@@ -357,9 +358,9 @@ def _message_hints(pattern: Optional[_Searcher]) -> tuple[str, ...]:
     if not isinstance(source, str):
         return ()
     branches: list[set[str]] = []
-    for branch in _top_level_split(source):
+    for branch in top_level_split(source):
         words = set()
-        for run in _literal_runs(branch):
+        for run in literal_runs(branch):
             for w in re.findall(r"[a-z_']{5,}", run.lower()):
                 words.add(w[1:])
         if not words:
@@ -375,60 +376,6 @@ def _message_hints(pattern: Optional[_Searcher]) -> tuple[str, ...]:
         hints.append(best)
         branches = [b for b in branches if not any(best in w for w in b)]
     return tuple(hints)
-
-
-def _top_level_split(source: str) -> list[str]:
-    out, depth, cur, i = [], 0, [], 0
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            cur.append(source[i : i + 2])
-            i += 2
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            i += 1
-            continue
-        cur.append(ch)
-        i += 1
-    out.append("".join(cur))
-    return out
-
-
-def _literal_runs(branch: str) -> list[str]:
-    """Runs of plain characters at depth 0 that every match of ``branch`` contains."""
-    runs, cur, depth, i = [], [], 0, 0
-    while i < len(branch):
-        ch = branch[i]
-        nxt = branch[i + 1] if i + 1 < len(branch) else ""
-        if ch == "\\":
-            runs.append("".join(cur))
-            cur = []
-            i += 2
-            continue
-        if ch in "([":
-            runs.append("".join(cur))
-            cur = []
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif depth == 0 and (ch.isalnum() or ch in " _'"):
-            if nxt in ("?", "*", "{"):
-                runs.append("".join(cur))
-                cur = []
-            else:
-                cur.append(ch)
-        elif depth == 0:
-            runs.append("".join(cur))
-            cur = []
-        i += 1
-    runs.append("".join(cur))
-    return [r for r in runs if r]
 
 
 def read_tracebacks(
