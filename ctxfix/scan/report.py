@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import PurePosixPath, PureWindowsPath
+from urllib.parse import quote
 
-from .findings import RULES, ScanReport
+from .findings import ScanReport
+from .rules import RULES
 
 REPORT_VERSION = 1
 
 
 def exit_code(report: ScanReport) -> int:
-    """2 if some file could not be scanned, else 1 if anything was found, else 0."""
+    """1 if anything was found, else 0; 2 with ``strict`` when a file could not be scanned.
+
+    A file this Python cannot parse, or cannot read, is a note: the findings decide.
+    """
     if report.errors:
         return 2
     return 1 if report.findings else 0
+
+
+def sarif_uri(path: str) -> dict[str, str]:
+    """A SARIF artifactLocation: a percent-encoded URI, relative to %SRCROOT% when it can be."""
+    if PureWindowsPath(path).drive or path.startswith("/") or os.path.isabs(path):
+        return {
+            "uri": PurePosixPath(path).as_uri()
+            if path.startswith("/")
+            else PureWindowsPath(path).as_uri()
+        }
+    return {"uri": quote(path.replace("\\", "/"), safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def format_text(report: ScanReport) -> str:
@@ -74,7 +92,7 @@ def format_sarif(report: ScanReport, version: str = "0") -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": sarif_uri(f.path),
                         "region": {"startLine": f.line, "startColumn": f.col},
                     }
                 }
@@ -90,7 +108,7 @@ def format_sarif(report: ScanReport, version: str = "0") -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": sarif_uri(e.path),
                         "region": {"startLine": e.line, "startColumn": e.col},
                     }
                 }
@@ -112,7 +130,10 @@ def format_sarif(report: ScanReport, version: str = "0") -> str:
                     }
                 },
                 "invocations": [
-                    {"executionSuccessful": not report.errors, "toolExecutionNotifications": notes}
+                    {
+                        "executionSuccessful": not report.errors,
+                        "toolExecutionNotifications": notes,
+                    }
                 ],
                 "results": results,
             }

@@ -1,0 +1,302 @@
+"""What needs a Flask context, and what runs code elsewhere: the scanner's knowledge, as data.
+
+Every entry names a qualified name (``flask.current_app``, ``flask_sqlalchemy.SQLAlchemy``) as
+the library defines it, and the library source it was read from. A new extension is a new entry
+here; the semantic model and the rules read these tables and name no library themselves.
+
+Versions read: Flask 3.1.3 and Werkzeug 3.1.8 (the installed test dependencies), Flask-SQLAlchemy
+3.1.1, Flask-Caching 2.5.1, Flask-Babel 4.0.0, Flask-Mail 0.10.0, Flask-Login 0.6.3, Flask-RQ2 18.3,
+rq 3.0.0, huey 3.5.4, dramatiq 2.2.1, Flask-Melodramatiq 1.0.2, Celery 5.x, APScheduler 3.x.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+# How much context a use needs. SERVER_NAME is `url_for` in an app context with no request:
+# it works only when the app sets SERVER_NAME (flask/app.py Flask.url_for, 2.2+).
+NONE, APP, REQUEST = 0, 1, 2
+
+# How a name needs its context:
+PROXY = "proxy"  # any use of its value: an attribute, a subscript, a call, iteration, str()...
+CALL = "call"  # calling it (a function or a method); naming or passing it is free
+READ = "read"  # reading it at all (a property that looks the app up)
+
+
+@dataclass(frozen=True)
+class Need:
+    level: int
+    how: str
+    source: str
+
+
+_GLOBALS = "flask/globals.py: LocalProxy over the context variables"
+_APP_CALL = "calls current_app (flask/helpers.py, flask/templating.py, flask/json/__init__.py)"
+
+# Module-level names (qualified) that need a context.
+NAMES: dict[str, Need] = {
+    "flask.current_app": Need(APP, PROXY, _GLOBALS),
+    "flask.g": Need(APP, PROXY, _GLOBALS),
+    "flask.request": Need(REQUEST, PROXY, _GLOBALS),
+    "flask.session": Need(REQUEST, PROXY, _GLOBALS),
+    "flask.url_for": Need(APP, CALL, "flask/helpers.py url_for -> current_app.url_for"),
+    "flask.render_template": Need(APP, CALL, _APP_CALL),
+    "flask.render_template_string": Need(APP, CALL, _APP_CALL),
+    "flask.stream_template": Need(APP, CALL, _APP_CALL),
+    "flask.stream_template_string": Need(APP, CALL, _APP_CALL),
+    "flask.jsonify": Need(APP, CALL, _APP_CALL),
+    "flask.make_response": Need(APP, CALL, _APP_CALL),
+    "flask.flash": Need(REQUEST, CALL, "flask/helpers.py flash reads session"),
+    "flask.get_flashed_messages": Need(REQUEST, CALL, "flask/helpers.py reads request_ctx"),
+    "flask.send_file": Need(REQUEST, CALL, "flask/helpers.py send_file reads request.environ"),
+    "flask.send_from_directory": Need(REQUEST, CALL, "flask/helpers.py reads request.environ"),
+    "flask_babel.get_babel": Need(
+        APP, CALL, "flask_babel/__init__.py get_babel: app or current_app"
+    ),
+}
+
+# Modules that re-export the names above under another path.
+MODULE_ALIASES: dict[str, str] = {
+    "flask.globals": "flask",
+    "flask.helpers": "flask",
+    "flask.templating": "flask",
+    "flask.json": "flask",
+}
+
+# The url_for that needs a request or SERVER_NAME once an app context is there.
+URL_FOR = "flask.url_for"
+
+# Calling these pushes a context for the block under `with`, or for the rest of the block after
+# `.push()` (flask/app.py app_context, test_request_context, request_context).
+PUSHERS: dict[str, int] = {
+    "app_context": APP,
+    "test_request_context": REQUEST,
+    "request_context": REQUEST,
+}
+
+# Calls whose truth tells whether a context is there; code they guard is left alone.
+GUARDS = {"flask.has_app_context", "flask.has_request_context"}
+
+# Wrappers that carry the request context along with a function or a generator.
+CARRY_REQUEST = {"flask.copy_current_request_context", "flask.stream_with_context"}
+STREAM_WRAPPER = "flask.stream_with_context"
+PARTIAL = "functools.partial"
+APP_CONTEXT_DECORATORS = {"flask.cli.with_appcontext"}
+
+FLASK = "flask.Flask"
+FACTORY_NAMES = {"create_app", "make_app", "app_factory"}
+ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+RESPONSES = {"flask.Response", "werkzeug.wrappers.Response", "werkzeug.Response"}
+RESPONSE_ATTRS = {"response_class", "Response"}
+
+# Instances: the qualified name of a class -> the kind of instance it makes.
+CONSTRUCTORS: dict[str, str] = {
+    "flask.Flask": "app",
+    "flask_sqlalchemy.SQLAlchemy": "sqlalchemy",
+    "flask_caching.Cache": "cache",
+    "flask_babel.Babel": "babel",
+    "flask_mail.Mail": "mail",
+    "celery.Celery": "celery",
+    "concurrent.futures.ThreadPoolExecutor": "executor",
+    "concurrent.futures.ProcessPoolExecutor": "executor",
+    "concurrent.futures.thread.ThreadPoolExecutor": "executor",
+    "multiprocessing.pool.ThreadPool": "executor",
+    "multiprocessing.pool.Pool": "executor",
+    "multiprocessing.Pool": "executor",
+    "apscheduler.schedulers.background.BackgroundScheduler": "scheduler",
+    "apscheduler.schedulers.blocking.BlockingScheduler": "scheduler",
+    "apscheduler.schedulers.asyncio.AsyncIOScheduler": "scheduler",
+    "apscheduler.schedulers.gevent.GeventScheduler": "scheduler",
+    "apscheduler.schedulers.tornado.TornadoScheduler": "scheduler",
+    "flask_apscheduler.APScheduler": "scheduler",
+    "rq.Queue": "rq-queue",
+    "rq.queue.Queue": "rq-queue",
+    "flask_rq2.RQ": "flask-rq2",
+    "huey.Huey": "huey",
+    "huey.RedisHuey": "huey",
+    "huey.PriorityRedisHuey": "huey",
+    "huey.RedisExpireHuey": "huey",
+    "huey.SqliteHuey": "huey",
+    "huey.MemoryHuey": "huey",
+    "huey.FileHuey": "huey",
+    "flask.cli.AppGroup": "app-group",
+    "flask.cli.FlaskGroup": "app-group",
+    "click.Group": "click-group",
+    "click.core.Group": "click-group",
+    "argparse.ArgumentParser": "argparse",
+}
+
+# Kinds whose instance made with the app (`Cache(app)`, `Mail(app)`) keeps it and needs no
+# context: flask_caching/__init__.py Cache.cache (`current_app or self.app`), flask_mail
+# Mail.connect (`getattr(self, "app", None) or current_app`). A kind made without it becomes
+# "<kind>:lazy".
+KEEPS_APP = {"cache", "mail"}
+
+
+@dataclass(frozen=True)
+class Member:
+    level: int
+    how: str
+    source: str
+
+
+_FSA = "flask_sqlalchemy/extension.py (3.x)"
+_CACHE = "flask_caching/__init__.py Cache.cache: current_app or self.app"
+# Members of an instance kind that need a context.
+MEMBERS: dict[tuple[str, str], Member] = {
+    # db.session is a scoped_session made in __init__: naming or passing it is free, using it
+    # resolves the session for the current app context (flask_sqlalchemy/session.py _app_ctx_id).
+    ("sqlalchemy", "session"): Member(APP, PROXY, "flask_sqlalchemy/session.py _app_ctx_id"),
+    ("sqlalchemy", "engine"): Member(APP, READ, _FSA + " engine -> engines -> current_app"),
+    ("sqlalchemy", "engines"): Member(APP, READ, _FSA + " engines -> current_app"),
+    ("sqlalchemy", "create_all"): Member(APP, CALL, _FSA + " _call_for_binds -> engines"),
+    ("sqlalchemy", "drop_all"): Member(APP, CALL, _FSA + " _call_for_binds -> engines"),
+    ("sqlalchemy", "reflect"): Member(APP, CALL, _FSA + " _call_for_binds -> engines"),
+    ("sqlalchemy", "get_engine"): Member(APP, CALL, _FSA + " get_engine -> engines"),
+    ("sqlalchemy", "paginate"): Member(APP, CALL, _FSA + " paginate -> session"),
+    ("sqlalchemy", "get_or_404"): Member(APP, CALL, _FSA + " get_or_404 -> session"),
+    ("sqlalchemy", "first_or_404"): Member(APP, CALL, _FSA + " first_or_404 -> session"),
+    ("sqlalchemy", "one_or_404"): Member(APP, CALL, _FSA + " one_or_404 -> session"),
+    ("babel", "list_translations"): Member(
+        APP, CALL, "flask_babel/__init__.py list_translations -> get_babel() -> current_app"
+    ),
+    ("mail:lazy", "send"): Member(APP, CALL, "flask_mail Mail.send -> connect -> current_app"),
+    ("mail:lazy", "send_message"): Member(APP, CALL, "flask_mail send_message -> send"),
+    ("mail:lazy", "connect"): Member(APP, CALL, "flask_mail Mail.connect -> current_app"),
+    **{
+        ("cache:lazy", name): Member(APP, CALL, _CACHE)
+        for name in (
+            "get",
+            "set",
+            "add",
+            "delete",
+            "clear",
+            "has",
+            "get_many",
+            "set_many",
+            "delete_many",
+            "get_dict",
+            "inc",
+            "dec",
+            "delete_memoized",
+            "delete_memoized_verhash",
+        )
+    },
+}
+
+# Decorators of an instance kind whose decorated function needs a context when it is called.
+NEEDY_DECORATORS: dict[tuple[str, str], Member] = {
+    ("cache:lazy", "memoize"): Member(APP, CALL, _CACHE + " (memoize -> self.get)"),
+    ("cache:lazy", "cached"): Member(APP, CALL, _CACHE + " (cached -> self.get)"),
+}
+
+# The `query` property of a Flask-SQLAlchemy model (flask_sqlalchemy/model.py _QueryProperty):
+# reading it makes a session for the current app context.
+MODEL_BASE_ATTR = "Model"
+MODEL_QUERY = "query"
+
+# Setup calls at the top of a script are reported as app setup, not import time.
+SETUP_MEMBERS = {"create_all", "drop_all", "reflect"}
+
+# Classes whose `run` is the body of a thread (threading.py Thread.run).
+THREAD_CLASSES = {"threading.Thread"}
+
+
+@dataclass(frozen=True)
+class Spawner:
+    """Something that runs a function elsewhere, with no context of the caller's."""
+
+    what: str
+    target_kw: Optional[str]
+    target_pos: Optional[int]
+    source: str
+
+
+_TH = "threading.py Thread(group, target, ...)"
+# Calls of these qualified names start the target in a new thread or greenlet.
+SPAWN_FUNCTIONS: dict[str, Spawner] = {
+    "threading.Thread": Spawner("thread", "target", 1, _TH),
+    "threading.Timer": Spawner("thread", "function", 1, "threading.py Timer(interval, function)"),
+    "gevent.spawn": Spawner("greenlet", None, 0, "gevent/greenlet.py spawn(run, *args)"),
+    "gevent.spawn_later": Spawner("greenlet", None, 1, "gevent spawn_later(seconds, run)"),
+    "gevent.Greenlet": Spawner("greenlet", "run", 0, "gevent Greenlet(run)"),
+    "gevent.Greenlet.spawn": Spawner("greenlet", None, 0, "gevent Greenlet.spawn(run)"),
+    "eventlet.spawn": Spawner("greenlet", None, 0, "eventlet spawn(func)"),
+    "eventlet.spawn_n": Spawner("greenlet", None, 0, "eventlet spawn_n(func)"),
+    "eventlet.spawn_after": Spawner("greenlet", None, 1, "eventlet spawn_after(seconds, func)"),
+    "_thread.start_new_thread": Spawner("thread", None, 0, "_thread.start_new_thread(function)"),
+}
+# Methods of an instance kind (or of any object, under "*") that start the target elsewhere.
+SPAWN_METHODS: dict[tuple[str, str], Spawner] = {
+    ("executor", "submit"): Spawner("pool", "fn", 0, "concurrent/futures Executor.submit(fn)"),
+    ("executor", "map"): Spawner("pool", "fn", 0, "concurrent/futures Executor.map(fn)"),
+    ("executor", "apply_async"): Spawner("pool", "func", 0, "multiprocessing Pool.apply_async"),
+    ("executor", "apply"): Spawner("pool", "func", 0, "multiprocessing Pool.apply(func)"),
+    ("executor", "imap"): Spawner("pool", "func", 0, "multiprocessing Pool.imap(func)"),
+    ("executor", "imap_unordered"): Spawner("pool", "func", 0, "multiprocessing Pool.imap"),
+    ("executor", "starmap"): Spawner("pool", "func", 0, "multiprocessing Pool.starmap(func)"),
+    ("*", "start_background_task"): Spawner(
+        "background task", "target", 0, "flask_socketio start_background_task(target)"
+    ),
+    ("*", "run_in_executor"): Spawner("executor", None, 1, "asyncio run_in_executor(exe, func)"),
+}
+
+# Ways to run a function in a scheduler's thread pool (APScheduler add_job(func, trigger)).
+JOB_METHODS = {("scheduler", "add_job"): Spawner("job", "func", 0, "apscheduler add_job(func)")}
+JOB_DECORATORS = {("scheduler", "scheduled_job"), ("scheduler", "task")}
+TRIGGERS = {"interval", "cron", "date"}
+
+# Task queues. A decorator (qualified, or (kind, method)) makes a task that a worker runs.
+# `aware_with` names imports that make the worker push an app context; `aware_kinds` the
+# instance kinds whose tasks already run in one (flask_rq2/job.py FlaskJob.perform pushes
+# `app.app_context()`; flask_melodramatiq AppContextMiddleware).
+QUEUE_DECORATORS: dict[str, str] = {
+    "rq.decorators.job": "RQ job",
+    "rq.job": "RQ job",
+    "dramatiq.actor": "Dramatiq actor",
+    "huey.api.Huey.task": "Huey task",
+}
+QUEUE_METHOD_DECORATORS: dict[tuple[str, str], str] = {
+    ("huey", "task"): "Huey task",
+    ("huey", "periodic_task"): "Huey periodic task",
+    ("huey", "lock_task"): "Huey task",
+    ("flask-rq2", "job"): "RQ job",
+}
+QUEUE_METHODS: dict[tuple[str, str], Spawner] = {
+    ("rq-queue", "enqueue"): Spawner("RQ job", "f", 0, "rq/queue.py Queue.enqueue(f)"),
+    ("rq-queue", "enqueue_call"): Spawner("RQ job", "func", 0, "rq/queue.py enqueue_call(func)"),
+    ("rq-queue", "enqueue_at"): Spawner("RQ job", "f", 1, "rq/queue.py enqueue_at(when, f)"),
+    ("rq-queue", "enqueue_in"): Spawner("RQ job", "func", 1, "rq/queue.py enqueue_in(delta, f)"),
+}
+QUEUE_AWARE_KINDS = {"flask-rq2"}
+QUEUE_AWARE_MODULES = {"flask_melodramatiq", "flask_dramatiq", "flask_rq2"}
+
+# Celery.
+CELERY = "celery.Celery"
+SHARED_TASK = "celery.shared_task"
+CELERY_TASK = "celery.Task"
+CELERY_AWARE_MODULES = {"flask_celeryext"}
+CELERY_SIGNALS = "celery.signals"
+
+# Click and the flask CLI.
+CLICK_COMMAND = {"click.command", "click.decorators.command"}
+CLICK_GROUP = {"click.group", "click.decorators.group"}
+APP_GROUP_CLASSES = {"flask.cli.AppGroup", "flask.cli.FlaskGroup"}
+
+# Words a call's last name must be for the model to keep its arguments (the spawners, jobs,
+# queues and responses above, and the registrations the rules read).
+CALL_WORDS = frozenset(
+    {q.rsplit(".", 1)[-1] for q in SPAWN_FUNCTIONS}
+    | {m for _, m in SPAWN_METHODS}
+    | {m for _, m in JOB_METHODS}
+    | {m for _, m in QUEUE_METHODS}
+    | {"Response", "response_class", "add_command", "set_defaults", "connect", "partial", "Celery"}
+    | {"copy_current_request_context", "stream_with_context", "update"}
+)
+
+# Files that mention none of these cannot hold a finding or a fact, and are not parsed.
+RELEVANT = (
+    r"flask|db|SQLAlchemy|query|[Cc]elery|Task|add_command|Thread|Timer|spawn|submit|Executor"
+    r"|Pool|background_task|add_job|sched|enqueue|rq|actor|huey|SERVER_NAME"
+)

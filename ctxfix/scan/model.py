@@ -1,0 +1,1087 @@
+"""The semantic model of one module, built by one walk over its syntax tree.
+
+Names are resolved to qualified names the way Python binds them: an import binds the imported
+name (``from flask import current_app as ca`` makes ``ca`` mean ``flask.current_app``), a
+module-level definition is ``<module>.<name>``, a function's own names shadow the module's, and
+the first parameter of a method is the instance of its class. A use is kept as a *reference*:
+the qualified root, the attributes read off it (``()`` marks a call in the middle of a chain),
+how the value is used (stored or passed, read, called, tested for truth), and the context level
+the code runs at (inside ``with app.app_context():``, after ``ctx.push()``, under a guard).
+
+Nothing here knows what a name means; :mod:`ctxfix.scan.project` resolves the references across
+the project's modules and :mod:`ctxfix.scan.catalog` says which need a context. The model only
+keeps calls' arguments for calls whose last name a rule may care about (``catalog.CALL_WORDS``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import NamedTuple, Optional
+
+from . import catalog
+
+# How a reference's value is used.
+REF, READ, CALL, BOOL = 0, 1, 2, 3
+# Context levels at a site: none, an app context, a request context. GUARDED code checked for a
+# context first (`if has_app_context():`, `except RuntimeError`) and counts as fully covered.
+NONE, APP, REQUEST = catalog.NONE, catalog.APP, catalog.REQUEST
+GUARDED = REQUEST
+
+CALLED, CALLED_WITH_ARGS = "()", "(*)"
+
+
+class Ref(NamedTuple):
+    """A use of a name: ``root`` qualified, then ``attrs``; ``text`` is the name as written."""
+
+    root: str
+    attrs: tuple[str, ...]
+    mode: int
+    line: int
+    col: int
+    level: int
+    text: str
+    skip: int  # how many of ``attrs`` come from what ``text`` stands for, not from the source
+
+
+# What an argument, a decorator or an assigned value is, as far as the rules need to know:
+#   ("chain", root, attrs)                 a name or an attribute chain
+#   ("call", func, args, kwargs)           a call: func is a target, kwargs a tuple of pairs
+#   ("fn", qualname)                       a lambda
+#   ("const", value)                       a literal string, number or None
+#   None                                   anything else
+Target = Optional[tuple]
+
+
+class Site(NamedTuple):
+    """A call kept with its arguments."""
+
+    func: Target
+    args: tuple
+    kwargs: tuple
+    line: int
+    col: int
+    level: int
+
+
+class Function:
+    """A function, method, lambda, or the top level of a module (``<module>``, ``<main>``)."""
+
+    __slots__ = (
+        "qualname",
+        "name",
+        "module",
+        "line",
+        "col",
+        "cls",
+        "decorators",
+        "refs",
+        "sites",
+        "returns",
+        "imports",
+        "attr_assigns",
+        "generator",
+        "pushes",
+        "params",
+        "is_lambda",
+    )
+
+    def __init__(self, qualname: str, name: str, module: str, line: int, col: int) -> None:
+        self.qualname = qualname
+        self.name = name
+        self.module = module
+        self.line = line
+        self.col = col
+        self.cls: Optional[str] = None
+        self.decorators: list[Target] = []
+        self.refs: list[Ref] = []
+        self.sites: list[Site] = []
+        self.returns: list[tuple[Target, int, int]] = []
+        self.imports: list[tuple[str, int, int]] = []
+        self.attr_assigns: list[tuple[str, tuple[str, ...], Target, int]] = []
+        self.generator = False
+        self.pushes = False
+        self.params: tuple[str, ...] = ()
+        self.is_lambda = False
+
+    def __repr__(self) -> str:
+        return f"<Function {self.qualname}>"
+
+    def __getstate__(self) -> tuple:
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state: tuple) -> None:
+        for s, v in zip(self.__slots__, state):
+            setattr(self, s, v)
+
+
+class Klass(NamedTuple):
+    qualname: str
+    name: str
+    bases: tuple
+    methods: dict
+    line: int
+
+
+class Module:
+    """One file's model: its bindings, functions, classes and top level."""
+
+    __slots__ = (
+        "name",
+        "path",
+        "bindings",
+        "functions",
+        "classes",
+        "top",
+        "main",
+        "alembic",
+        "server_name",
+        "ignores",
+        "wide_lines",
+    )
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name = name
+        self.path = path
+        # name -> ("import", qualname) | ("def", qualname) | ("class", qualname) | ("value", T)
+        self.bindings: dict[str, tuple] = {}
+        self.functions: dict[str, Function] = {}
+        self.classes: dict[str, Klass] = {}
+        self.top = Function(f"{name}.<module>", "<module>", name, 1, 0)
+        self.main: Optional[Function] = None
+        self.alembic = False
+        self.server_name = False
+        self.ignores: dict[int, Optional[frozenset[str]]] = {}
+        self.wide_lines: dict[int, str] = {}
+
+    def __getstate__(self) -> tuple:
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state: tuple) -> None:
+        for s, v in zip(self.__slots__, state):
+            setattr(self, s, v)
+
+    def char_col(self, line: int, col: int) -> int:
+        """``ast`` counts columns in UTF-8 bytes; people and SARIF count characters."""
+        text = self.wide_lines.get(line)
+        if text is None:
+            return col
+        return len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
+
+
+_IGNORE = re.compile(r"#\s*ctxfix:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+
+
+def _ignores(source: str) -> dict[int, Optional[frozenset[str]]]:
+    out: dict[int, Optional[frozenset[str]]] = {}
+    if "ctxfix:" not in source:
+        return out
+    for i, text in enumerate(source.splitlines(), 1):
+        if "ctxfix:" in text:
+            m = _IGNORE.search(text)
+            if m:
+                codes = m.group(1)
+                out[i] = (
+                    None
+                    if codes is None
+                    else frozenset(c.strip().upper() for c in codes.split(",") if c.strip())
+                )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Scopes
+
+
+class _Scope:
+    """The names a function binds. ``typed`` holds what a local is known to be (a chain)."""
+
+    __slots__ = ("fn", "names", "typed", "parent", "cls", "globals")
+
+    def __init__(
+        self, fn: Function, names: set[str], parent: Optional[_Scope], cls: Optional[str] = None
+    ) -> None:
+        self.fn = fn
+        self.names = names
+        self.typed: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.parent = parent
+        self.cls = cls
+        self.globals: set[str] = set()
+
+
+def _bind_names(target: ast.AST, out: set[str]) -> None:
+    kind = type(target)
+    if kind is ast.Name:
+        out.add(target.id)
+    elif kind is ast.Tuple or kind is ast.List:
+        for elt in target.elts:
+            _bind_names(elt, out)
+    elif kind is ast.Starred:
+        _bind_names(target.value, out)
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _local_names(body: list[ast.stmt], args: Optional[ast.arguments]) -> tuple[set[str], set[str]]:
+    """Names a function binds itself (Python's rule: assigned anywhere makes it local)."""
+    names: set[str] = set()
+    declared: set[str] = set()
+    if args is not None:
+        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            names.add(a.arg)
+        if args.vararg is not None:
+            names.add(args.vararg.arg)
+        if args.kwarg is not None:
+            names.add(args.kwarg.arg)
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Assign:
+            for t in node.targets:
+                _bind_names(t, names)
+        elif kind is ast.AnnAssign or kind is ast.AugAssign:
+            _bind_names(node.target, names)
+        elif kind is ast.For or kind is ast.AsyncFor:
+            _bind_names(node.target, names)
+        elif kind is ast.With or kind is ast.AsyncWith:
+            for item in node.items:
+                if item.optional_vars is not None:
+                    _bind_names(item.optional_vars, names)
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            for alias in node.names:
+                if alias.name != "*":
+                    names.add((alias.asname or alias.name).split(".")[0])
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+            names.add(node.name)
+            continue
+        elif kind is ast.ExceptHandler:
+            if node.name:
+                names.add(node.name)
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            declared.update(node.names)
+        for block in _BLOCKS:
+            sub = getattr(node, block, None)
+            if sub:
+                stack.extend(sub)
+    names -= declared
+    return names, declared
+
+
+# ---------------------------------------------------------------------------------------------
+# The walk
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if isinstance(test, ast.Compare) and len(test.comparators) == 1:
+        sides = [test.left, test.comparators[0]]
+        names = [s.id for s in sides if isinstance(s, ast.Name)]
+        consts = [s.value for s in sides if isinstance(s, ast.Constant)]
+        return names == ["__name__"] and consts == ["__main__"]
+    return False
+
+
+def _terminal(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+class _Builder:
+    """Builds a :class:`Module` from a parsed tree: a handler per statement and expression type."""
+
+    def __init__(self, tree: ast.Module, name: str, path: str, package: str) -> None:
+        self.mod = Module(name, path)
+        self.name = name
+        self.package = package
+        self.tree = tree
+        self.pending: list[tuple[Function, list, Optional[ast.arguments], _Scope, Optional[str]]]
+        self.pending = []
+        self.scope: _Scope = _Scope(self.mod.top, set(), None)
+        self.fn: Function = self.mod.top
+        self.level = NONE
+        self._class_stack: list[str] = []
+        self._stmt = {
+            ast.FunctionDef: self._def,
+            ast.AsyncFunctionDef: self._def,
+            ast.ClassDef: self._class,
+            ast.Assign: self._assign,
+            ast.AnnAssign: self._ann_assign,
+            ast.AugAssign: self._aug_assign,
+            ast.Expr: self._expr_stmt,
+            ast.Return: self._return,
+            ast.If: self._if,
+            ast.While: self._while,
+            ast.For: self._for,
+            ast.AsyncFor: self._for,
+            ast.With: self._with,
+            ast.AsyncWith: self._with,
+            ast.Try: self._try,
+            ast.Import: self._import,
+            ast.ImportFrom: self._import_from,
+            ast.Global: self._global,
+            ast.Nonlocal: self._global,
+            ast.Pass: _nothing,
+            ast.Break: _nothing,
+            ast.Continue: _nothing,
+        }
+        try_star = getattr(ast, "TryStar", None)
+        if try_star is not None:
+            self._stmt[try_star] = self._try
+        self._expr = {
+            ast.Name: self._name,
+            ast.Attribute: self._chain,
+            ast.Call: self._chain,
+            ast.Constant: _nothing2,
+            ast.Subscript: self._subscript,
+            ast.BoolOp: self._boolop,
+            ast.UnaryOp: self._unaryop,
+            ast.Compare: self._compare,
+            ast.BinOp: self._binop,
+            ast.IfExp: self._ifexp,
+            ast.Lambda: self._lambda,
+            ast.JoinedStr: self._joined,
+            ast.FormattedValue: self._formatted,
+            ast.Yield: self._yield,
+            ast.YieldFrom: self._yield,
+            ast.Await: self._await,
+            ast.ListComp: self._comp,
+            ast.SetComp: self._comp,
+            ast.GeneratorExp: self._comp,
+            ast.DictComp: self._comp,
+            ast.NamedExpr: self._namedexpr,
+        }
+
+    # -- driver ------------------------------------------------------------------------------
+
+    def build(self) -> Module:
+        mod = self.mod
+        self._collect_bindings(self.tree.body)
+        body: list[ast.stmt] = []
+        main: list[ast.stmt] = []
+        for stmt in self.tree.body:
+            if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+                main.extend(stmt.body)
+                body.extend(stmt.orelse)
+            else:
+                body.append(stmt)
+        self._block(body)
+        if main:
+            mod.main = Function(f"{self.name}.<main>", "<main>", self.name, main[0].lineno, 0)
+            self.fn = mod.main
+            self.level = NONE
+            self._block(main)
+        while self.pending:
+            fn, fbody, args, scope, cls = self.pending.pop()
+            self._function_body(fn, fbody, args, scope, cls)
+        return mod
+
+    def _collect_bindings(self, body: list[ast.stmt]) -> None:
+        """Module-level names first, so that functions see names defined after them."""
+        bindings = self.mod.bindings
+        stack = list(body)
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                bindings[node.name] = ("def", f"{self.name}.{node.name}")
+            elif kind is ast.ClassDef:
+                bindings[node.name] = ("class", f"{self.name}.{node.name}")
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                self._bind_import(node, bindings)
+            else:
+                for block in _BLOCKS:
+                    sub = getattr(node, block, None)
+                    if sub:
+                        stack.extend(sub)
+
+    def _bind_import(self, node: ast.AST, table: dict) -> list[str]:
+        """Bind an import's names; return the modules it imports."""
+        modules: list[str] = []
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                modules.append(alias.name)
+                if alias.asname:
+                    table[alias.asname] = ("import", alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    table[top] = ("import", top)
+            return modules
+        base = self._absolute(node.module, node.level)
+        if base is None:
+            return modules
+        modules.append(base)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            qual = f"{base}.{alias.name}" if base else alias.name
+            table[alias.asname or alias.name] = ("import", qual)
+            modules.append(qual)
+        return modules
+
+    def _absolute(self, module: Optional[str], level: int) -> Optional[str]:
+        if not level:
+            return module or ""
+        parts = self.package.split(".") if self.package else []
+        if level - 1 > len(parts):
+            return None
+        base = parts[: len(parts) - (level - 1)]
+        if module:
+            base.append(module)
+        return ".".join(base)
+
+    # -- scopes ------------------------------------------------------------------------------
+
+    def _resolve(self, name: str) -> Optional[tuple[str, tuple[str, ...]]]:
+        scope: Optional[_Scope] = self.scope
+        while scope is not None:
+            if scope.parent is None:
+                break
+            if name in scope.names:
+                return scope.typed.get(name)
+            if name in scope.globals:
+                break
+            scope = scope.parent
+        binding = self.mod.bindings.get(name)
+        if binding is None:
+            if self.fn is self.mod.top or self.fn is self.mod.main:
+                typed = self.scope.typed.get(name)
+                if typed is not None:
+                    return typed
+            return None
+        kind = binding[0]
+        if kind == "import":
+            return binding[1], ()
+        return f"{self.name}.{name}", ()
+
+    def _bind_local(self, name: str, value: Optional[tuple[str, tuple[str, ...]]]) -> None:
+        scope = self.scope
+        if scope.parent is None:
+            # Module level: the binding table says what the name is for other modules.
+            if value is not None:
+                scope.typed[name] = value
+            return
+        if value is None:
+            scope.typed.pop(name, None)
+        else:
+            scope.typed[name] = value
+
+    # -- functions ---------------------------------------------------------------------------
+
+    def _new_function(self, node: ast.AST, name: str, qualname: str) -> Function:
+        fn = Function(qualname, name, self.name, node.lineno, node.col_offset)
+        self.mod.functions[qualname] = fn
+        return fn
+
+    def _def(self, node: ast.FunctionDef) -> None:
+        cls = self._class_stack[-1] if self._class_stack else None
+        if cls is not None:
+            qual = f"{cls}.{node.name}"
+        elif self.scope.parent is None:
+            qual = f"{self.name}.{node.name}"
+        else:
+            qual = f"{self.fn.qualname}.{node.name}"
+            self.scope.typed[node.name] = (qual, ())
+        fn = self._new_function(node, node.name, qual)
+        fn.cls = cls
+        for d in node.decorator_list:
+            self.visit(d, CALL)
+            fn.decorators.append(self._target(d))
+        args = node.args
+        for d in (*args.defaults, *args.kw_defaults):
+            if d is not None:
+                self.visit(d, REF)
+        self.pending.append((fn, node.body, args, self.scope, cls))
+
+    def _function_body(
+        self,
+        fn: Function,
+        body: list,
+        args: Optional[ast.arguments],
+        parent: _Scope,
+        cls: Optional[str],
+    ) -> None:
+        names, declared = _local_names(body if isinstance(body, list) else [], args)
+        if args is not None:
+            fn.params = tuple(a.arg for a in (*args.posonlyargs, *args.args))
+        scope = _Scope(fn, names, parent, None)
+        scope.globals = declared
+        if cls is not None and fn.params and not fn.is_lambda:
+            decos = {d[1] if d and d[0] == "chain" and not d[2] else None for d in fn.decorators}
+            if not decos & {"staticmethod"}:
+                first = fn.params[0]
+                if decos & {"classmethod"}:
+                    scope.typed[first] = (cls, ())
+                else:
+                    scope.typed[first] = (f"self:{cls}", ())
+        saved = self.scope, self.fn, self.level, self._class_stack
+        self.scope, self.fn, self.level, self._class_stack = scope, fn, NONE, []
+        if isinstance(body, list):
+            self._block(body)
+        else:
+            self.visit(body, REF)
+        self.scope, self.fn, self.level, self._class_stack = saved
+
+    def _class(self, node: ast.ClassDef) -> None:
+        outer = self._class_stack[-1] if self._class_stack else None
+        if outer is not None:
+            qual = f"{outer}.{node.name}"
+        elif self.fn is self.mod.top or self.fn is self.mod.main:
+            qual = f"{self.name}.{node.name}"
+        else:
+            qual = f"{self.fn.qualname}.{node.name}"
+        for d in node.decorator_list:
+            self.visit(d, CALL)
+        bases = []
+        for b in node.bases:
+            self.visit(b, REF)
+            bases.append(self._target(b))
+        for k in node.keywords:
+            self.visit(k.value, REF)
+        methods: dict[str, str] = {}
+        klass = Klass(qual, node.name, tuple(bases), methods, node.lineno)
+        self.mod.classes[qual] = klass
+        if self.scope.parent is not None:
+            self.scope.typed[node.name] = (qual, ())
+        self._class_stack = [*self._class_stack, qual]
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods[stmt.name] = f"{qual}.{stmt.name}"
+            self.statement(stmt)
+        self._class_stack = self._class_stack[:-1]
+
+    # -- statements --------------------------------------------------------------------------
+
+    def _block(self, body: list[ast.stmt]) -> None:
+        saved = self.level
+        for stmt in body:
+            self.statement(stmt)
+        self.level = saved
+
+    def statement(self, stmt: ast.stmt) -> None:
+        handler = self._stmt.get(type(stmt))
+        if handler is not None:
+            handler(stmt)
+        else:
+            self._generic_stmt(stmt)
+
+    def _generic_stmt(self, stmt: ast.AST) -> None:
+        for field in stmt._fields:
+            value = getattr(stmt, field, None)
+            if isinstance(value, list):
+                if value and isinstance(value[0], ast.stmt):
+                    self._block(value)
+                    continue
+                for item in value:
+                    if isinstance(item, ast.expr):
+                        self.visit(item, READ)
+                    elif isinstance(item, ast.AST):
+                        self._generic_stmt(item)
+            elif isinstance(value, ast.expr):
+                self.visit(value, READ)
+            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+                self._generic_stmt(value)
+
+    def _chain_of(self, node: ast.expr) -> Optional[tuple[str, tuple[str, ...]]]:
+        """The qualified chain an expression names, ``()`` marking calls; None if unknown."""
+        attrs: list[str] = []
+        while True:
+            kind = type(node)
+            if kind is ast.Attribute:
+                attrs.append(node.attr)
+                node = node.value
+            elif kind is ast.Call:
+                attrs.append(CALLED_WITH_ARGS if (node.args or node.keywords) else CALLED)
+                node = node.func
+            elif kind is ast.Name:
+                got = self._resolve(node.id)
+                if got is None:
+                    return None
+                root, base = got
+                attrs.reverse()
+                return root, base + tuple(attrs)
+            else:
+                return None
+
+    def _assign(self, node: ast.Assign) -> None:
+        self.visit(node.value, REF)
+        value = node.value
+        chain = (
+            self._chain_of(value)
+            if isinstance(value, (ast.Name, ast.Attribute, ast.Call))
+            else None
+        )
+        for t in node.targets:
+            self._store(t, value, chain)
+
+    def _store(self, t: ast.expr, value: Optional[ast.expr], chain) -> None:
+        kind = type(t)
+        if kind is ast.Name:
+            self._bind_local(t.id, chain)
+            if self.scope.parent is None and value is not None and self._module_level():
+                self.mod.bindings[t.id] = ("value", self._target(value))
+        elif kind is ast.Attribute:
+            target_chain = self._chain_of(t.value)
+            if target_chain is not None:
+                root, attrs = target_chain
+                self._add_ref(root, (*attrs, t.attr), READ, t, t.value)
+                self.fn.attr_assigns.append(
+                    (
+                        root,
+                        (*attrs, t.attr),
+                        self._target(value) if value is not None else None,
+                        t.lineno,
+                    )
+                )
+            else:
+                self.visit(t.value, READ)
+        elif kind is ast.Subscript:
+            self.visit(t.value, READ)
+            self.visit(t.slice, REF)
+        elif kind is ast.Tuple or kind is ast.List:
+            for elt in t.elts:
+                self._store(elt, None, None)
+        elif kind is ast.Starred:
+            self._store(t.value, None, None)
+
+    def _module_level(self) -> bool:
+        return (self.fn is self.mod.top or self.fn is self.mod.main) and not self._class_stack
+
+    def _ann_assign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value, REF)
+            chain = (
+                self._chain_of(node.value)
+                if isinstance(node.value, (ast.Name, ast.Attribute, ast.Call))
+                else None
+            )
+            self._store(node.target, node.value, chain)
+
+    def _aug_assign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value, READ)
+        self.visit(node.target, READ)
+
+    def _expr_stmt(self, node: ast.Expr) -> None:
+        value = node.value
+        self.visit(value, REF)
+        if type(value) is ast.Call and isinstance(value.func, ast.Attribute):
+            if value.func.attr == "push":
+                pushed = self._pusher(value.func.value)
+                if pushed:
+                    self.fn.pushes = True
+                    self.level = max(self.level, pushed)
+
+    def _pusher(self, expr: ast.expr) -> int:
+        """The level an expression pushes when entered or pushed (``app.app_context()``)."""
+        if type(expr) is ast.Call:
+            func = expr.func
+            tail = func.attr if type(func) is ast.Attribute else getattr(func, "id", None)
+            level = catalog.PUSHERS.get(tail or "", 0)
+            if level:
+                return level
+            if tail == "suppress" and any(_names_runtime_error(a) for a in expr.args):
+                return GUARDED
+            return 0
+        if type(expr) is ast.Name:
+            got = self._resolve(expr.id)
+            if got is not None and len(got[1]) >= 2 and got[1][-1] in (CALLED, CALLED_WITH_ARGS):
+                return catalog.PUSHERS.get(got[1][-2], 0)
+        return 0
+
+    def _return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self.visit(node.value, REF)
+            value = node.value
+            if isinstance(value, ast.Tuple) and value.elts:
+                value = value.elts[0]
+            self.fn.returns.append((self._target(value), value.lineno, value.col_offset))
+
+    def _guard(self, test: ast.expr) -> int:
+        """1 when a test is true only with a context, -1 for its negation, else 0."""
+        kind = type(test)
+        if kind is ast.UnaryOp and isinstance(test.op, ast.Not):
+            return -self._guard(test.operand)
+        if kind is ast.BoolOp:
+            signs = [self._guard(v) for v in test.values]
+            if isinstance(test.op, ast.And) and 1 in signs:
+                return 1
+            if isinstance(test.op, ast.Or) and signs and all(s == -1 for s in signs):
+                return -1
+            return 0
+        if kind is ast.Call:
+            chain = self._chain_of(test.func)
+            if chain is not None and _qual(chain) in catalog.GUARDS:
+                return 1
+            return 0
+        if kind is ast.Name or kind is ast.Attribute:
+            chain = self._chain_of(test)
+            if chain is not None and _qual(chain) in catalog.NAMES:
+                need = catalog.NAMES[_qual(chain)]
+                return 1 if need.how == catalog.PROXY else 0
+        if kind is ast.Compare and len(test.ops) == 1:
+            # `current_app is None`-style tests say nothing; leave them alone.
+            return 0
+        return 0
+
+    def _if(self, node: ast.If) -> None:
+        sign = self._guard(node.test)
+        self.visit(node.test, BOOL)
+        if sign == 1:
+            saved = self.level
+            self.level = GUARDED
+            self._block(node.body)
+            self.level = saved
+            self._block(node.orelse)
+        elif sign == -1:
+            self._block(node.body)
+            saved = self.level
+            self.level = GUARDED
+            self._block(node.orelse)
+            self.level = saved
+            if _terminal(node.body):
+                self.level = GUARDED
+        else:
+            self._block(node.body)
+            self._block(node.orelse)
+
+    def _while(self, node: ast.While) -> None:
+        self.visit(node.test, BOOL)
+        self._block(node.body)
+        self._block(node.orelse)
+
+    def _for(self, node: ast.For) -> None:
+        self.visit(node.iter, READ)
+        self._store(node.target, None, None)
+        self._block(node.body)
+        self._block(node.orelse)
+
+    def _with(self, node: ast.With) -> None:
+        inner = self.level
+        for item in node.items:
+            expr = item.context_expr
+            self.visit(expr, REF)
+            pushed = self._pusher(expr)
+            if pushed:
+                if pushed != GUARDED:
+                    self.fn.pushes = True
+                inner = max(inner, pushed)
+            if item.optional_vars is not None:
+                chain = (
+                    self._chain_of(expr)
+                    if isinstance(expr, (ast.Name, ast.Attribute, ast.Call))
+                    else None
+                )
+                self._store(item.optional_vars, None, chain)
+        saved = self.level
+        self.level = inner
+        self._block(node.body)
+        self.level = saved
+
+    def _try(self, node: ast.Try) -> None:
+        guarded = any(h.type is not None and _names_runtime_error(h.type) for h in node.handlers)
+        saved = self.level
+        if guarded:
+            self.level = GUARDED
+        self._block(node.body)
+        self.level = saved
+        for h in node.handlers:
+            if h.type is not None:
+                self.visit(h.type, REF)
+            if h.name:
+                self._bind_local(h.name, None)
+            self._block(h.body)
+        self._block(node.orelse)
+        self._block(node.finalbody)
+
+    def _import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.fn.imports.append((alias.name, self.level, node.lineno))
+            if alias.name.split(".")[0] == "alembic":
+                self.mod.alembic = True
+        if self.scope.parent is not None:
+            table: dict = {}
+            self._bind_import(node, table)
+            for name, (_, qual) in table.items():
+                self.scope.typed[name] = (qual, ())
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        table: dict = {}
+        modules = self._bind_import(node, table)
+        for m in modules:
+            self.fn.imports.append((m, self.level, node.lineno))
+        if (node.module or "").split(".")[0] == "alembic" and not node.level:
+            self.mod.alembic = True
+        if self.scope.parent is not None:
+            for name, (_, qual) in table.items():
+                self.scope.typed[name] = (qual, ())
+
+    def _global(self, node: ast.Global) -> None:
+        self.scope.globals.update(node.names)
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def visit(self, node: ast.expr, mode: int) -> None:
+        handler = self._expr.get(type(node))
+        if handler is not None:
+            handler(node, mode)
+            return
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.expr):
+                        self.visit(item, REF)
+                    elif isinstance(item, ast.AST):
+                        self._generic_stmt(item)
+            elif isinstance(value, ast.expr):
+                self.visit(value, REF)
+            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+                self._generic_stmt(value)
+
+    def _add_ref(self, root: str, attrs: tuple, mode: int, node: ast.AST, base: ast.AST) -> None:
+        self.fn.refs.append(
+            Ref(root, attrs, mode, node.lineno, node.col_offset, self.level, _text(base), 0)
+        )
+
+    def _name(self, node: ast.Name, mode: int) -> None:
+        if type(node.ctx) is not ast.Load:
+            return
+        got = self._resolve(node.id)
+        if got is not None:
+            root, pre = got
+            self.fn.refs.append(
+                Ref(root, pre, mode, node.lineno, node.col_offset, self.level, node.id, len(pre))
+            )
+
+    def _chain(self, node: ast.expr, mode: int) -> None:
+        """An attribute chain or a call, with the calls inside it: one reference for the chain."""
+        calls: list[ast.Call] = []
+        attrs: list[str] = []
+        cur = node
+        while True:
+            kind = type(cur)
+            if kind is ast.Attribute:
+                attrs.append(cur.attr)
+                cur = cur.value
+            elif kind is ast.Call:
+                calls.append(cur)
+                attrs.append(CALLED_WITH_ARGS if (cur.args or cur.keywords) else CALLED)
+                cur = cur.func
+            else:
+                break
+        attrs.reverse()
+        if type(node) is ast.Call:
+            attrs.pop()
+            mode = CALL
+        if type(cur) is ast.Name:
+            got = self._resolve(cur.id)
+            if got is not None:
+                root, pre = got
+                self.fn.refs.append(
+                    Ref(
+                        root,
+                        pre + tuple(attrs),
+                        mode,
+                        node.lineno,
+                        node.col_offset,
+                        self.level,
+                        cur.id,
+                        len(pre),
+                    )
+                )
+        else:
+            self.visit(cur, READ)
+        for call in reversed(calls):
+            for a in call.args:
+                self.visit(a, REF)
+            for k in call.keywords:
+                self.visit(k.value, REF)
+            func = call.func
+            kind = type(func)
+            tail = func.attr if kind is ast.Attribute else (func.id if kind is ast.Name else None)
+            if tail in catalog.CALL_WORDS or tail == "func":
+                self.fn.sites.append(
+                    Site(
+                        self._target(func),
+                        tuple(self._target(a) for a in call.args),
+                        tuple((k.arg, self._target(k.value)) for k in call.keywords if k.arg),
+                        call.lineno,
+                        call.col_offset,
+                        self.level,
+                    )
+                )
+
+    def _subscript(self, node: ast.Subscript, mode: int) -> None:
+        self.visit(node.value, READ)
+        self.visit(node.slice, REF)
+
+    def _boolop(self, node: ast.BoolOp, mode: int) -> None:
+        saved = self.level
+        is_and = isinstance(node.op, ast.And)
+        for value in node.values:
+            self.visit(value, BOOL)
+            if is_and and self._guard(value) == 1:
+                self.level = GUARDED
+        self.level = saved
+
+    def _unaryop(self, node: ast.UnaryOp, mode: int) -> None:
+        self.visit(node.operand, BOOL if isinstance(node.op, ast.Not) else READ)
+
+    def _compare(self, node: ast.Compare, mode: int) -> None:
+        identity = all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops)
+        inner = REF if identity else READ
+        self.visit(node.left, inner)
+        for c in node.comparators:
+            self.visit(c, inner)
+
+    def _binop(self, node: ast.BinOp, mode: int) -> None:
+        self.visit(node.left, READ)
+        self.visit(node.right, READ)
+
+    def _ifexp(self, node: ast.IfExp, mode: int) -> None:
+        sign = self._guard(node.test)
+        self.visit(node.test, BOOL)
+        saved = self.level
+        if sign == 1:
+            self.level = GUARDED
+        self.visit(node.body, mode)
+        self.level = saved
+        if sign == -1:
+            self.level = GUARDED
+        self.visit(node.orelse, mode)
+        self.level = saved
+
+    def _lambda(self, node: ast.Lambda, mode: int) -> None:
+        qual = f"{self.fn.qualname}.<lambda:{node.lineno}:{node.col_offset}>"
+        fn = self._new_function(node, "<lambda>", qual)
+        fn.is_lambda = True
+        for d in (*node.args.defaults, *node.args.kw_defaults):
+            if d is not None:
+                self.visit(d, REF)
+        self.pending.append((fn, node.body, node.args, self.scope, None))
+
+    def _joined(self, node: ast.JoinedStr, mode: int) -> None:
+        for v in node.values:
+            if type(v) is ast.FormattedValue:
+                self._formatted(v, READ)
+
+    def _formatted(self, node: ast.FormattedValue, mode: int) -> None:
+        self.visit(node.value, READ)
+        if node.format_spec is not None:
+            self.visit(node.format_spec, READ)
+
+    def _yield(self, node: ast.expr, mode: int) -> None:
+        self.fn.generator = True
+        if node.value is not None:
+            self.visit(node.value, REF)
+
+    def _await(self, node: ast.Await, mode: int) -> None:
+        self.visit(node.value, READ)
+
+    def _comp(self, node: ast.expr, mode: int) -> None:
+        for gen in node.generators:
+            self.visit(gen.iter, READ)
+            names: set[str] = set()
+            _bind_names(gen.target, names)
+            if self.scope.parent is not None:
+                self.scope.names.update(names)
+            for n in names:
+                self._bind_local(n, None)
+            for cond in gen.ifs:
+                self.visit(cond, BOOL)
+        if type(node) is ast.DictComp:
+            self.visit(node.key, REF)
+            self.visit(node.value, REF)
+        else:
+            self.visit(node.elt, REF)
+
+    def _namedexpr(self, node: ast.NamedExpr, mode: int) -> None:
+        self.visit(node.value, mode)
+        self._bind_local(node.target.id, None)
+
+    # -- targets -----------------------------------------------------------------------------
+
+    def _target(self, node: Optional[ast.expr]) -> Target:
+        if node is None:
+            return None
+        kind = type(node)
+        if kind is ast.Name or kind is ast.Attribute:
+            chain = self._chain_of(node)
+            if chain is None:
+                if kind is ast.Name:
+                    return ("chain", node.id, ()) if node.id in _BUILTIN_DECORATORS else None
+                path = [node.attr]
+                base = node.value
+                while type(base) is ast.Attribute:
+                    path.append(base.attr)
+                    base = base.value
+                return ("attr", node.attr, tuple(reversed(path)))
+            return ("chain", chain[0], chain[1])
+        if kind is ast.Call:
+            return (
+                "call",
+                self._target(node.func),
+                tuple(self._target(a) for a in node.args),
+                tuple((k.arg, self._target(k.value)) for k in node.keywords if k.arg),
+            )
+        if kind is ast.Lambda:
+            return ("fn", f"{self.fn.qualname}.<lambda:{node.lineno}:{node.col_offset}>")
+        if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
+            return ("seq", tuple(self._target(e) for e in node.elts))
+        if kind is ast.Dict:
+            return ("seq", tuple(self._target(v) for v in node.values if v is not None))
+        if kind is ast.Constant:
+            value = node.value
+            if value is None or isinstance(value, (str, int, float, bool)):
+                return ("const", value)
+        return None
+
+
+_BUILTIN_DECORATORS = {"staticmethod", "classmethod", "property", "print"}
+
+
+def _nothing(node: ast.AST) -> None:
+    return None
+
+
+def _nothing2(node: ast.AST, mode: int) -> None:
+    return None
+
+
+def _names_runtime_error(node: ast.expr) -> bool:
+    if type(node) is ast.Tuple:
+        return any(_names_runtime_error(e) for e in node.elts)
+    if type(node) is ast.Name:
+        return node.id == "RuntimeError"
+    if type(node) is ast.Attribute:
+        return node.attr == "RuntimeError"
+    return False
+
+
+def _qual(chain: tuple[str, tuple[str, ...]]) -> str:
+    root, attrs = chain
+    if not attrs:
+        return _canon(root)
+    return _canon(".".join((root, *attrs)))
+
+
+def _canon(qual: str) -> str:
+    head, _, name = qual.rpartition(".")
+    alias = catalog.MODULE_ALIASES.get(head)
+    return f"{alias}.{name}" if alias else qual
+
+
+def _text(node: ast.AST) -> str:
+    return node.id if type(node) is ast.Name else "?"
+
+
+def build(tree: ast.Module, name: str, path: str, source: str, package: str) -> Module:
+    """The model of one parsed module named ``name`` (a dotted name) in ``package``."""
+    builder = _Builder(tree, name, path, package)
+    mod = builder.build()
+    mod.server_name = "SERVER_NAME" in source
+    mod.ignores = _ignores(source)
+    if not source.isascii():
+        mod.wide_lines = {
+            i: text for i, text in enumerate(source.splitlines(), 1) if not text.isascii()
+        }
+    return mod

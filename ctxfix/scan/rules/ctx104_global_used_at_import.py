@@ -1,0 +1,63 @@
+"""CTX104: module-level code uses a Flask global or the database while the module is imported.
+
+Module-level code (class bodies, default argument values and decorator arguments included) runs
+while the module is imported, before any app context exists: ``current_app.config[...]``,
+``g``, ``request``, ``url_for(...)``, ``db.session.execute(...)``, ``User.query``, or a call to a
+function of the project that does so. Naming a proxy without using it is fine
+(``Admin(app).add_view(ModelView(User, db.session))``), and so are truth tests
+(``if current_app:``). Code under ``with app.app_context():``, modules imported only inside such
+a block (followed from the factory), and Alembic scripts (run by ``flask db``) have a context.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .. import catalog
+from ..findings import Rule, ScanFinding
+from ..project import Project
+
+BUG = """\
+from flask import current_app
+
+UPLOAD_DIR = current_app.config["UPLOAD_DIR"]
+"""
+
+TWIN = """\
+from flask import current_app
+
+
+def upload_dir():
+    return current_app.config["UPLOAD_DIR"]
+"""
+
+RULE = Rule(
+    "CTX104",
+    "global-used-at-import",
+    "import-time",
+    "Module-level code uses a Flask global or runs a query while the module is imported.",
+    None,
+    BUG,
+    TWIN,
+)
+
+
+def is_setup(label: str, via: tuple) -> bool:
+    """``db.create_all()`` and friends at the top of a script are app setup (CTX105)."""
+    return not via and label.rsplit(".", 1)[-1] in catalog.SETUP_MEMBERS
+
+
+def check(project: Project) -> Iterator[ScanFinding]:
+    for e in project.entries():
+        if e.kind != "module":
+            continue
+        for u in project.needs(e.fn, e.level):
+            if u.need == "server_name" or is_setup(u.label, u.via):
+                continue
+            yield project.finding(
+                RULE.code,
+                e.module,
+                u.line,
+                u.col,
+                f"{u.describe()} runs when the module is imported, before any context exists",
+            )

@@ -1,0 +1,163 @@
+"""The scan of a project: read and model every file (in worker processes for big trees), then run
+every rule over the whole project."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterable, Optional, Sequence, Union
+
+from . import catalog, files
+from .findings import ScanError, ScanFinding, ScanReport, ScanUsageError
+from .model import Module, build
+from .project import Project
+from .rules import RULE_MODULES, RULES
+
+PARALLEL_FROM = 400
+"""Trees with at least this many files are read by one process per CPU."""
+
+_RELEVANT = re.compile(catalog.RELEVANT)
+
+
+def parse_codes(values: Iterable[str]) -> list[str]:
+    """Split ``--select``/``--ignore`` values (comma lists allowed) and check every code."""
+    out: list[str] = []
+    known = f"{min(RULES)}-{max(RULES)}"
+    for value in values:
+        for part in value.split(","):
+            code = part.strip().upper()
+            if not code:
+                continue
+            if code != "ALL" and not any(c.startswith(code) for c in RULES):
+                raise ScanUsageError(f"unknown rule code {part.strip()!r} (known: {known})")
+            out.append(code)
+    return [] if "ALL" in out else out
+
+
+def _wanted(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    if select and not any(code.startswith(s) for s in select):
+        return False
+    return not any(code.startswith(s) for s in ignore)
+
+
+def model(
+    source: str, path: str, name: str, package: str, skim: bool = False
+) -> Union[Module, ScanError, None]:
+    """The model of one file's source; a note when it cannot be parsed; None when skimmed."""
+    where = files.display(path)
+    if skim and not _RELEVANT.search(source):
+        return None
+    try:
+        tree = ast.parse(source, filename=where)
+    except SyntaxError as exc:
+        return ScanError(
+            where,
+            exc.lineno or 1,
+            exc.offset or 1,
+            f"syntax error: {exc.msg} (this Python cannot parse the file; it is not scanned)",
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:
+        what = "cannot parse" if isinstance(exc, ValueError) else "too deeply nested to parse"
+        return ScanError(where, 1, 1, f"{what}: {exc}")
+    try:
+        return build(tree, name, where, source, package)
+    except (RecursionError, MemoryError) as exc:
+        return ScanError(where, 1, 1, f"too deeply nested to scan ({type(exc).__name__})")
+    except Exception as exc:  # noqa: BLE001 - one odd file must not stop the scan
+        return ScanError(
+            where,
+            1,
+            1,
+            f"ctxfix could not analyse this file ({type(exc).__name__}: {exc}); please report it",
+        )
+
+
+def _scan_file(path: str, names: files.ModuleNames) -> Union[Module, ScanError, None]:
+    source = files.read(path)
+    if isinstance(source, ScanError):
+        return source
+    name, package = names.name(path)
+    return model(source, path, name, package, skim=True)
+
+
+def _scan_chunk(paths: list[str]) -> list[Union[Module, ScanError, None]]:
+    names = files.ModuleNames()
+    return [_scan_file(p, names) for p in paths]
+
+
+def _scan_all(paths: list[str], jobs: Optional[int]) -> list[Union[Module, ScanError, None]]:
+    import os
+
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or (jobs is None and len(paths) < PARALLEL_FROM):
+        return _scan_chunk(paths)
+    size = max(16, len(paths) // (workers * 4))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    try:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return [r for part in pool.map(_scan_chunk, chunks) for r in part]
+    except (OSError, ImportError, RuntimeError):
+        # No usable process pool here (sandbox, frozen app): one process does it all.
+        return _scan_chunk(paths)
+
+
+def run_rules(
+    modules: list[Module], select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> tuple[list[ScanFinding], list[ScanError]]:
+    """Every wanted rule over the project; a rule that breaks is a note, not a crash."""
+    project = Project(modules)
+    ignores = {m.path: m.ignores for m in modules}
+    found: set[ScanFinding] = set()
+    notes: list[ScanError] = []
+    for code, rule in RULE_MODULES.items():
+        if not _wanted(code, select, ignore):
+            continue
+        try:
+            for f in rule.check(project):
+                lines = ignores.get(f.path, {})
+                codes = lines.get(f.line, ())
+                if f.line in lines and (codes is None or f.rule in codes):
+                    continue
+                found.add(f)
+        except (RecursionError, MemoryError) as exc:
+            notes.append(ScanError("<project>", 1, 1, f"rule {code} gave up: {type(exc).__name__}"))
+    return sorted(found), notes
+
+
+def scan_paths(
+    paths: Sequence[str],
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    jobs: Optional[int] = None,
+    strict: bool = False,
+) -> ScanReport:
+    """Scan every Python file under ``paths`` as one project.
+
+    ``jobs`` is the number of processes; by default large trees use one per CPU. Files that
+    cannot be read or parsed are notes; ``strict`` makes the exit status count them.
+    """
+    notes: list[ScanError] = []
+    paths_found = list(files.walk(paths, notes))
+    report = ScanReport(files=len(paths_found), strict=strict)
+    modules: list[Module] = []
+    for result in _scan_all(paths_found, jobs):
+        if isinstance(result, ScanError):
+            notes.append(result)
+        elif result is not None:
+            modules.append(result)
+    report.findings, rule_notes = run_rules(modules, select, ignore)
+    report.errors = sorted(notes + rule_notes)
+    return report
+
+
+def scan_source(source: str, path: str = "<string>") -> list[ScanFinding]:
+    """Scan one module's source on its own. Raises :class:`SyntaxError` if it does not parse."""
+    stem = path.replace("\\", "/").rsplit("/", 1)[-1]
+    name = stem[:-3] if stem.endswith(".py") else "module"
+    result = model(source, path, name if name.isidentifier() else "module", "")
+    if isinstance(result, ScanError):
+        raise SyntaxError(result.message)
+    findings, _ = run_rules([result] if result is not None else [])
+    return findings
