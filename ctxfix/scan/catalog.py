@@ -300,3 +300,24 @@ RELEVANT = (
     r"flask|db|SQLAlchemy|query|[Cc]elery|Task|add_command|Thread|Timer|spawn|submit|Executor"
     r"|Pool|background_task|add_job|sched|enqueue|rq|actor|huey|SERVER_NAME"
 )
+
+
+def _tops() -> frozenset[str]:
+    names: set[str] = set()
+    for table in (
+        NAMES,
+        MODULE_ALIASES,
+        CONSTRUCTORS,
+        SPAWN_FUNCTIONS,
+        QUEUE_DECORATORS,
+    ):
+        names.update(table)
+    names.update(GUARDS | CARRY_REQUEST | APP_CONTEXT_DECORATORS | RESPONSES | THREAD_CLASSES)
+    names.update(CLICK_COMMAND | CLICK_GROUP | APP_GROUP_CLASSES)
+    names.update({PARTIAL, FLASK, CELERY, SHARED_TASK, CELERY_TASK, CELERY_SIGNALS})
+    names.update(CELERY_AWARE_MODULES | QUEUE_AWARE_MODULES | {"alembic"})
+    return frozenset(n.split(".")[0] for n in names)
+
+
+# The top-level packages the tables above name: imports from any other library are not kept.
+TOPS = _tops()

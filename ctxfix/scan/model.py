@@ -223,52 +223,6 @@ def _bind_names(target: ast.AST, out: set[str]) -> None:
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def _local_names(body: list[ast.stmt], args: Optional[ast.arguments]) -> tuple[set[str], set[str]]:
-    """Names a function binds itself (Python's rule: assigned anywhere makes it local)."""
-    names: set[str] = set()
-    declared: set[str] = set()
-    if args is not None:
-        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs):
-            names.add(a.arg)
-        if args.vararg is not None:
-            names.add(args.vararg.arg)
-        if args.kwarg is not None:
-            names.add(args.kwarg.arg)
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind is ast.Assign:
-            for t in node.targets:
-                _bind_names(t, names)
-        elif kind is ast.AnnAssign or kind is ast.AugAssign:
-            _bind_names(node.target, names)
-        elif kind is ast.For or kind is ast.AsyncFor:
-            _bind_names(node.target, names)
-        elif kind is ast.With or kind is ast.AsyncWith:
-            for item in node.items:
-                if item.optional_vars is not None:
-                    _bind_names(item.optional_vars, names)
-        elif kind is ast.Import or kind is ast.ImportFrom:
-            for alias in node.names:
-                if alias.name != "*":
-                    names.add((alias.asname or alias.name).split(".")[0])
-        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
-            names.add(node.name)
-            continue
-        elif kind is ast.ExceptHandler:
-            if node.name:
-                names.add(node.name)
-        elif kind is ast.Global or kind is ast.Nonlocal:
-            declared.update(node.names)
-        for block in _BLOCKS:
-            sub = getattr(node, block, None)
-            if sub:
-                stack.extend(sub)
-    names -= declared
-    return names, declared
-
-
 # ---------------------------------------------------------------------------------------------
 # The walk
 
@@ -289,8 +243,11 @@ def _terminal(body: list[ast.stmt]) -> bool:
 class _Builder:
     """Builds a :class:`Module` from a parsed tree: a handler per statement and expression type."""
 
-    def __init__(self, tree: ast.Module, name: str, path: str, package: str) -> None:
+    def __init__(
+        self, tree: ast.Module, name: str, path: str, package: str, tops: frozenset[str]
+    ) -> None:
         self.mod = Module(name, path)
+        self.tops = tops
         self.name = name
         self.package = package
         self.tree = tree
@@ -300,56 +257,6 @@ class _Builder:
         self.fn: Function = self.mod.top
         self.level = NONE
         self._class_stack: list[str] = []
-        self._stmt = {
-            ast.FunctionDef: self._def,
-            ast.AsyncFunctionDef: self._def,
-            ast.ClassDef: self._class,
-            ast.Assign: self._assign,
-            ast.AnnAssign: self._ann_assign,
-            ast.AugAssign: self._aug_assign,
-            ast.Expr: self._expr_stmt,
-            ast.Return: self._return,
-            ast.If: self._if,
-            ast.While: self._while,
-            ast.For: self._for,
-            ast.AsyncFor: self._for,
-            ast.With: self._with,
-            ast.AsyncWith: self._with,
-            ast.Try: self._try,
-            ast.Import: self._import,
-            ast.ImportFrom: self._import_from,
-            ast.Global: self._global,
-            ast.Nonlocal: self._global,
-            ast.Pass: _nothing,
-            ast.Break: _nothing,
-            ast.Continue: _nothing,
-        }
-        try_star = getattr(ast, "TryStar", None)
-        if try_star is not None:
-            self._stmt[try_star] = self._try
-        self._expr = {
-            ast.Name: self._name,
-            ast.Attribute: self._chain,
-            ast.Call: self._chain,
-            ast.Constant: _nothing2,
-            ast.Subscript: self._subscript,
-            ast.BoolOp: self._boolop,
-            ast.UnaryOp: self._unaryop,
-            ast.Compare: self._compare,
-            ast.BinOp: self._binop,
-            ast.IfExp: self._ifexp,
-            ast.Lambda: self._lambda,
-            ast.JoinedStr: self._joined,
-            ast.FormattedValue: self._formatted,
-            ast.Yield: self._yield,
-            ast.YieldFrom: self._yield,
-            ast.Await: self._await,
-            ast.ListComp: self._comp,
-            ast.SetComp: self._comp,
-            ast.GeneratorExp: self._comp,
-            ast.DictComp: self._comp,
-            ast.NamedExpr: self._namedexpr,
-        }
 
     # -- driver ------------------------------------------------------------------------------
 
@@ -400,23 +307,30 @@ class _Builder:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 modules.append(alias.name)
+                kept = self._kept(alias.name)
                 if alias.asname:
-                    table[alias.asname] = ("import", alias.name)
+                    table[alias.asname] = ("import", alias.name) if kept else _SKIPPED
                 else:
                     top = alias.name.split(".")[0]
-                    table[top] = ("import", top)
+                    table[top] = ("import", top) if kept else _SKIPPED
             return modules
         base = self._absolute(node.module, node.level)
         if base is None:
             return modules
+        kept = node.level > 0 or self._kept(base)
         modules.append(base)
         for alias in node.names:
             if alias.name == "*":
                 continue
             qual = f"{base}.{alias.name}" if base else alias.name
-            table[alias.asname or alias.name] = ("import", qual)
+            table[alias.asname or alias.name] = ("import", qual) if kept else _SKIPPED
             modules.append(qual)
         return modules
+
+    def _kept(self, qual: str) -> bool:
+        """Imports of the project and of the libraries the catalog names are kept."""
+        top = qual.split(".", 1)[0]
+        return top in catalog.TOPS or top in self.tops
 
     def _absolute(self, module: Optional[str], level: int) -> Optional[str]:
         if not level:
@@ -451,6 +365,12 @@ class _Builder:
         kind = binding[0]
         if kind == "import":
             return binding[1], ()
+        if kind == "value":
+            value = binding[1]
+            if value is None or value[0] == "const":
+                return None
+        elif kind == "skip":
+            return None
         return f"{self.name}.{name}", ()
 
     def _bind_local(self, name: str, value: Optional[tuple[str, tuple[str, ...]]]) -> None:
@@ -460,6 +380,9 @@ class _Builder:
             if value is not None:
                 scope.typed[name] = value
             return
+        if name in scope.globals:
+            return
+        scope.names.add(name)
         if value is None:
             scope.typed.pop(name, None)
         else:
@@ -480,7 +403,7 @@ class _Builder:
             qual = f"{self.name}.{node.name}"
         else:
             qual = f"{self.fn.qualname}.{node.name}"
-            self.scope.typed[node.name] = (qual, ())
+            self._bind_local(node.name, (qual, ()))
         fn = self._new_function(node, node.name, qual)
         fn.cls = cls
         for d in node.decorator_list:
@@ -500,11 +423,18 @@ class _Builder:
         parent: _Scope,
         cls: Optional[str],
     ) -> None:
-        names, declared = _local_names(body if isinstance(body, list) else [], args)
+        # Names are local from their first binding on (flow-sensitive, which also tells what a
+        # local holds at each use); the parameters from the start.
+        names: set[str] = set()
         if args is not None:
             fn.params = tuple(a.arg for a in (*args.posonlyargs, *args.args))
+            names.update(fn.params)
+            names.update(a.arg for a in args.kwonlyargs)
+            if args.vararg is not None:
+                names.add(args.vararg.arg)
+            if args.kwarg is not None:
+                names.add(args.kwarg.arg)
         scope = _Scope(fn, names, parent, None)
-        scope.globals = declared
         if cls is not None and fn.params and not fn.is_lambda:
             decos = {d[1] if d and d[0] == "chain" and not d[2] else None for d in fn.decorators}
             if not decos & {"staticmethod"}:
@@ -541,7 +471,7 @@ class _Builder:
         klass = Klass(qual, node.name, tuple(bases), methods, node.lineno)
         self.mod.classes[qual] = klass
         if self.scope.parent is not None:
-            self.scope.typed[node.name] = (qual, ())
+            self._bind_local(node.name, (qual, ()))
         self._class_stack = [*self._class_stack, qual]
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -558,9 +488,9 @@ class _Builder:
         self.level = saved
 
     def statement(self, stmt: ast.stmt) -> None:
-        handler = self._stmt.get(type(stmt))
+        handler = _STMT.get(type(stmt))
         if handler is not None:
-            handler(stmt)
+            handler(self, stmt)
         else:
             self._generic_stmt(stmt)
 
@@ -603,15 +533,20 @@ class _Builder:
                 return None
 
     def _assign(self, node: ast.Assign) -> None:
-        self.visit(node.value, REF)
         value = node.value
-        chain = (
-            self._chain_of(value)
-            if isinstance(value, (ast.Name, ast.Attribute, ast.Call))
-            else None
-        )
+        chain = self._value(value)
         for t in node.targets:
             self._store(t, value, chain)
+
+    def _value(self, value: ast.expr) -> Optional[tuple[str, tuple[str, ...]]]:
+        """Visit an assigned value; the chain it names, if it is a name, attribute or call."""
+        kind = type(value)
+        if kind is ast.Name:
+            return self._name(value, REF)
+        if kind is ast.Attribute or kind is ast.Call:
+            return self._chain(value, REF)
+        self.visit(value, REF)
+        return None
 
     def _store(self, t: ast.expr, value: Optional[ast.expr], chain) -> None:
         kind = type(t)
@@ -648,13 +583,7 @@ class _Builder:
 
     def _ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
-            self.visit(node.value, REF)
-            chain = (
-                self._chain_of(node.value)
-                if isinstance(node.value, (ast.Name, ast.Attribute, ast.Call))
-                else None
-            )
-            self._store(node.target, node.value, chain)
+            self._store(node.target, node.value, self._value(node.value))
 
     def _aug_assign(self, node: ast.AugAssign) -> None:
         self.visit(node.value, READ)
@@ -688,12 +617,22 @@ class _Builder:
         return 0
 
     def _return(self, node: ast.Return) -> None:
-        if node.value is not None:
-            self.visit(node.value, REF)
-            value = node.value
-            if isinstance(value, ast.Tuple) and value.elts:
-                value = value.elts[0]
-            self.fn.returns.append((self._target(value), value.lineno, value.col_offset))
+        value = node.value
+        if value is None:
+            return
+        self.visit(value, REF)
+        if type(value) is ast.Tuple and value.elts:
+            value = value.elts[0]
+        kind = type(value)
+        if kind is ast.Call:
+            # Enough to know what is called: a generator (streaming) or a maker (make_celery).
+            args = (None,) if (value.args or value.keywords) else ()
+            target = ("call", self._target(value.func), args, ())
+        elif kind is ast.Name or kind is ast.Attribute:
+            target = self._target(value)
+        else:
+            return
+        self.fn.returns.append((target, value.lineno, value.col_offset))
 
     def _guard(self, test: ast.expr) -> int:
         """1 when a test is true only with a context, -1 for its negation, else 0."""
@@ -800,8 +739,8 @@ class _Builder:
         if self.scope.parent is not None:
             table: dict = {}
             self._bind_import(node, table)
-            for name, (_, qual) in table.items():
-                self.scope.typed[name] = (qual, ())
+            for name, binding in table.items():
+                self._bind_local(name, (binding[1], ()) if binding[0] == "import" else None)
 
     def _import_from(self, node: ast.ImportFrom) -> None:
         table: dict = {}
@@ -811,8 +750,8 @@ class _Builder:
         if (node.module or "").split(".")[0] == "alembic" and not node.level:
             self.mod.alembic = True
         if self.scope.parent is not None:
-            for name, (_, qual) in table.items():
-                self.scope.typed[name] = (qual, ())
+            for name, binding in table.items():
+                self._bind_local(name, (binding[1], ()) if binding[0] == "import" else None)
 
     def _global(self, node: ast.Global) -> None:
         self.scope.globals.update(node.names)
@@ -820,9 +759,12 @@ class _Builder:
     # -- expressions -------------------------------------------------------------------------
 
     def visit(self, node: ast.expr, mode: int) -> None:
-        handler = self._expr.get(type(node))
+        kind = type(node)
+        if kind is ast.Constant:
+            return
+        handler = _EXPR.get(kind)
         if handler is not None:
-            handler(node, mode)
+            handler(self, node, mode)
             return
         for field in node._fields:
             value = getattr(node, field, None)
@@ -842,40 +784,54 @@ class _Builder:
             Ref(root, attrs, mode, node.lineno, node.col_offset, self.level, _text(base), 0)
         )
 
-    def _name(self, node: ast.Name, mode: int) -> None:
+    def _name(self, node: ast.Name, mode: int) -> Optional[tuple[str, tuple[str, ...]]]:
         if type(node.ctx) is not ast.Load:
-            return
+            return None
         got = self._resolve(node.id)
         if got is not None:
             root, pre = got
             self.fn.refs.append(
                 Ref(root, pre, mode, node.lineno, node.col_offset, self.level, node.id, len(pre))
             )
+        return got
 
-    def _chain(self, node: ast.expr, mode: int) -> None:
-        """An attribute chain or a call, with the calls inside it: one reference for the chain."""
-        calls: list[ast.Call] = []
-        attrs: list[str] = []
+    def _chain(self, node: ast.expr, mode: int) -> Optional[tuple[str, tuple[str, ...]]]:
+        """An attribute chain or a call, with the calls inside it: one reference for the chain.
+
+        Returns the chain it names (a call ends in a call marker), or None."""
+        calls: Optional[list[ast.Call]] = None
         cur = node
         while True:
             kind = type(cur)
             if kind is ast.Attribute:
-                attrs.append(cur.attr)
                 cur = cur.value
             elif kind is ast.Call:
-                calls.append(cur)
-                attrs.append(CALLED_WITH_ARGS if (cur.args or cur.keywords) else CALLED)
+                if calls is None:
+                    calls = [cur]
+                else:
+                    calls.append(cur)
                 cur = cur.func
             else:
                 break
-        attrs.reverse()
-        if type(node) is ast.Call:
-            attrs.pop()
-            mode = CALL
+        chain = None
         if type(cur) is ast.Name:
             got = self._resolve(cur.id)
             if got is not None:
+                attrs: list[str] = []
+                part = node
+                while part is not cur:
+                    if type(part) is ast.Attribute:
+                        attrs.append(part.attr)
+                        part = part.value
+                    else:
+                        attrs.append(CALLED_WITH_ARGS if (part.args or part.keywords) else CALLED)
+                        part = part.func
+                attrs.reverse()
                 root, pre = got
+                chain = (root, pre + tuple(attrs))
+                if type(node) is ast.Call:
+                    attrs.pop()
+                    mode = CALL
                 self.fn.refs.append(
                     Ref(
                         root,
@@ -890,6 +846,8 @@ class _Builder:
                 )
         else:
             self.visit(cur, READ)
+        if calls is None:
+            return chain
         for call in reversed(calls):
             for a in call.args:
                 self.visit(a, REF)
@@ -909,6 +867,21 @@ class _Builder:
                         self.level,
                     )
                 )
+        return chain
+
+    def _elements(self, node: ast.expr, mode: int) -> None:
+        for elt in node.elts:
+            self.visit(elt, REF)
+
+    def _dict(self, node: ast.Dict, mode: int) -> None:
+        for k in node.keys:
+            if k is not None:
+                self.visit(k, REF)
+        for v in node.values:
+            self.visit(v, REF)
+
+    def _starred(self, node: ast.Starred, mode: int) -> None:
+        self.visit(node.value, REF)
 
     def _subscript(self, node: ast.Subscript, mode: int) -> None:
         self.visit(node.value, READ)
@@ -982,8 +955,6 @@ class _Builder:
             self.visit(gen.iter, READ)
             names: set[str] = set()
             _bind_names(gen.target, names)
-            if self.scope.parent is not None:
-                self.scope.names.update(names)
             for n in names:
                 self._bind_local(n, None)
             for cond in gen.ifs:
@@ -1037,14 +1008,72 @@ class _Builder:
 
 
 _BUILTIN_DECORATORS = {"staticmethod", "classmethod", "property", "print"}
+_SKIPPED = ("skip",)
 
 
-def _nothing(node: ast.AST) -> None:
+def _skip(builder: _Builder, node: ast.AST) -> None:
     return None
 
 
-def _nothing2(node: ast.AST, mode: int) -> None:
+def _skip2(builder: _Builder, node: ast.AST, mode: int) -> None:
     return None
+
+
+_STMT: dict = {
+    ast.FunctionDef: _Builder._def,
+    ast.AsyncFunctionDef: _Builder._def,
+    ast.ClassDef: _Builder._class,
+    ast.Assign: _Builder._assign,
+    ast.AnnAssign: _Builder._ann_assign,
+    ast.AugAssign: _Builder._aug_assign,
+    ast.Expr: _Builder._expr_stmt,
+    ast.Return: _Builder._return,
+    ast.If: _Builder._if,
+    ast.While: _Builder._while,
+    ast.For: _Builder._for,
+    ast.AsyncFor: _Builder._for,
+    ast.With: _Builder._with,
+    ast.AsyncWith: _Builder._with,
+    ast.Try: _Builder._try,
+    ast.Import: _Builder._import,
+    ast.ImportFrom: _Builder._import_from,
+    ast.Global: _Builder._global,
+    ast.Nonlocal: _Builder._global,
+    ast.Pass: _skip,
+    ast.Break: _skip,
+    ast.Continue: _skip,
+}
+_EXPR: dict = {
+    ast.Name: _Builder._name,
+    ast.Attribute: _Builder._chain,
+    ast.Call: _Builder._chain,
+    ast.Constant: _skip2,
+    ast.Subscript: _Builder._subscript,
+    ast.BoolOp: _Builder._boolop,
+    ast.UnaryOp: _Builder._unaryop,
+    ast.Compare: _Builder._compare,
+    ast.BinOp: _Builder._binop,
+    ast.IfExp: _Builder._ifexp,
+    ast.Lambda: _Builder._lambda,
+    ast.JoinedStr: _Builder._joined,
+    ast.FormattedValue: _Builder._formatted,
+    ast.Yield: _Builder._yield,
+    ast.YieldFrom: _Builder._yield,
+    ast.Await: _Builder._await,
+    ast.ListComp: _Builder._comp,
+    ast.SetComp: _Builder._comp,
+    ast.GeneratorExp: _Builder._comp,
+    ast.DictComp: _Builder._comp,
+    ast.NamedExpr: _Builder._namedexpr,
+    ast.List: _Builder._elements,
+    ast.Tuple: _Builder._elements,
+    ast.Set: _Builder._elements,
+    ast.Dict: _Builder._dict,
+    ast.Starred: _Builder._starred,
+}
+
+if getattr(ast, "TryStar", None) is not None:
+    _STMT[ast.TryStar] = _Builder._try
 
 
 def _names_runtime_error(node: ast.expr) -> bool:
@@ -1074,9 +1103,17 @@ def _text(node: ast.AST) -> str:
     return node.id if type(node) is ast.Name else "?"
 
 
-def build(tree: ast.Module, name: str, path: str, source: str, package: str) -> Module:
-    """The model of one parsed module named ``name`` (a dotted name) in ``package``."""
-    builder = _Builder(tree, name, path, package)
+def build(
+    tree: ast.Module,
+    name: str,
+    path: str,
+    source: str,
+    package: str,
+    tops: frozenset[str] = frozenset(),
+) -> Module:
+    """The model of one parsed module named ``name`` (a dotted name) in ``package``; ``tops``
+    are the top-level names of the project's packages and modules."""
+    builder = _Builder(tree, name, path, package, tops | {name.split(".")[0]})
     mod = builder.build()
     mod.server_name = "SERVER_NAME" in source
     mod.ignores = _ignores(source)

@@ -4,6 +4,7 @@ every rule over the whole project."""
 from __future__ import annotations
 
 import ast
+import gc
 import re
 from typing import Iterable, Optional, Sequence, Union
 
@@ -41,7 +42,12 @@ def _wanted(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
 
 
 def model(
-    source: str, path: str, name: str, package: str, skim: bool = False
+    source: str,
+    path: str,
+    name: str,
+    package: str,
+    skim: bool = False,
+    tops: frozenset[str] = frozenset(),
 ) -> Union[Module, ScanError, None]:
     """The model of one file's source; a note when it cannot be parsed; None when skimmed."""
     where = files.display(path)
@@ -60,7 +66,7 @@ def model(
         what = "cannot parse" if isinstance(exc, ValueError) else "too deeply nested to parse"
         return ScanError(where, 1, 1, f"{what}: {exc}")
     try:
-        return build(tree, name, where, source, package)
+        return build(tree, name, where, source, package, tops)
     except (RecursionError, MemoryError) as exc:
         return ScanError(where, 1, 1, f"too deeply nested to scan ({type(exc).__name__})")
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop the scan
@@ -72,27 +78,38 @@ def model(
         )
 
 
-def _scan_file(path: str, names: files.ModuleNames) -> Union[Module, ScanError, None]:
+def _scan_file(
+    path: str, names: files.ModuleNames, tops: frozenset[str]
+) -> Union[Module, ScanError, None]:
     source = files.read(path)
     if isinstance(source, ScanError):
         return source
     name, package = names.name(path)
-    return model(source, path, name, package, skim=True)
+    return model(source, path, name, package, skim=True, tops=tops)
 
 
-def _scan_chunk(paths: list[str]) -> list[Union[Module, ScanError, None]]:
+def _scan_chunk(job: tuple[list[str], frozenset[str]]) -> list[Union[Module, ScanError, None]]:
+    paths, tops = job
     names = files.ModuleNames()
-    return [_scan_file(p, names) for p in paths]
+    gc_was_on = gc.isenabled()
+    gc.disable()  # the models hold no cycles; collecting while they grow costs a third
+    try:
+        return [_scan_file(p, names, tops) for p in paths]
+    finally:
+        if gc_was_on:
+            gc.enable()
 
 
 def _scan_all(paths: list[str], jobs: Optional[int]) -> list[Union[Module, ScanError, None]]:
     import os
 
+    names = files.ModuleNames()
+    tops = frozenset(names.name(p)[0].split(".", 1)[0] for p in paths)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or (jobs is None and len(paths) < PARALLEL_FROM):
-        return _scan_chunk(paths)
+        return _scan_chunk((paths, tops))
     size = max(16, len(paths) // (workers * 4))
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    chunks = [(paths[i : i + size], tops) for i in range(0, len(paths), size)]
     try:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -100,13 +117,25 @@ def _scan_all(paths: list[str], jobs: Optional[int]) -> list[Union[Module, ScanE
             return [r for part in pool.map(_scan_chunk, chunks) for r in part]
     except (OSError, ImportError, RuntimeError):
         # No usable process pool here (sandbox, frozen app): one process does it all.
-        return _scan_chunk(paths)
+        return _scan_chunk((paths, tops))
 
 
 def run_rules(
     modules: list[Module], select: Sequence[str] = (), ignore: Sequence[str] = ()
 ) -> tuple[list[ScanFinding], list[ScanError]]:
     """Every wanted rule over the project; a rule that breaks is a note, not a crash."""
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_rules(modules, select, ignore)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _run_rules(
+    modules: list[Module], select: Sequence[str], ignore: Sequence[str]
+) -> tuple[list[ScanFinding], list[ScanError]]:
     project = Project(modules)
     ignores = {m.path: m.ignores for m in modules}
     found: set[ScanFinding] = set()
