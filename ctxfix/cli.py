@@ -369,8 +369,17 @@ def lint(obj: _Ctx, dirs: tuple[str, ...]) -> None:
     help="Report only these rules: codes or prefixes, comma-separated (e.g. CTX101,CTX103).",
 )
 @click.option("--ignore", "ignore_", multiple=True, metavar="CODES", help="Leave out these rules.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 2 when a file cannot be read or parsed (by default it is a note).",
+)
 def scan(
-    paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore_: tuple[str, ...]
+    paths: tuple[str, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore_: tuple[str, ...],
+    strict: bool,
 ) -> None:
     """Find code that will raise a Flask context error, without running it.
 
@@ -386,19 +395,23 @@ def scan(
       ctxfix scan --format sarif > ctxfix.sarif
 
     \b
-    Exit status: 0 nothing found; 1 findings; 2 a bad path or rule code, or a file that
-    could not be read or parsed (the other files are still reported).
+    Exit status: 0 nothing found; 1 findings; 2 a bad path or rule code. A file that
+    cannot be read or parsed (newer syntax than this Python's) is a note on stderr and the
+    rest is scanned; with --strict it makes the exit status 2.
     """
     from ctxfix import scan as scanner
 
     try:
         report = scanner.scan_paths(
-            paths or ["."], scanner.parse_codes(select), scanner.parse_codes(ignore_)
+            paths or ["."],
+            scanner.parse_codes(select),
+            scanner.parse_codes(ignore_),
+            strict=strict,
         )
     except scanner.ScanUsageError as exc:
         _fail(str(exc))
     for error in report.errors:
-        click.echo(error.format(), err=True)
+        click.echo(error.format(strict), err=True)
     if fmt == "json":
         click.echo(scanner.format_json(report), nl=False)
     elif fmt == "sarif":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from ctxfix.scan import RULES, ScanUsageError, scan_paths, scan_source
 
 HERE = Path(__file__).parent
 PROJECT = HERE / "fixtures" / "scan_project"
-DOCS = HERE.parent / "docs" / "scan.md"
 
 CAUSE_IDS = {
     "standalone-script",
@@ -78,16 +78,6 @@ def test_every_rule_has_a_planted_bug_and_a_known_cause() -> None:
         assert re.fullmatch(r"CTX1\d\d", rule.code)
 
 
-def test_docs_list_every_rule_with_its_cause() -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    for rule in RULES.values():
-        section = re.search(rf"^## {rule.code}\b.*?(?=^## |\Z)", text, re.M | re.S)
-        assert section, f"{rule.code} missing from docs/scan.md"
-        body = section.group(0)
-        assert f"`{rule.cause}`" in body, f"{rule.code}: cause not named in its section"
-        assert body.count("```python") >= 2, f"{rule.code}: needs a bad example and its twin"
-
-
 def test_rule_causes_exist_in_the_knowledge_base() -> None:
     causes = HERE.parent / "knowledge" / "causes"
     present = {p.name for p in causes.iterdir() if p.is_dir()} if causes.is_dir() else set()
@@ -143,7 +133,7 @@ def test_shared_task_is_silent_with_flask_celeryext(tmp_path: Path) -> None:
     assert scan_paths([str(root)]).findings == []
 
 
-def test_a_syntax_error_is_reported_and_the_scan_goes_on(tmp_path: Path) -> None:
+def test_a_syntax_error_is_a_note_and_the_findings_decide_the_exit_status(tmp_path: Path) -> None:
     root = _project(
         tmp_path,
         {
@@ -156,7 +146,24 @@ def test_a_syntax_error_is_reported_and_the_scan_goes_on(tmp_path: Path) -> None
     assert "syntax error" in report.errors[0].message
     assert [(Path(f.path).name, f.rule) for f in report.findings] == [("b_module.py", "CTX104")]
     assert report.files == 2
-    assert scan.exit_code(report) == 2
+    assert scan.exit_code(report) == 1
+    strict = scan_paths([str(root)], strict=True)
+    assert scan.exit_code(strict) == 2
+    (root / "b_module.py").write_text("import flask\n", encoding="utf-8")
+    assert scan.exit_code(scan_paths([str(root)])) == 0
+
+
+def test_newer_syntax_than_this_python_is_a_note(tmp_path: Path) -> None:
+    # A PEP 695 type alias (3.12) or a 3.12 f-string with nested quotes, read by an older Python.
+    newer = 'from flask import g\ntype Point = tuple[float, float]\nx = f"{"a"}"\n'
+    root = _project(tmp_path, {"new.py": newer, "old.py": "from flask import g\ng.x = 1\n"})
+    report = scan_paths([str(root)])
+    assert [f.rule for f in report.findings] == ["CTX104"]
+    assert scan.exit_code(report) == 1
+    if sys.version_info < (3, 12):
+        [note] = report.errors
+        assert note.path.endswith("new.py") and "cannot parse" in note.message
+        assert note.format().split(": ")[1] == "note"
 
 
 def test_files_that_mention_nothing_flask_related_are_not_parsed(tmp_path: Path) -> None:
@@ -313,8 +320,13 @@ def test_sarif_output_has_the_shape_code_scanning_reads(tmp_path: Path) -> None:
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.endswith("mod.py") and "\\" not in uri
     [invocation] = run["invocations"]
-    assert invocation["executionSuccessful"] is False
-    assert "syntax error" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    assert invocation["executionSuccessful"] is True  # a file it cannot parse is a note
+    [note] = invocation["toolExecutionNotifications"]
+    assert "syntax error" in note["message"]["text"] and note["level"] == "warning"
+    strict = json.loads(scan.format_sarif(scan_paths([str(root)], strict=True)))
+    [strict_run] = strict["runs"]
+    assert strict_run["invocations"][0]["executionSuccessful"] is False
+    assert strict_run["invocations"][0]["toolExecutionNotifications"][0]["level"] == "error"
 
 
 EXAMPLES = sorted((HERE.parent / "knowledge" / "causes").glob("*/examples/*"))
@@ -386,7 +398,7 @@ def test_cli_scan_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     bad_code = runner.invoke(cli, ["scan", "--select", "CTX999", str(PROJECT)])
     assert bad_code.exit_code == 2
     assert bad_code.stderr.strip().splitlines() == [
-        "ctxfix: unknown rule code 'CTX999' (known: CTX101-CTX112)"
+        f"ctxfix: unknown rule code 'CTX999' (known: {min(RULES)}-{max(RULES)})"
     ]
     missing = runner.invoke(cli, ["scan", str(tmp_path / "gone")])
     assert missing.exit_code == 2
@@ -395,5 +407,8 @@ def test_cli_scan_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     ]
     broken = _project(tmp_path / "b", {"x.py": "import flask\ndef f(:\n"})
     result = runner.invoke(cli, ["scan", str(broken)])
-    assert result.exit_code == 2
-    assert re.fullmatch(r".+x\.py:2:\d+: error: syntax error: .+", result.stderr.splitlines()[0])
+    assert result.exit_code == 0
+    assert re.fullmatch(r".+x\.py:2:\d+: note: syntax error: .+", result.stderr.splitlines()[0])
+    strict = runner.invoke(cli, ["scan", "--strict", str(broken)])
+    assert strict.exit_code == 2
+    assert re.fullmatch(r".+x\.py:2:\d+: error: syntax error: .+", strict.stderr.splitlines()[0])

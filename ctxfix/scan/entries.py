@@ -11,15 +11,14 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from . import catalog
-from .model import APP, NONE, Function, Module, Site, Target
+from .model import APP, CALL, NONE, Function, Module, Site, Target
 from .project import Entry, Project, Value
 
 
 def find_entries(project: Project) -> Iterator[Entry]:
-    context_imported = _context_imported(project)
+    levels = _module_levels(project)
     for m in project.modules.values():
-        level = APP if (m.alembic or m.name in context_imported) else NONE
-        yield Entry("module", m.top, level, m, 1, 0, m.name, {})
+        yield Entry("module", m.top, levels.get(m.name, NONE), m, 1, 0, m.name, {})
         if m.main is not None:
             yield Entry("main", m.main, NONE, m, m.main.line, 0, m.name, {})
     celery = _CeleryFacts(project)
@@ -133,9 +132,12 @@ def _site_entries(
         return
     kind, spawner = found
     target = spawn_target(site, spawner)
-    if kind == "job" and target is not None and target[0] == "const" and len(site.args) > 1:
+    if kind in ("job", "queue-job") and target is not None and target[0] == "const":
         text = target[1]
-        target = _textual(text) if isinstance(text, str) and ":" in text else site.args[1]
+        if isinstance(text, str) and ("." in text or ":" in text):
+            target = _textual(text)
+        elif kind == "job" and len(site.args) > 1:
+            target = site.args[1]
     resolved = project.function_target(target)
     if resolved is None:
         return
@@ -189,8 +191,8 @@ def proxy_sites(project: Project) -> Iterator[tuple[Module, Site, str, str, str]
 
 
 def _textual(text: str) -> Target:
-    """APScheduler's "package.module:function" reference."""
-    module, _, name = text.partition(":")
+    """APScheduler's "package.module:function" or RQ's "package.module.function" reference."""
+    module, _, name = text.replace(":", ".").rpartition(".")
     if not module or not name.isidentifier():
         return None
     return ("chain", f"{module}.{name}", ())
@@ -293,8 +295,9 @@ def _decorated(
 
 
 def _entry(kind: str, fn: Function, aware: Optional[bool], where: tuple, detail: dict) -> Entry:
+    """A task runs with an app context unless its Celery app is known to push none."""
     m, line, col, name = where
-    return Entry(kind, fn, APP if aware else NONE, m, line, col, name, detail)
+    return Entry(kind, fn, NONE if aware is False else APP, m, line, col, name, detail)
 
 
 def _queue_decorator(value: Value) -> Optional[str]:
@@ -555,27 +558,48 @@ class _Commands:
         return not plain
 
 
-def _context_imported(project: Project) -> set[str]:
-    """Modules whose first import happens with an app context pushed.
+def _is_test(name: str) -> bool:
+    parts = name.split(".")
+    return any(
+        p in ("test", "tests", "testing", "conftest") or p.startswith("test_") for p in parts
+    )
 
-    A module imported inside ``with app.app_context():`` (or in a function called there), and the
-    modules it imports at its top, run their top level in that context, unless a module that
-    runs without one imports them at its own top level.
+
+def _module_levels(project: Project) -> dict[str, int]:
+    """The context each module's top level runs in, from where the module is imported.
+
+    Modules imported inside ``with app.app_context():`` (or in a function called there), and the
+    modules they import at their top, run their top level in that context. Modules imported at
+    start-up without one run without: those no module imports (scripts, ``wsgi.py``), those an
+    app factory imports outside ``with``, and what they import at their top. The start-up wins
+    when both hold. Alembic scripts run under ``flask db``, with a context. A module imported
+    only inside other functions is imported while they run, usually in a request: left alone.
     """
     modules = project.modules
+    levels: dict[str, int] = {}
+    imported: set[str] = set()
+    top_imports: dict[str, set[str]] = {}
+    for name, m in modules.items():
+        top_imports[name] = {
+            mod for mod, level, _ in m.top.imports if mod in modules and level < APP
+        }
+        for fn in (m.top, *m.functions.values(), *([m.main] if m.main else [])):
+            for mod, _, _ in fn.imports:
+                if mod in modules and mod != name:
+                    imported.add(mod)
+    # With a context: imported under `with app.app_context():`, directly or through calls.
     seeds: set[str] = set()
-    # Functions that run with an app context: called from a site at app level or more.
     with_ctx: set[str] = set()
     stack: list[Function] = []
     for m in modules.values():
         for fn in (m.top, *m.functions.values(), *([m.main] if m.main else [])):
-            if not fn.pushes and not (fn is m.top and m.alembic):
+            if not fn.pushes:
                 continue
             for mod, level, _ in fn.imports:
                 if level >= APP and mod in modules:
                     seeds.add(mod)
             _, calls = project.direct(fn)
-            for callee, _, _, site in calls:
+            for callee, _, _, site, _ in calls:
                 if site >= APP and callee.qualname not in with_ctx:
                     with_ctx.add(callee.qualname)
                     stack.append(callee)
@@ -585,32 +609,90 @@ def _context_imported(project: Project) -> set[str]:
             if mod in modules:
                 seeds.add(mod)
         _, calls = project.direct(fn)
-        for callee, _, _, _ in calls:
+        for callee, _, _, _, _ in calls:
             if callee.qualname not in with_ctx:
                 with_ctx.add(callee.qualname)
                 stack.append(callee)
-    if not seeds:
-        return set()
-    top_imports = {
-        name: {mod for mod, level, _ in m.top.imports if mod in modules and level < APP}
-        for name, m in modules.items()
-    }
-    ctx = set(seeds)
-    grow = list(seeds)
-    while grow:
-        cur = grow.pop()
-        for mod in top_imports.get(cur, ()):
-            if mod not in ctx:
-                ctx.add(mod)
-                grow.append(mod)
-    changed = True
-    while changed:
-        changed = False
-        for name, imported in top_imports.items():
-            if name in ctx:
-                continue
-            for mod in imported & ctx:
-                if mod != name:
-                    ctx.discard(mod)
-                    changed = True
-    return ctx
+    # Without: what start-up imports. Start-up is a script (a `__main__` block, or a module of
+    # no package that nothing imports), a module that makes the app at its top (`wsgi.py`), and
+    # the imports of an app factory made outside `with`.
+    starts: set[str] = set()
+    orphans: set[str] = set()
+    dynamic = {name.rpartition(".")[0] for name, m in modules.items() if m.dynamic}
+    for name, m in modules.items():
+        if m.alembic or _is_test(name):
+            continue
+        if m.main is not None or ("." not in name and name not in imported):
+            starts.add(name)
+        elif _makes_app(project, m.top):
+            starts.add(name)
+        elif name not in imported and not _loaded_by_name(name, dynamic):
+            # Nothing imports it: an entry point named elsewhere (`celery -A pkg.worker`). Its
+            # own top level may run first; what it imports, unknown. (In a package whose code
+            # imports modules by name, it is a plugin, loaded whenever: left alone.)
+            orphans.add(name)
+        for fn in m.functions.values():
+            if project.is_factory(fn):
+                starts.update(mod for mod, level, _ in fn.imports if mod in modules and level < APP)
+    in_context = _closure(seeds, top_imports)
+    # `app = create_app()` at the top of a module imports, inside the factory's `with`, what the
+    # module imports after it (Superset's celery_app.py): those later imports, and what they
+    # import, find the in-context modules already imported.
+    early = dict(top_imports)
+    late: set[str] = set()
+    for name in starts:
+        made = _factory_line(project, modules[name].top)
+        if made is None:
+            continue
+        before: set[str] = set()
+        for mod, level, line in modules[name].top.imports:
+            if mod in modules and level < APP:
+                (late if line > made else before).add(mod)
+        early[name] = before
+    without = _closure(starts, early) | orphans
+    without |= _closure(late - in_context, {k: v - in_context for k, v in top_imports.items()})
+    with_context = in_context - without
+    for name, m in modules.items():
+        if m.alembic or name in with_context:
+            levels[name] = APP
+        elif name in without:
+            levels[name] = NONE
+        else:
+            levels[name] = APP
+    return levels
+
+
+def _loaded_by_name(name: str, dynamic: set[str]) -> bool:
+    package = name.rpartition(".")[0]
+    while package:
+        if package in dynamic:
+            return True
+        package = package.rpartition(".")[0]
+    return False
+
+
+def _factory_line(project: Project, top: Function) -> Optional[int]:
+    _, calls = project.direct(top)
+    lines = [call[1] for call in calls if project.is_factory(call[0])]
+    return min(lines) if lines else None
+
+
+def _makes_app(project: Project, top: Function) -> bool:
+    _, calls = project.direct(top)
+    if any(project.is_factory(call[0]) for call in calls):
+        return True
+    return any(
+        ref.mode == CALL and not ref.attrs and project.value(ref.root) == ("ext", catalog.FLASK)
+        for ref in top.refs
+    )
+
+
+def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
+    seen = set(start)
+    stack = list(start)
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen

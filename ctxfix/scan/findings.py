@@ -59,8 +59,9 @@ class ScanError:
     col: int
     message: str
 
-    def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: error: {self.message}"
+    def format(self, strict: bool = False) -> str:
+        kind = "error" if strict else "note"
+        return f"{self.path}:{self.line}:{self.col}: {kind}: {self.message}"
 
 
 @dataclass

@@ -42,6 +42,10 @@ class Ref(NamedTuple):
     level: int
     text: str
     skip: int  # how many of ``attrs`` come from what ``text`` stands for, not from the source
+    # Parameters that must be true for this code to run (`if notify: flash(...)`), and, for a
+    # call, the arguments it passes a false constant for (positions and keywords).
+    conds: tuple = ()
+    falsy: tuple = ()
 
 
 # What an argument, a decorator or an assigned value is, as far as the rules need to know:
@@ -138,6 +142,7 @@ class Module:
         "server_name",
         "ignores",
         "wide_lines",
+        "dynamic",
     )
 
     def __init__(self, name: str, path: str) -> None:
@@ -153,6 +158,7 @@ class Module:
         self.server_name = False
         self.ignores: dict[int, Optional[frozenset[str]]] = {}
         self.wide_lines: dict[int, str] = {}
+        self.dynamic = False  # imports modules by name (plugins): importlib, pkgutil
 
     def __getstate__(self) -> tuple:
         return tuple(getattr(self, s) for s in self.__slots__)
@@ -256,6 +262,7 @@ class _Builder:
         self.scope: _Scope = _Scope(self.mod.top, set(), None)
         self.fn: Function = self.mod.top
         self.level = NONE
+        self.conds: tuple[str, ...] = ()
         self._class_stack: list[str] = []
 
     # -- driver ------------------------------------------------------------------------------
@@ -427,29 +434,29 @@ class _Builder:
         # local holds at each use); the parameters from the start.
         names: set[str] = set()
         if args is not None:
-            fn.params = tuple(a.arg for a in (*args.posonlyargs, *args.args))
+            fn.params = tuple(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
             names.update(fn.params)
-            names.update(a.arg for a in args.kwonlyargs)
             if args.vararg is not None:
                 names.add(args.vararg.arg)
             if args.kwarg is not None:
                 names.add(args.kwarg.arg)
         scope = _Scope(fn, names, parent, None)
-        if cls is not None and fn.params and not fn.is_lambda:
+        positional = (*args.posonlyargs, *args.args) if args is not None else ()
+        if cls is not None and positional and not fn.is_lambda:
             decos = {d[1] if d and d[0] == "chain" and not d[2] else None for d in fn.decorators}
             if not decos & {"staticmethod"}:
-                first = fn.params[0]
+                first = positional[0].arg
                 if decos & {"classmethod"}:
                     scope.typed[first] = (cls, ())
                 else:
                     scope.typed[first] = (f"self:{cls}", ())
-        saved = self.scope, self.fn, self.level, self._class_stack
-        self.scope, self.fn, self.level, self._class_stack = scope, fn, NONE, []
+        saved = self.scope, self.fn, self.level, self._class_stack, self.conds
+        self.scope, self.fn, self.level, self._class_stack, self.conds = scope, fn, NONE, [], ()
         if isinstance(body, list):
             self._block(body)
         else:
             self.visit(body, REF)
-        self.scope, self.fn, self.level, self._class_stack = saved
+        self.scope, self.fn, self.level, self._class_stack, self.conds = saved
 
     def _class(self, node: ast.ClassDef) -> None:
         outer = self._class_stack[-1] if self._class_stack else None
@@ -569,6 +576,9 @@ class _Builder:
                 )
             else:
                 self.visit(t.value, READ)
+                if t.attr == "Task":
+                    # `celery.Task = ContextTask` on a parameter: an app made aware, unnamed.
+                    self.fn.attr_assigns.append(("?", ("Task",), None, t.lineno))
         elif kind is ast.Subscript:
             self.visit(t.value, READ)
             self.visit(t.slice, REF)
@@ -653,6 +663,10 @@ class _Builder:
             return 0
         if kind is ast.Name or kind is ast.Attribute:
             chain = self._chain_of(test)
+            if chain is not None and chain[1] and chain[1][-1] == CALLED:
+                # `in_request = has_request_context()` ... `if in_request:`
+                if _qual((chain[0], chain[1][:-1])) in catalog.GUARDS:
+                    return 1
             if chain is not None and _qual(chain) in catalog.NAMES:
                 need = catalog.NAMES[_qual(chain)]
                 return 1 if need.how == catalog.PROXY else 0
@@ -662,6 +676,16 @@ class _Builder:
         return 0
 
     def _if(self, node: ast.If) -> None:
+        test = node.test
+        if (type(test) is ast.Name and test.id == "TYPE_CHECKING") or (
+            type(test) is ast.Attribute and test.attr == "TYPE_CHECKING"
+        ):
+            # Imports for type checkers never run: bind their names, record no import.
+            imports = len(self.fn.imports)
+            self._block(node.body)
+            del self.fn.imports[imports:]
+            self._block(node.orelse)
+            return
         sign = self._guard(node.test)
         self.visit(node.test, BOOL)
         if sign == 1:
@@ -679,8 +703,27 @@ class _Builder:
             if _terminal(node.body):
                 self.level = GUARDED
         else:
-            self._block(node.body)
+            flags = self._flags(node.test)
+            if flags:
+                saved_conds = self.conds
+                self.conds = saved_conds + flags
+                self._block(node.body)
+                self.conds = saved_conds
+            else:
+                self._block(node.body)
             self._block(node.orelse)
+
+    def _flags(self, test: ast.expr) -> tuple[str, ...]:
+        """Parameters a test needs true: `if notify:`, `if message and notify:`."""
+        params = self.fn.params
+        if not params:
+            return ()
+        kind = type(test)
+        if kind is ast.Name:
+            return (test.id,) if test.id in params else ()
+        if kind is ast.BoolOp and isinstance(test.op, ast.And):
+            return tuple(v.id for v in test.values if type(v) is ast.Name and v.id in params)
+        return ()
 
     def _while(self, node: ast.While) -> None:
         self.visit(node.test, BOOL)
@@ -781,7 +824,17 @@ class _Builder:
 
     def _add_ref(self, root: str, attrs: tuple, mode: int, node: ast.AST, base: ast.AST) -> None:
         self.fn.refs.append(
-            Ref(root, attrs, mode, node.lineno, node.col_offset, self.level, _text(base), 0)
+            Ref(
+                root,
+                attrs,
+                mode,
+                node.lineno,
+                node.col_offset,
+                self.level,
+                _text(base),
+                0,
+                self.conds,
+            )
         )
 
     def _name(self, node: ast.Name, mode: int) -> Optional[tuple[str, tuple[str, ...]]]:
@@ -791,7 +844,17 @@ class _Builder:
         if got is not None:
             root, pre = got
             self.fn.refs.append(
-                Ref(root, pre, mode, node.lineno, node.col_offset, self.level, node.id, len(pre))
+                Ref(
+                    root,
+                    pre,
+                    mode,
+                    node.lineno,
+                    node.col_offset,
+                    self.level,
+                    node.id,
+                    len(pre),
+                    self.conds,
+                )
             )
         return got
 
@@ -829,9 +892,11 @@ class _Builder:
                 attrs.reverse()
                 root, pre = got
                 chain = (root, pre + tuple(attrs))
+                falsy: tuple = ()
                 if type(node) is ast.Call:
                     attrs.pop()
                     mode = CALL
+                    falsy = _falsy_args(node)
                 self.fn.refs.append(
                     Ref(
                         root,
@@ -842,6 +907,8 @@ class _Builder:
                         self.level,
                         cur.id,
                         len(pre),
+                        self.conds,
+                        falsy,
                     )
                 )
         else:
@@ -1009,6 +1076,7 @@ class _Builder:
 
 _BUILTIN_DECORATORS = {"staticmethod", "classmethod", "property", "print"}
 _SKIPPED = ("skip",)
+_DYNAMIC = ("import_module", "iter_modules", "import_string", "__import__(", "find_modules")
 
 
 def _skip(builder: _Builder, node: ast.AST) -> None:
@@ -1076,6 +1144,17 @@ if getattr(ast, "TryStar", None) is not None:
     _STMT[ast.TryStar] = _Builder._try
 
 
+def _falsy_args(call: ast.Call) -> tuple:
+    out: list = []
+    for i, a in enumerate(call.args):
+        if type(a) is ast.Constant and not a.value:
+            out.append(i)
+    for k in call.keywords:
+        if k.arg and type(k.value) is ast.Constant and not k.value.value:
+            out.append(k.arg)
+    return tuple(out)
+
+
 def _names_runtime_error(node: ast.expr) -> bool:
     if type(node) is ast.Tuple:
         return any(_names_runtime_error(e) for e in node.elts)
@@ -1115,7 +1194,10 @@ def build(
     are the top-level names of the project's packages and modules."""
     builder = _Builder(tree, name, path, package, tops | {name.split(".")[0]})
     mod = builder.build()
+    if "revision" in mod.bindings and "down_revision" in mod.bindings:
+        mod.alembic = True  # an Alembic revision script: `flask db upgrade` runs it in a context
     mod.server_name = "SERVER_NAME" in source
+    mod.dynamic = any(word in source for word in _DYNAMIC)
     mod.ignores = _ignores(source)
     if not source.isascii():
         mod.wide_lines = {

@@ -42,7 +42,7 @@ class Use(NamedTuple):
     line: int
     col: int
     via: tuple[str, ...]
-    where: tuple[str, int]  # the file and line of the innermost use
+    where: tuple[str, int, int]  # the file, line and column of the innermost use
 
     def describe(self) -> str:
         if self.via:
@@ -51,7 +51,7 @@ class Use(NamedTuple):
 
     def at(self, path: str) -> str:
         """Where the innermost use is, for a message written in ``path``."""
-        file, line = self.where
+        file, line, _ = self.where
         return f"line {line}" if file == path else f"{file}:{line}"
 
 
@@ -93,6 +93,7 @@ class Project:
             if m.main is not None:
                 self.owner[m.main.qualname] = m
         self.server_name = any(m.server_name for m in self.modules.values())
+        self.by_path = {m.path: m for m in self.modules.values()}
         self._values: dict[str, Value] = {}
         self._direct: dict[str, tuple[list, list]] = {}
         self._needs: dict[tuple[str, int], list[Use]] = {}
@@ -280,13 +281,13 @@ class Project:
     # -- uses --------------------------------------------------------------------------------
 
     def direct(self, fn: Function) -> tuple[list, list]:
-        """A function's own uses ``(level, label, line, col, site_level)`` and its calls into
-        the project ``(callee, line, col, site_level)``."""
+        """A function's own uses ``(level, label, line, col, site_level, conds)`` and its calls
+        into the project ``(callee, line, col, site_level, falsy)``."""
         got = self._direct.get(fn.qualname)
         if got is not None:
             return got
-        uses: list[tuple[int, str, int, int, int]] = []
-        calls: list[tuple[Function, int, int, int]] = []
+        uses: list[tuple] = []
+        calls: list[tuple] = []
         for ref in fn.refs:
             self._evaluate(ref, uses, calls)
         got = (uses, calls)
@@ -329,15 +330,17 @@ class Project:
                 and self.is_model(value[1])
             ):
                 # `Model.query(...)` is another ORM's method; Flask-SQLAlchemy's is a property.
-                uses.append((APP, _label(ref, i + 1), ref.line, ref.col, ref.level))
+                uses.append((APP, _label(ref, i + 1), ref.line, ref.col, ref.level, ref.conds))
                 return
             elif kind == "fn":
                 if nxt in _MARKERS or (nxt is None and mode == CALL):
                     callee = value[1]
-                    calls.append((callee, ref.line, ref.col, ref.level))
+                    calls.append((callee, ref.line, ref.col, ref.level, ref.falsy))
                     extra = self.decorator_need(callee)
                     if extra is not None:
-                        uses.append((extra, _label(ref, i), ref.line, ref.col, ref.level))
+                        uses.append(
+                            (extra, _label(ref, i), ref.line, ref.col, ref.level, ref.conds)
+                        )
             if need is not None:
                 how = need.how
                 if (
@@ -348,7 +351,7 @@ class Project:
                     level = need.level
                     if kind == "ext" and value[1] == catalog.URL_FOR and not self.server_name:
                         level = REQUEST
-                    uses.append((level, _label(ref, i), ref.line, ref.col, ref.level))
+                    uses.append((level, _label(ref, i), ref.line, ref.col, ref.level, ref.conds))
                     return
             if nxt is None:
                 return
@@ -389,33 +392,33 @@ class Project:
             self._not_followed = out
         return self._not_followed
 
-    def needs(self, fn: Function, level: int = NONE) -> list[Use]:
+    def needs(self, fn: Function, level: int = NONE, off: frozenset = frozenset()) -> list[Use]:
         """Uses in ``fn`` (and in the project functions it calls) that ``level`` does not cover,
-        in source order."""
-        key = (fn.qualname, level)
+        in source order. ``off`` are parameters the caller passes a false constant for: code
+        under ``if <param>:`` does not run."""
+        key = (fn.qualname, level, off)
         got = self._needs.get(key)
         if got is not None:
             return got
-        if key in self._active:
-            return []
+        if key in self._active or len(self._active) > 200:
+            return []  # a cycle, or a chain of calls too long to follow
         self._active.add(key)
         path = self.owner[fn.qualname].path if fn.qualname in self.owner else "?"
         out: list[Use] = []
         uses, calls = self.direct(fn)
-        for required, label, line, col, site in uses:
+        for required, label, line, col, site, conds in uses:
             have = max(level, site)
-            if required > have:
-                out.append(
-                    Use(self._kind(required, label, have), label, line, col, (), (path, line))
-                )
+            if required > have and not (off and off.intersection(conds)):
+                kind = self._kind(required, label, have)
+                out.append(Use(kind, label, line, col, (), (path, line, col)))
         skip = self.not_followed()
-        for callee, line, col, site in calls:
+        for callee, line, col, site, falsy in calls:
             if callee is fn or callee.qualname in skip:
                 continue
             have = max(level, site)
             if have >= REQUEST:
                 continue
-            inner = self.needs(callee, have)
+            inner = self.needs(callee, have, _params_off(callee, falsy))
             if inner:
                 first = inner[0]
                 out.append(
@@ -562,6 +565,21 @@ def more(uses: list[Use]) -> str:
     """ " (and 2 more)" after the first of several uses."""
     extra = len(uses) - 1
     return f" (and {extra} more)" if extra > 0 else ""
+
+
+def _params_off(callee: Function, falsy: tuple) -> frozenset:
+    if not falsy:
+        return frozenset()
+    params = callee.params
+    shift = 1 if callee.cls is not None and params and params[0] in ("self", "cls") else 0
+    out = set()
+    for key in falsy:
+        if isinstance(key, int):
+            if 0 <= key + shift < len(params):
+                out.add(params[key + shift])
+        else:
+            out.add(key)
+    return frozenset(out)
 
 
 def _label(ref: Ref, upto: int) -> str:

@@ -18,7 +18,7 @@ def exit_code(report: ScanReport) -> int:
 
     A file this Python cannot parse, or cannot read, is a note: the findings decide.
     """
-    if report.errors:
+    if report.strict and report.errors:
         return 2
     return 1 if report.findings else 0
 
@@ -103,7 +103,7 @@ def format_sarif(report: ScanReport, version: str = "0") -> str:
     ]
     notes = [
         {
-            "level": "error",
+            "level": "error" if report.strict else "warning",
             "message": {"text": e.message},
             "locations": [
                 {
@@ -131,7 +131,7 @@ def format_sarif(report: ScanReport, version: str = "0") -> str:
                 },
                 "invocations": [
                     {
-                        "executionSuccessful": not report.errors,
+                        "executionSuccessful": not (report.strict and report.errors),
                         "toolExecutionNotifications": notes,
                     }
                 ],
