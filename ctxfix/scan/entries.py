@@ -671,20 +671,33 @@ def _loaded_by_name(name: str, dynamic: set[str]) -> bool:
     return False
 
 
+def _app_calls(project: Project, top: Function) -> Iterator[int]:
+    """Lines where a module's top level makes the app: ``Flask(...)`` or a factory call."""
+    for ref in top.refs:
+        if ref.mode != CALL or len(ref.attrs) != ref.skip:
+            continue
+        value = project.value(ref.root)
+        if value == ("ext", catalog.FLASK) or (
+            value is not None and value[0] == "fn" and project.is_factory(value[1])
+        ):
+            yield ref.line
+
+
 def _factory_line(project: Project, top: Function) -> Optional[int]:
-    _, calls = project.direct(top)
-    lines = [call[1] for call in calls if project.is_factory(call[0])]
+    lines = [
+        ref.line
+        for ref in top.refs
+        if ref.mode == CALL
+        and len(ref.attrs) == ref.skip
+        and (v := project.value(ref.root)) is not None
+        and v[0] == "fn"
+        and project.is_factory(v[1])
+    ]
     return min(lines) if lines else None
 
 
 def _makes_app(project: Project, top: Function) -> bool:
-    _, calls = project.direct(top)
-    if any(project.is_factory(call[0]) for call in calls):
-        return True
-    return any(
-        ref.mode == CALL and not ref.attrs and project.value(ref.root) == ("ext", catalog.FLASK)
-        for ref in top.refs
-    )
+    return next(_app_calls(project, top), None) is not None
 
 
 def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:

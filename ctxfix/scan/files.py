@@ -68,8 +68,15 @@ def read(path: str) -> Union[str, ScanError]:
             return ScanError(where, 1, 1, "not a regular file; not read")
         if info.st_size > MAX_BYTES:
             return ScanError(where, 1, 1, f"larger than {MAX_BYTES // 2**20} MB; not scanned")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = fh.read(MAX_BYTES + 1)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, min(info.st_size + 1, MAX_BYTES + 1 - size) or 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
     except OSError as exc:
         return ScanError(where, 1, 1, f"cannot read: {exc.strerror or exc}")
     finally:
@@ -77,6 +84,8 @@ def read(path: str) -> Union[str, ScanError]:
     if len(raw) > MAX_BYTES:
         return ScanError(where, 1, 1, f"larger than {MAX_BYTES // 2**20} MB; not scanned")
     try:
+        if b"coding" not in raw[:400]:  # no PEP 263 declaration: UTF-8 (with or without BOM)
+            return raw.decode("utf-8-sig")
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
         return raw.decode(encoding)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:

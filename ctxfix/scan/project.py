@@ -101,6 +101,7 @@ class Project:
         self._entries: Optional[list[Entry]] = None
         self._not_followed: Optional[set[str]] = None
         self._decorator_needs: dict[str, Optional[int]] = {}
+        self._factories: dict[str, bool] = {}
         self.imported_names = {
             q
             for m in self.modules.values()
@@ -481,14 +482,17 @@ class Project:
         return False
 
     def is_factory(self, fn: Function) -> bool:
-        if fn.name in catalog.FACTORY_NAMES:
-            return True
-        for ref in fn.refs:
-            if ref.mode == CALL and not ref.attrs:
-                value = self.value(ref.root)
-                if value == ("ext", catalog.FLASK):
-                    return True
-        return False
+        """A function that builds the app: it calls ``Flask(...)`` or is named like a factory."""
+        got = self._factories.get(fn.qualname)
+        if got is None:
+            got = fn.name in catalog.FACTORY_NAMES or any(
+                ref.mode == CALL
+                and not ref.attrs
+                and self.value(ref.root) == ("ext", catalog.FLASK)
+                for ref in fn.refs
+            )
+            self._factories[fn.qualname] = got
+        return got
 
     def function_target(self, target: Target) -> Optional[tuple[Function, str]]:
         """The project function a target names, unwrapping ``partial``; None when it carries a
