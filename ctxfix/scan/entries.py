@@ -599,7 +599,8 @@ def _module_levels(project: Project) -> dict[str, int]:
                 if level >= APP and mod in modules:
                     seeds.add(mod)
             _, calls = project.direct(fn)
-            for callee, _, _, site, _ in calls:
+            for call in calls:
+                callee, site = call[0], call[3]
                 if site >= APP and callee.qualname not in with_ctx:
                     with_ctx.add(callee.qualname)
                     stack.append(callee)
@@ -609,7 +610,8 @@ def _module_levels(project: Project) -> dict[str, int]:
             if mod in modules:
                 seeds.add(mod)
         _, calls = project.direct(fn)
-        for callee, _, _, _, _ in calls:
+        for call in calls:
+            callee = call[0]
             if callee.qualname not in with_ctx:
                 with_ctx.add(callee.qualname)
                 stack.append(callee)

@@ -42,10 +42,12 @@ class Ref(NamedTuple):
     level: int
     text: str
     skip: int  # how many of ``attrs`` come from what ``text`` stands for, not from the source
-    # Parameters that must be true for this code to run (`if notify: flash(...)`), and, for a
-    # call, the arguments it passes a false constant for (positions and keywords).
+    # Parameters that must be true ("p") or false ("!p") for this code to run (`if notify:
+    # flash(...)`, `path or current_app.config[...]`), and, for a call, the arguments it passes a
+    # false constant for and those it passes anything else for (positions and keywords).
     conds: tuple = ()
     falsy: tuple = ()
+    given: tuple = ()
 
 
 # What an argument, a decorator or an assigned value is, as far as the rules need to know:
@@ -704,25 +706,46 @@ class _Builder:
                 self.level = GUARDED
         else:
             flags = self._flags(node.test)
-            if flags:
-                saved_conds = self.conds
-                self.conds = saved_conds + flags
-                self._block(node.body)
-                self.conds = saved_conds
+            self._under(flags, node.body)
+            if len(flags) == 1:  # `if not path: ... else: ...`: the else needs the opposite
+                self._under((_negate(flags[0]),), node.orelse)
             else:
-                self._block(node.body)
-            self._block(node.orelse)
+                self._block(node.orelse)
+
+    def _under(self, flags: tuple[str, ...], body: list[ast.stmt]) -> None:
+        if not flags:
+            self._block(body)
+            return
+        saved = self.conds
+        self.conds = saved + flags
+        self._block(body)
+        self.conds = saved
 
     def _flags(self, test: ast.expr) -> tuple[str, ...]:
-        """Parameters a test needs true: `if notify:`, `if message and notify:`."""
+        """Parameters a test needs true ("p") or false ("!p"): `if notify:`, `if message and
+        notify:`, `if not path:`, `if path is None:`."""
         params = self.fn.params
         if not params:
             return ()
         kind = type(test)
         if kind is ast.Name:
             return (test.id,) if test.id in params else ()
+        if kind is ast.UnaryOp and isinstance(test.op, ast.Not):
+            inner = test.operand
+            return (f"!{inner.id}",) if type(inner) is ast.Name and inner.id in params else ()
+        if kind is ast.Compare and len(test.ops) == 1 and type(test.left) is ast.Name:
+            right = test.comparators[0]
+            if test.left.id in params and type(right) is ast.Constant and right.value is None:
+                if isinstance(test.ops[0], (ast.Is, ast.Eq)):
+                    return (f"!{test.left.id}",)
+                if isinstance(test.ops[0], (ast.IsNot, ast.NotEq)):
+                    return (test.left.id,)
+            return ()
         if kind is ast.BoolOp and isinstance(test.op, ast.And):
-            return tuple(v.id for v in test.values if type(v) is ast.Name and v.id in params)
+            out: list[str] = []
+            for v in test.values:
+                out.extend(self._flags(v))
+            return tuple(out)
         return ()
 
     def _while(self, node: ast.While) -> None:
@@ -893,10 +916,13 @@ class _Builder:
                 root, pre = got
                 chain = (root, pre + tuple(attrs))
                 falsy: tuple = ()
+                given: tuple = ()
                 if type(node) is ast.Call:
                     attrs.pop()
                     mode = CALL
-                    falsy = _falsy_args(node)
+                    if node.args or node.keywords:
+                        falsy = _falsy_args(node)
+                        given = _given_args(node)
                 self.fn.refs.append(
                     Ref(
                         root,
@@ -909,6 +935,7 @@ class _Builder:
                         len(pre),
                         self.conds,
                         falsy,
+                        given,
                     )
                 )
         else:
@@ -955,13 +982,17 @@ class _Builder:
         self.visit(node.slice, REF)
 
     def _boolop(self, node: ast.BoolOp, mode: int) -> None:
-        saved = self.level
+        saved, saved_conds = self.level, self.conds
         is_and = isinstance(node.op, ast.And)
         for value in node.values:
             self.visit(value, BOOL)
             if is_and and self._guard(value) == 1:
                 self.level = GUARDED
-        self.level = saved
+            flags = self._flags(value)
+            if flags:
+                # `path or current_app.config[...]` runs its right side only without `path`.
+                self.conds = self.conds + (flags if is_and else tuple(map(_negate, flags)))
+        self.level, self.conds = saved, saved_conds
 
     def _unaryop(self, node: ast.UnaryOp, mode: int) -> None:
         self.visit(node.operand, BOOL if isinstance(node.op, ast.Not) else READ)
@@ -979,16 +1010,19 @@ class _Builder:
 
     def _ifexp(self, node: ast.IfExp, mode: int) -> None:
         sign = self._guard(node.test)
+        flags = self._flags(node.test)
         self.visit(node.test, BOOL)
-        saved = self.level
+        saved, saved_conds = self.level, self.conds
         if sign == 1:
             self.level = GUARDED
+        self.conds = saved_conds + flags
         self.visit(node.body, mode)
         self.level = saved
         if sign == -1:
             self.level = GUARDED
+        self.conds = saved_conds + (tuple(map(_negate, flags)) if len(flags) == 1 else ())
         self.visit(node.orelse, mode)
-        self.level = saved
+        self.level, self.conds = saved, saved_conds
 
     def _lambda(self, node: ast.Lambda, mode: int) -> None:
         qual = f"{self.fn.qualname}.<lambda:{node.lineno}:{node.col_offset}>"
@@ -1142,6 +1176,24 @@ _EXPR: dict = {
 
 if getattr(ast, "TryStar", None) is not None:
     _STMT[ast.TryStar] = _Builder._try
+
+
+def _negate(flag: str) -> str:
+    return flag[1:] if flag.startswith("!") else f"!{flag}"
+
+
+def _given_args(call: ast.Call) -> tuple:
+    """The parameters a call passes something for that is not a false constant."""
+    out: list = []
+    for i, a in enumerate(call.args):
+        if type(a) is ast.Starred:
+            break
+        if not (type(a) is ast.Constant and not a.value):
+            out.append(i)
+    for k in call.keywords:
+        if k.arg and not (type(k.value) is ast.Constant and not k.value.value):
+            out.append(k.arg)
+    return tuple(out)
 
 
 def _falsy_args(call: ast.Call) -> tuple:

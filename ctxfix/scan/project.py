@@ -336,7 +336,7 @@ class Project:
             elif kind == "fn":
                 if nxt in _MARKERS or (nxt is None and mode == CALL):
                     callee = value[1]
-                    calls.append((callee, ref.line, ref.col, ref.level, ref.falsy))
+                    calls.append((callee, ref.line, ref.col, ref.level, ref.falsy, ref.given))
                     extra = self.decorator_need(callee)
                     if extra is not None:
                         uses.append(
@@ -393,11 +393,11 @@ class Project:
             self._not_followed = out
         return self._not_followed
 
-    def needs(self, fn: Function, level: int = NONE, off: frozenset = frozenset()) -> list[Use]:
+    def needs(self, fn: Function, level: int = NONE, args: frozenset = frozenset()) -> list[Use]:
         """Uses in ``fn`` (and in the project functions it calls) that ``level`` does not cover,
-        in source order. ``off`` are parameters the caller passes a false constant for: code
-        under ``if <param>:`` does not run."""
-        key = (fn.qualname, level, off)
+        in source order. ``args`` says what the caller passes: "!p" for a false constant, "p"
+        for anything else; code under ``if p:`` or ``p or ...`` then runs or not accordingly."""
+        key = (fn.qualname, level, args)
         got = self._needs.get(key)
         if got is not None:
             return got
@@ -409,17 +409,17 @@ class Project:
         uses, calls = self.direct(fn)
         for required, label, line, col, site, conds in uses:
             have = max(level, site)
-            if required > have and not (off and off.intersection(conds)):
+            if required > have and not (args and _ruled_out(conds, args)):
                 kind = self._kind(required, label, have)
                 out.append(Use(kind, label, line, col, (), (path, line, col)))
         skip = self.not_followed()
-        for callee, line, col, site, falsy in calls:
+        for callee, line, col, site, falsy, given in calls:
             if callee is fn or callee.qualname in skip:
                 continue
             have = max(level, site)
             if have >= REQUEST:
                 continue
-            inner = self.needs(callee, have, _params_off(callee, falsy))
+            inner = self.needs(callee, have, _passed(callee, falsy, given))
             if inner:
                 first = inner[0]
                 out.append(
@@ -571,19 +571,32 @@ def more(uses: list[Use]) -> str:
     return f" (and {extra} more)" if extra > 0 else ""
 
 
-def _params_off(callee: Function, falsy: tuple) -> frozenset:
-    if not falsy:
+def _passed(callee: Function, falsy: tuple, given: tuple) -> frozenset:
+    """What a call passes, by parameter name: "!p" for a false constant, "p" for anything else."""
+    if not falsy and not given:
         return frozenset()
     params = callee.params
     shift = 1 if callee.cls is not None and params and params[0] in ("self", "cls") else 0
     out = set()
-    for key in falsy:
-        if isinstance(key, int):
-            if 0 <= key + shift < len(params):
-                out.add(params[key + shift])
-        else:
-            out.add(key)
+    for keys, mark in ((falsy, "!"), (given, "")):
+        for key in keys:
+            if isinstance(key, int):
+                if 0 <= key + shift < len(params):
+                    out.add(mark + params[key + shift])
+            else:
+                out.add(mark + key)
     return frozenset(out)
+
+
+def _ruled_out(conds: tuple, args: frozenset) -> bool:
+    """Code that needs "p" (or "!p") cannot run when the caller passes the opposite."""
+    for cond in conds:
+        if cond.startswith("!"):
+            if cond[1:] in args:
+                return True
+        elif f"!{cond}" in args:
+            return True
+    return False
 
 
 def _label(ref: Ref, upto: int) -> str:

@@ -152,6 +152,9 @@ def _run_rules(
                 found.add(f)
         except (RecursionError, MemoryError) as exc:
             notes.append(ScanError("<project>", 1, 1, f"rule {code} gave up: {type(exc).__name__}"))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the others
+            message = f"rule {code} failed ({type(exc).__name__}: {exc}); please report it"
+            notes.append(ScanError("<project>", 1, 1, message))
     return sorted(found), notes
 
 
