@@ -127,11 +127,11 @@ CONSTRUCTORS: dict[str, str] = {
     "argparse.ArgumentParser": "argparse",
 }
 
-# Kinds whose instance made with the app (`Cache(app)`, `Mail(app)`) keeps it and needs no
-# context: flask_caching/__init__.py Cache.cache (`current_app or self.app`), flask_mail
-# Mail.connect (`getattr(self, "app", None) or current_app`). A kind made without it becomes
-# "<kind>:lazy".
-KEEPS_APP = {"cache", "mail"}
+# Kinds whose instance made with the app (`Cache(app)`) keeps it and needs no context:
+# flask_caching/__init__.py Cache.cache (`current_app or self.app`). A kind made without it
+# becomes "<kind>:lazy". (Flask-Mail is not one: Connection.send reads
+# `current_app._get_current_object()` whatever the Mail was made with, flask_mail 0.10.0.)
+KEEPS_APP = {"cache"}
 
 
 @dataclass(frozen=True)
@@ -161,9 +161,9 @@ MEMBERS: dict[tuple[str, str], Member] = {
     ("babel", "list_translations"): Member(
         APP, CALL, "flask_babel/__init__.py list_translations -> get_babel() -> current_app"
     ),
-    ("mail:lazy", "send"): Member(APP, CALL, "flask_mail Mail.send -> connect -> current_app"),
-    ("mail:lazy", "send_message"): Member(APP, CALL, "flask_mail send_message -> send"),
-    ("mail:lazy", "connect"): Member(APP, CALL, "flask_mail Mail.connect -> current_app"),
+    ("mail", "send"): Member(APP, CALL, "flask_mail Mail.send -> Connection.send -> current_app"),
+    ("mail", "send_message"): Member(APP, CALL, "flask_mail send_message -> send"),
+    ("mail", "connect"): Member(APP, CALL, "flask_mail Mail.connect -> current_app"),
     **{
         ("cache:lazy", name): Member(APP, CALL, _CACHE)
         for name in (

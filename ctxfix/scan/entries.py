@@ -626,7 +626,12 @@ def _module_levels(project: Project) -> dict[str, int]:
             continue
         if m.main is not None or ("." not in name and name not in imported):
             starts.add(name)
-        elif _makes_app(project, m.top):
+        elif _makes_app(project, m.top) or any(
+            project.is_factory(project.functions[q])
+            for b in m.bindings.values()
+            if b[0] == "def" and (q := b[1]) in project.functions
+        ):
+            # It builds the app at its top, or defines the factory: its top level runs first.
             starts.add(name)
         elif name not in imported and not _loaded_by_name(name, dynamic):
             # Nothing imports it: an entry point named elsewhere (`celery -A pkg.worker`). Its
