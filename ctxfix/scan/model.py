@@ -177,6 +177,8 @@ class Module:
         return len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
 
 
+# SERVER_NAME in code (a config key or attribute), not in a comment.
+_SERVER_NAME = re.compile(r"^[^#\n]*SERVER_NAME", re.M)
 _IGNORE = re.compile(r"#\s*ctxfix:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 
 
@@ -1248,7 +1250,7 @@ def build(
     mod = builder.build()
     if "revision" in mod.bindings and "down_revision" in mod.bindings:
         mod.alembic = True  # an Alembic revision script: `flask db upgrade` runs it in a context
-    mod.server_name = "SERVER_NAME" in source
+    mod.server_name = "SERVER_NAME" in source and bool(_SERVER_NAME.search(source))
     mod.dynamic = any(word in source for word in _DYNAMIC)
     mod.ignores = _ignores(source)
     if not source.isascii():

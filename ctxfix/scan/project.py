@@ -385,7 +385,10 @@ class Project:
         if self._not_followed is None:
             out: set[str] = set()
             for e in self.entries():
-                if e.kind in ("factory", "celery-task", "job", "queue-job", "command"):
+                # A decorated task, job or command (not a function some call hands to a pool).
+                if e.kind in ("factory", "celery-task", "job", "queue-job", "command") and (
+                    "site" not in e.detail
+                ):
                     out.add(e.fn.qualname)
             for fn in self.functions.values():
                 if self.carries_context(fn) or self.app_context_decorated(fn):
