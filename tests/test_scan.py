@@ -412,3 +412,38 @@ def test_cli_scan_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     strict = runner.invoke(cli, ["scan", "--strict", str(broken)])
     assert strict.exit_code == 2
     assert re.fullmatch(r".+x\.py:2:\d+: error: syntax error: .+", strict.stderr.splitlines()[0])
+
+
+REQUEST_TASKS = """
+    from contextlib import ExitStack
+
+    from celery import Celery, Task
+    from flask import Flask, session
+
+    app = Flask(__name__)
+
+
+    class AppTask(Task):
+        def __call__(self, *args, **kwargs):
+            with ExitStack() as stack:
+                stack.enter_context(app.app_context())
+                if getattr(self, "request_context", False):
+                    stack.enter_context(app.test_request_context())
+                return super().__call__(*args, **kwargs)
+
+
+    celery = Celery(__name__, task_cls=AppTask)
+
+
+    @celery.task(request_context=True)
+    def build_site():
+        return session.get("lang")
+"""
+
+
+def test_a_task_class_that_can_push_a_request_context_silences_ctx111(tmp_path: Path) -> None:
+    root = _project(tmp_path / "with", {"tasks.py": REQUEST_TASKS})
+    assert scan_paths([str(root)]).findings == []
+    plain = REQUEST_TASKS.replace("stack.enter_context(app.test_request_context())", "pass")
+    root = _project(tmp_path / "without", {"tasks.py": plain})
+    assert [f.rule for f in scan_paths([str(root)]).findings] == ["CTX111"]

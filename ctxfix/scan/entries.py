@@ -260,11 +260,13 @@ def _decorated(
         if kind == "member" and value[1] == "celery" and value[2] in ("task", "shared_task"):
             instance = ("chain", func[1], func[2][:-1])
             aware = celery.task_aware(instance, call)
-            yield _entry("celery-task", fn, aware, where, {"aware": aware})
+            detail = {"aware": aware, "request": celery.request_tasks}
+            yield _entry("celery-task", fn, aware, where, detail)
             return
         if kind == "ext" and value[1] == catalog.SHARED_TASK:
             aware = celery.task_aware(None, call)
-            yield _entry("celery-task", fn, aware, where, {"aware": aware})
+            detail = {"aware": aware, "request": celery.request_tasks}
+            yield _entry("celery-task", fn, aware, where, detail)
             return
         if (
             kind == "ext"
@@ -319,6 +321,12 @@ class _CeleryFacts:
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        # A task class of the project that can push a request context (Indico's
+        # `@celery.task(request_context=True)`): a task may then read `request`.
+        self.request_tasks = any(
+            fn.name == "__call__" and fn.pushes >= catalog.REQUEST and fn.cls is not None
+            for fn in project.functions.values()
+        )
         self.seen = False  # a Celery app is made somewhere
         self.aware_any = False
         self.aware_unknown = False  # `something.Task = ...` on an app we cannot name

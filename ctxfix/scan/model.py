@@ -106,7 +106,7 @@ class Function:
         self.imports: list[tuple[str, int, int]] = []
         self.attr_assigns: list[tuple[str, tuple[str, ...], Target, int]] = []
         self.generator = False
-        self.pushes = False
+        self.pushes = 0  # the highest context level it pushes anywhere
         self.params: tuple[str, ...] = ()
         self.is_lambda = False
 
@@ -607,11 +607,18 @@ class _Builder:
         value = node.value
         self.visit(value, REF)
         if type(value) is ast.Call and isinstance(value.func, ast.Attribute):
-            if value.func.attr == "push":
+            attr = value.func.attr
+            if attr == "push":
                 pushed = self._pusher(value.func.value)
-                if pushed:
-                    self.fn.pushes = True
-                    self.level = max(self.level, pushed)
+            elif attr == "enter_context" and value.args:  # contextlib.ExitStack
+                pushed = self._pusher(value.args[0])
+            else:
+                return
+            if pushed == _SUPPRESS:
+                self.level = GUARDED
+            elif pushed:
+                self.fn.pushes = max(self.fn.pushes, pushed)
+                self.level = max(self.level, pushed)
 
     def _pusher(self, expr: ast.expr) -> int:
         """The level an expression pushes when entered or pushed (``app.app_context()``)."""
@@ -622,7 +629,7 @@ class _Builder:
             if level:
                 return level
             if tail == "suppress" and any(_names_runtime_error(a) for a in expr.args):
-                return GUARDED
+                return _SUPPRESS
             return 0
         if type(expr) is ast.Name:
             got = self._resolve(expr.id)
@@ -767,9 +774,10 @@ class _Builder:
             expr = item.context_expr
             self.visit(expr, REF)
             pushed = self._pusher(expr)
-            if pushed:
-                if pushed != GUARDED:
-                    self.fn.pushes = True
+            if pushed == _SUPPRESS:
+                inner = GUARDED
+            elif pushed:
+                self.fn.pushes = max(self.fn.pushes, pushed)
                 inner = max(inner, pushed)
             if item.optional_vars is not None:
                 chain = (
@@ -1112,6 +1120,7 @@ class _Builder:
 
 _BUILTIN_DECORATORS = {"staticmethod", "classmethod", "property", "print"}
 _SKIPPED = ("skip",)
+_SUPPRESS = 3  # `with contextlib.suppress(RuntimeError):` guards; it pushes nothing
 _DYNAMIC = ("import_module", "iter_modules", "import_string", "__import__(", "find_modules")
 
 

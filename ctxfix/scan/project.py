@@ -201,6 +201,11 @@ class Project:
             return None
         if kind == "cls":
             if called:
+                # A project subclass of a catalog class (`class DB(SQLAlchemy)`) makes its kind.
+                for base in self.ext_bases(value[1]):
+                    made = catalog.CONSTRUCTORS.get(base)
+                    if made is not None:
+                        return ("inst", made)
                 return ("obj", value[1])
             method = self.method(value[1], attr)
             if method is not None:
