@@ -268,6 +268,7 @@ class _Builder:
         self.level = NONE
         self.conds: tuple[str, ...] = ()
         self._class_stack: list[str] = []
+        self._quals: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     # -- driver ------------------------------------------------------------------------------
 
@@ -382,7 +383,12 @@ class _Builder:
                 return None
         elif kind == "skip":
             return None
-        return f"{self.name}.{name}", ()
+        qual = self._quals.get(name)
+        if qual is None:
+            # One string object per name: the pickled model (sent back by worker processes)
+            # then holds each qualified name once.
+            qual = self._quals[name] = (f"{self.name}.{name}", ())
+        return qual
 
     def _bind_local(self, name: str, value: Optional[tuple[str, tuple[str, ...]]]) -> None:
         scope = self.scope

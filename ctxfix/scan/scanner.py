@@ -14,8 +14,10 @@ from .model import Module, build
 from .project import Project
 from .rules import RULE_MODULES, RULES
 
-PARALLEL_FROM = 400
-"""Trees with at least this many files are read by one process per CPU."""
+PARALLEL_FROM = 2000
+"""Trees with at least this many files are read by one process per CPU. Below it one process is
+about as fast in wall time and uses a third less CPU: sending the models back from the workers
+costs about half a second for a tree of 1,000 files (measured on Indico and Superset)."""
 
 _RELEVANT = re.compile(catalog.RELEVANT)
 
