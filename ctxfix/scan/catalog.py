@@ -104,6 +104,8 @@ CONSTRUCTORS: dict[str, str] = {
     "multiprocessing.pool.ThreadPool": "executor",
     "multiprocessing.pool.Pool": "executor",
     "multiprocessing.Pool": "executor",
+    "gevent.pool.Pool": "executor",
+    "gevent.pool.Group": "executor",
     "apscheduler.schedulers.background.BackgroundScheduler": "scheduler",
     "apscheduler.schedulers.blocking.BlockingScheduler": "scheduler",
     "apscheduler.schedulers.asyncio.AsyncIOScheduler": "scheduler",
@@ -226,6 +228,9 @@ SPAWN_FUNCTIONS: dict[str, Spawner] = {
     "eventlet.spawn_n": Spawner("greenlet", None, 0, "eventlet spawn_n(func)"),
     "eventlet.spawn_after": Spawner("greenlet", None, 1, "eventlet spawn_after(seconds, func)"),
     "_thread.start_new_thread": Spawner("thread", None, 0, "_thread.start_new_thread(function)"),
+    "multiprocessing.Process": Spawner(
+        "process", "target", 1, "multiprocessing/process.py Process(group, target)"
+    ),
 }
 # Methods of an instance kind (or of any object, under "*") that start the target elsewhere.
 SPAWN_METHODS: dict[tuple[str, str], Spawner] = {
@@ -236,6 +241,7 @@ SPAWN_METHODS: dict[tuple[str, str], Spawner] = {
     ("executor", "imap"): Spawner("pool", "func", 0, "multiprocessing Pool.imap(func)"),
     ("executor", "imap_unordered"): Spawner("pool", "func", 0, "multiprocessing Pool.imap"),
     ("executor", "starmap"): Spawner("pool", "func", 0, "multiprocessing Pool.starmap(func)"),
+    ("executor", "spawn"): Spawner("greenlet", None, 0, "gevent/pool.py Group.spawn(func)"),
     ("*", "start_background_task"): Spawner(
         "background task", "target", 0, "flask_socketio start_background_task(target)"
     ),
