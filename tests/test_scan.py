@@ -447,3 +447,38 @@ def test_a_task_class_that_can_push_a_request_context_silences_ctx111(tmp_path: 
     plain = REQUEST_TASKS.replace("stack.enter_context(app.test_request_context())", "pass")
     root = _project(tmp_path / "without", {"tasks.py": plain})
     assert [f.rule for f in scan_paths([str(root)]).findings] == ["CTX111"]
+
+
+def test_a_celery_app_made_aware_through_a_parameter(tmp_path: Path) -> None:
+    configure = """
+        def configure_celery(app, celery):
+            class ContextTask(celery.Task):
+                def __call__(self, *args, **kwargs):
+                    with app.app_context():
+                        return super().__call__(*args, **kwargs)
+
+            celery.Task = ContextTask
+    """
+    tasks = """
+        from flask import current_app
+
+        from ext import celery
+
+        @celery.task
+        def name():
+            return current_app.name
+    """
+    one = _project(
+        tmp_path / "one",
+        {
+            "ext.py": "from celery import Celery\ncelery = Celery()\n",
+            "app.py": configure,
+            "tasks.py": tasks,
+        },
+    )
+    assert scan_paths([str(one)]).findings == []  # the only Celery app: that one is aware
+    plain = _project(
+        tmp_path / "plain",
+        {"ext.py": "from celery import Celery\ncelery = Celery()\n", "tasks.py": tasks},
+    )
+    assert [f.rule for f in scan_paths([str(plain)]).findings] == ["CTX106"]

@@ -303,8 +303,28 @@ CALL_WORDS = frozenset(
 
 # Files that mention none of these cannot hold a finding or a fact, and are not parsed.
 RELEVANT = (
-    r"flask|db|SQLAlchemy|query|[Cc]elery|Task|add_command|Thread|Timer|spawn|submit|Executor"
-    r"|Pool|background_task|add_job|sched|enqueue|rq|actor|huey|SERVER_NAME"
+    "flask",
+    "db",
+    "SQLAlchemy",
+    "query",
+    "celery",
+    "Celery",
+    "Task",
+    "add_command",
+    "Thread",
+    "Timer",
+    "spawn",
+    "submit",
+    "Executor",
+    "Pool",
+    "background_task",
+    "add_job",
+    "sched",
+    "enqueue",
+    "rq",
+    "actor",
+    "huey",
+    "SERVER_NAME",
 )
 
 

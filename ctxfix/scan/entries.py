@@ -331,6 +331,7 @@ class _CeleryFacts:
         self.aware_any = False
         self.aware_unknown = False  # `something.Task = ...` on an app we cannot name
         self.aware_bindings: set[str] = set()
+        unnamed = False
         for name in project.imported_names:
             if name.split(".")[0] in catalog.CELERY_AWARE_MODULES:
                 self.aware_any = True
@@ -348,9 +349,29 @@ class _CeleryFacts:
                         self.aware_any = True
                         binding = self.binding(("chain", root, attrs[:-1]))
                         if binding is None:
-                            self.aware_unknown = True
+                            unnamed = True
                         else:
                             self.aware_bindings.add(binding)
+        if unnamed:
+            # `def configure_celery(app, celery): celery.Task = ContextTask`: with one Celery
+            # app in the project, that is the one; with several, any of them may be.
+            apps = self._celery_bindings()
+            if len(apps) == 1:
+                self.aware_bindings.update(apps)
+            else:
+                self.aware_unknown = True
+
+    def _celery_bindings(self) -> set[str]:
+        project = self.project
+        found: set[str] = set()
+        for m in project.modules.values():
+            for name, b in m.bindings.items():
+                if b[0] != "value" or b[1] is None or b[1][0] != "call":
+                    continue
+                made = project.target_value(b[1])
+                if made == ("inst", "celery"):
+                    found.add(f"{m.name}.{name}")
+        return found
 
     def binding(self, target: Target) -> Optional[str]:
         """The qualified module-level name an instance target ends at, following imports."""

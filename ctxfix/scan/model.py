@@ -588,7 +588,8 @@ class _Builder:
                 self.visit(t.value, READ)
                 if t.attr == "Task":
                     # `celery.Task = ContextTask` on a parameter: an app made aware, unnamed.
-                    self.fn.attr_assigns.append(("?", ("Task",), None, t.lineno))
+                    name = t.value.id if type(t.value) is ast.Name else ""
+                    self.fn.attr_assigns.append((f"?{name}", ("Task",), None, t.lineno))
         elif kind is ast.Subscript:
             self.visit(t.value, READ)
             self.visit(t.slice, REF)
@@ -844,6 +845,9 @@ class _Builder:
         kind = type(node)
         if kind is ast.Constant:
             return
+        if kind is ast.Name:
+            self._name(node, mode)
+            return
         handler = _EXPR.get(kind)
         if handler is not None:
             handler(self, node, mode)
@@ -936,7 +940,10 @@ class _Builder:
                 if type(node) is ast.Call:
                     attrs.pop()
                     mode = CALL
-                    if node.args or node.keywords:
+                    if (node.args or node.keywords) and (
+                        root.startswith(self.name) or root.split(".", 1)[0] in self.tops
+                    ):
+                        # What the call passes matters only for the project's own functions.
                         falsy = _falsy_args(node)
                         given = _given_args(node)
                 self.fn.refs.append(

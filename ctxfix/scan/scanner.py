@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import re
 from typing import Iterable, Optional, Sequence, Union
 
 from . import catalog, files
@@ -19,7 +18,6 @@ PARALLEL_FROM = 2000
 about as fast in wall time and uses a third less CPU: sending the models back from the workers
 costs about half a second for a tree of 1,000 files (measured on Indico and Superset)."""
 
-_RELEVANT = re.compile(catalog.RELEVANT)
 
 
 def parse_codes(values: Iterable[str]) -> list[str]:
@@ -53,7 +51,7 @@ def model(
 ) -> Union[Module, ScanError, None]:
     """The model of one file's source; a note when it cannot be parsed; None when skimmed."""
     where = files.display(path)
-    if skim and not _RELEVANT.search(source):
+    if skim and not any(word in source for word in catalog.RELEVANT):
         return None
     try:
         tree = ast.parse(source, filename=where)
