@@ -62,9 +62,10 @@ def model(
             exc.offset or 1,
             f"syntax error: {exc.msg} (this Python cannot parse the file; it is not scanned)",
         )
-    except (ValueError, RecursionError, MemoryError) as exc:
-        what = "cannot parse" if isinstance(exc, ValueError) else "too deeply nested to parse"
-        return ScanError(where, 1, 1, f"{what}: {exc}")
+    except ValueError as exc:  # NUL bytes in the source
+        return ScanError(where, 1, 1, f"cannot parse: {exc}")
+    except (RecursionError, MemoryError) as exc:
+        return ScanError(where, 1, 1, f"too deeply nested to parse ({type(exc).__name__})")
     try:
         return build(tree, name, where, source, package, tops)
     except (RecursionError, MemoryError) as exc:
