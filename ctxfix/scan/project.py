@@ -102,6 +102,7 @@ class Project:
         self._not_followed: Optional[set[str]] = None
         self._decorator_needs: dict[str, Optional[int]] = {}
         self._factories: dict[str, bool] = {}
+        self._decorated: dict[str, int] = {}
         self.imported_names = {
             q
             for m in self.modules.values()
@@ -366,6 +367,29 @@ class Project:
                 return
             i += 1
 
+    def decorated_level(self, fn: Function) -> int:
+        """The context a decorator of the project pushes around ``fn`` (a wrapper that runs it
+        inside ``with app.app_context():``)."""
+        got = self._decorated.get(fn.qualname)
+        if got is None:
+            got = 0
+            for _, deco, _ in self.decorator_values(fn):
+                # `@in_app_context` or `@with_context_of(app)`: the decorator, or a factory,
+                # and the wrappers defined inside it.
+                if deco is None or deco[0] != "fn":
+                    continue
+                for inner in (deco[1], *self._defined_in(deco[1].qualname)):
+                    got = max(got, inner.pushes)
+            self._decorated[fn.qualname] = got
+        return got
+
+    def _defined_in(self, qualname: str) -> list[Function]:
+        prefix = qualname + "."
+        owner = self.owner.get(qualname)
+        if owner is None:
+            return []
+        return [f for q, f in owner.functions.items() if q.startswith(prefix)]
+
     def decorator_need(self, fn: Function) -> Optional[int]:
         """A context needed just to call ``fn``, because of its decorator (``@cache.memoize``)."""
         key = fn.qualname
@@ -405,6 +429,7 @@ class Project:
         """Uses in ``fn`` (and in the project functions it calls) that ``level`` does not cover,
         in source order. ``args`` says what the caller passes: "!p" for a false constant, "p"
         for anything else; code under ``if p:`` or ``p or ...`` then runs or not accordingly."""
+        level = max(level, self.decorated_level(fn))
         key = (fn.qualname, level, args)
         got = self._needs.get(key)
         if got is not None:
