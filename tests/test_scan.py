@@ -482,3 +482,10 @@ def test_a_celery_app_made_aware_through_a_parameter(tmp_path: Path) -> None:
         {"ext.py": "from celery import Celery\ncelery = Celery()\n", "tasks.py": tasks},
     )
     assert [f.rule for f in scan_paths([str(plain)]).findings] == ["CTX106"]
+
+
+def test_files_with_the_same_module_name_are_all_scanned(tmp_path: Path) -> None:
+    bug = "from flask import current_app\nNAME = current_app.name\n"
+    root = _project(tmp_path, {"one/settings.py": bug, "two/settings.py": bug})
+    found = sorted(Path(f.path).parent.name for f in scan_paths([str(root)]).findings)
+    assert found == ["one", "two"]

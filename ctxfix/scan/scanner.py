@@ -174,14 +174,33 @@ def scan_paths(
     paths_found = list(files.walk(paths, notes))
     report = ScanReport(files=len(paths_found), strict=strict)
     modules: list[Module] = []
-    for result in _scan_all(paths_found, jobs):
+    names: dict[str, int] = {}
+    for path, result in zip(paths_found, _scan_all(paths_found, jobs)):
         if isinstance(result, ScanError):
             notes.append(result)
         elif result is not None:
+            if result.name in names:
+                # Another file with the same module name (two `migrations/env.py`, two
+                # projects at once): model it again under a name of its own.
+                names[result.name] += 1
+                result = _renamed(path, result, names[result.name])
+                if result is None:
+                    continue
+            else:
+                names[result.name] = 0
             modules.append(result)
     report.findings, rule_notes = run_rules(modules, select, ignore)
     report.errors = sorted(notes + rule_notes)
     return report
+
+
+def _renamed(path: str, module: Module, n: int) -> Optional[Module]:
+    source = files.read(path)
+    if isinstance(source, ScanError):
+        return None
+    _, package = files.ModuleNames().name(path)
+    again = model(source, path, f"{module.name}~{n}", package)
+    return again if isinstance(again, Module) else None
 
 
 def scan_source(source: str, path: str = "<string>") -> list[ScanFinding]:
