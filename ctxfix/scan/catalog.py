@@ -80,7 +80,6 @@ GUARDS = {"flask.has_app_context", "flask.has_request_context"}
 
 # Wrappers that carry the request context along with a function or a generator.
 CARRY_REQUEST = {"flask.copy_current_request_context", "flask.stream_with_context"}
-STREAM_WRAPPER = "flask.stream_with_context"
 PARTIAL = "functools.partial"
 APP_CONTEXT_DECORATORS = {"flask.cli.with_appcontext"}
 

@@ -220,8 +220,7 @@ def _signal_or_response(project: Project, m: Module, fn: Function, site: Site) -
 def _stream_arg(project: Project, m: Module, site: Site) -> Iterator[Entry]:
     gen = _generator_call(project, site.args[0])
     if gen is not None:
-        arg = site.args[0]
-        yield Entry("stream", gen, NONE, m, site.line, site.col, gen.name, {"arg": arg})
+        yield Entry("stream", gen, NONE, m, site.line, site.col, gen.name, {})
 
 
 def _generator_call(project: Project, target: Target) -> Optional[Function]:

@@ -14,13 +14,11 @@ from . import catalog
 from .findings import ScanFinding
 from .model import (
     APP,
-    BOOL,
     CALL,
     CALLED,
     CALLED_WITH_ARGS,
     NONE,
     READ,
-    REF,
     REQUEST,
     Function,
     Klass,
@@ -575,9 +573,6 @@ class Project:
                 for site in fn.sites:
                     yield m, fn, site
 
-    def site_func(self, site: Site) -> Value:
-        return self.target_value(site.func)
-
     def kwarg(self, site: Site, name: str) -> Target:
         for k, v in site.kwargs:
             if k == name:
@@ -637,4 +632,4 @@ def _label(ref: Ref, upto: int) -> str:
     return ".".join(parts)
 
 
-__all__ = ["BOOL", "REF", "Entry", "Project", "Use", "more"]
+__all__ = ["Entry", "Project", "Use", "more"]
