@@ -261,6 +261,17 @@ def prefix_pattern(prefix: str) -> Optional[re.Pattern]:
         return None
 
 
+STREAM_PREFIX = Lazy(
+    r"^\s*(?:[\w.-]+[-_]\d+\s+\|"  # docker compose: web_1  |
+    r"|[\w.-]+\s+\|\s"  # docker compose v2: web  |
+    r"|[A-Z][a-z]{2}\s+\d{1,2} \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?:"  # journald, syslog
+    r"|\S+ (?:stdout|stderr) [FP](?:\s|$)"  # Kubernetes' CRI log lines
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\s)"  # docker logs -t, kubectl, CI runners
+)
+"""Prefixes a log collector puts on every line a program printed, continuation lines included
+(unlike a logging format's time stamp and level, which start a new entry)."""
+
+
 def strip_known_prefix(line: str) -> str:
     m = LOG_PREFIX.match(line)
     return line[m.end() :] if m else line
@@ -270,8 +281,8 @@ LOG_PREFIX = Lazy(
     r"^\s*(?:"
     r"\[\d{4}-\d\d-\d\d[ T][\d:,.]+(?:\s*[+-]\d{4})?(?::\s*\w+/[\w.-]+)?\]\s*"
     r"(?:\[\d+\]\s*)?(?:\[\w+\]\s*)?"
-    r"|\d{4}-\d\d-\d\d[ T][\d:,.]+(?:Z|[+-]\d\d:?\d\d)?\s+(?:(?:stdout|stderr) [FP] )?"
-    r"(?:\[?\w+\]?\s+)?(?:[\w.]+:\s)?"
+    r"|\d{4}-\d\d-\d\d[ T][\d:,.]+(?:Z|[+-]\d\d:?\d\d)?\s+(?:(?:stdout|stderr) [FP](?:\s|$))?"
+    r"(?:\[?[A-Z]{3,9}\]?\s+)?(?:(?![\w.]*(?:Error|Exception|Warning|Exit):)[\w.]+:\s)?"
     r"|[A-Z][a-z]{2}\s+\d{1,2} \d\d:\d\d:\d\d \S+ [\w./@-]+(?:\[\d+\])?:\s?"
     r"(?:\d\d:\d\d:\d\d [\w.]+\s+\|\s?)?"
     r"|[\w.-]+[-_]\d+\s+\|\s?"

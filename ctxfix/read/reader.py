@@ -57,6 +57,8 @@ class _State:
     pytest_def: str = ""
     noise_run: int = 0
     section: str = ""
+    section_indent: int = 0
+    """How far the section header is indented: the column the section's own lines start at."""
     section_args: tuple[str, ...] = ()
     """pytest's ``name = value`` lines under the section header: the failing function's
     arguments (fixtures), context for the record the section holds."""
@@ -81,7 +83,18 @@ class Line:
     belongs to what comes next and must be read once more after the record it ended.
     """
 
-    __slots__ = ("raw", "lineno", "line", "body", "stripped", "header", "out", "again", "_frame")
+    __slots__ = (
+        "raw",
+        "lineno",
+        "line",
+        "body",
+        "stripped",
+        "header",
+        "known_prefix",
+        "out",
+        "again",
+        "_frame",
+    )
 
     def __init__(self, raw: str, lineno: int, line: str, prefix: Optional[re.Pattern]) -> None:
         self.raw = raw
@@ -93,8 +106,12 @@ class Line:
             if m:
                 body = body[m.end() :]
         self.header = HEADER.search(body) if "raceback (" in body else None
+        self.known_prefix = ""
+        """A log prefix of a known shape this line started with (docker's `web_1  | `...)."""
         if not self.header:
-            body = strip_known_prefix(body)
+            bare = strip_known_prefix(body)
+            self.known_prefix = body[: len(body) - len(bare)]
+            body = bare
         self.body = body
         self.stripped = body.strip()
         self.out: list[Traceback] = []

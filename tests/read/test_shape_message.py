@@ -62,3 +62,34 @@ def test_a_repr_written_over_several_lines_is_one_message(read):
 def test_a_repr_whose_string_stops_early_ends_at_the_next_line_that_is_no_string(read):
     r = read("RuntimeError('No application found. '\nsomething else entirely")
     assert r.records[0].message == "No application found. "
+
+
+def test_a_message_under_a_log_collectors_prefix_goes_on_over_its_prefixed_lines(read):
+    tb = read(
+        """
+        web_1  | RuntimeError: Working outside of application context.
+        web_1  |
+        web_1  | This typically means that you attempted to use functionality that needed
+        web_1  | the current application. To solve this, set up an application context
+        web_1  | with app.app_context(). See the documentation for more information.
+        """
+    ).one
+    assert tb.exc_type == "RuntimeError"
+    assert "set up an application context" in tb.message
+
+
+def test_a_time_stamp_prefix_keeps_the_exception_name_and_the_frame_keyword(read):
+    tb = read(
+        """
+        2026-01-01T10:00:00.123456Z Traceback (most recent call last):
+        2026-01-01T10:00:00.123456Z   File "/srv/shop/mail.py", line 12, in send_receipt
+        2026-01-01T10:00:00.123456Z     sender = current_app.config["MAIL_SENDER"]
+        2026-01-01T10:00:00.123456Z RuntimeError: Working outside of application context.
+        """
+    ).one
+    assert tb.exc_type == "RuntimeError" and tb.frames[0].function == "send_receipt"
+
+
+def test_a_quoted_indented_exception_line_is_no_pytest_source_line(read):
+    r = read(">     RuntimeError: Working outside of application context.")
+    assert r.shape_of(1) == "message" and r.one.exc_type == "RuntimeError"

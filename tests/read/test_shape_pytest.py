@@ -110,3 +110,11 @@ def test_short_and_line_forms(read):
     ]
     line = read("/srv/tests/test_shop.py:9: RuntimeError: Working outside of application context.")
     assert line.shape_of(1) == "pytest-line" and line.one.frames[0].line == 9
+
+
+def test_the_long_form_under_a_log_prefix_and_indented(read):
+    for prefix in ("web_1  | ", "    "):
+        r = read("\n".join(prefix + line for line in LONG.strip("\n").splitlines()))
+        tb = r.one
+        assert tb.frames[0].code == "connection = _db.engine.connect()", prefix
+        assert "_db = <SQLAlchemy engine=None>" in tb.context, prefix

@@ -16,8 +16,10 @@ from ctxfix.read.kinds import (
     EXC,
     EXC_REPR,
     LOG_PREFIX,
+    STREAM_PREFIX,
     ends_message,
     looks_final,
+    prefix_pattern,
     unrepr,
 )
 from ctxfix.read.reader import MAX_MESSAGE_CHARS, MAX_MESSAGE_LINES
@@ -85,6 +87,7 @@ def line(r: TracebackReader, ln: Line) -> bool:
         assert tb is not None
         tb.message = stripped[bare.start() :]
         tb.end_line = ln.lineno
+        _learn_prefix(r, ln)
         st.in_message = True
         st.message_lines = 0
         st.expecting_code = False
@@ -133,6 +136,8 @@ def _exception(r: TracebackReader, ln: Line, exc: object) -> None:
     tb.exc_type = exc.group("type")  # type: ignore[attr-defined]
     tb.message = exc.group("msg") or ""  # type: ignore[attr-defined]
     tb.end_line = ln.lineno
+    if opened:
+        _learn_prefix(r, ln)
     st.in_message = True
     st.message_lines = 0
     st.expecting_code = False
@@ -141,6 +146,12 @@ def _exception(r: TracebackReader, ln: Line, exc: object) -> None:
         tb.shape = "message"
     if opened and not r.replaying and tb.shape == "message":
         r.reversal.begin(ln)
+
+
+def _learn_prefix(r: TracebackReader, ln: Line) -> None:
+    """A message that starts after a log prefix goes on over the lines with the same prefix."""
+    if r.st.prefix is None and ln.known_prefix.strip() and STREAM_PREFIX.match(ln.known_prefix):
+        r.st.prefix = prefix_pattern(ln.known_prefix)
 
 
 def _message_goes_on(r: TracebackReader, ln: Line) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ctxfix.read.clean import ANSI, Lazy
-from ctxfix.read.kinds import EXC, EXC_REPR, gist, unrepr
+from ctxfix.read.kinds import EXC, EXC_REPR, gist, looks_final, unrepr
 from ctxfix.read.model import Frame
 from ctxfix.read.reader import MAX_MESSAGE_LINES
 
@@ -22,7 +22,8 @@ _LINE_FORM = Lazy(
     r"(?P<msg>.*)$"
 )
 _DEF = Lazy(r"^\s*(?:async\s+)?def (\w+)\(")
-_SOURCE = Lazy(r"^\s{0,3}>\s{3,}\S")
+_SOURCE = Lazy(r"^\s{0,8}>\s{3,}\S")
+"""pytest's mark on the line a frame was at; up to 8 spaces in front for an indented paste."""
 _SUMMARY = Lazy(r"^(?P<kind>FAILED|ERROR) (?P<test>\S+)(?: - (?P<msg>.+))?$")
 r"""The short summary's lines; the test must hold ``::`` or end in ``.py`` (checked in code: a
 lazy ``\S+?`` before ``::\S+`` is quadratic on a long word)."""
@@ -43,6 +44,7 @@ def section(r: TracebackReader, ln: Line) -> bool:
     if _SECTION.match(stripped):
         r.end_record(ln)
         r.st.section = stripped
+        r.st.section_indent = len(ln.body) - len(ln.body.lstrip())
         r.st.section_args = ()
         r.st.pytest_def = ""
         return True
@@ -78,12 +80,12 @@ def argument(r: TracebackReader, ln: Line) -> bool:
     """``_db = <SQLAlchemy engine=None>``: the long form lists the failing function's arguments
     under the section header; they are context of the failure the section holds."""
     st = r.st
-    if (
-        st.tb is not None
-        or st.section[:1] != "_"
-        or ">" in ln.raw[:8]  # a `>` source line, which cleaning took for a quote
-        or not _ARG.match(ln.line)  # at column 0: source excerpts are indented
-    ):
+    if st.tb is not None or st.section[:1] != "_" or ">" in ln.raw[:8]:
+        return False  # (a `>` source line, which cleaning took for a quote)
+    text = ln.body if ln.known_prefix else ln.line
+    indent = st.section_indent
+    # At the section header's column: the source excerpts are indented further.
+    if text[:indent].strip() or not _ARG.match(text[indent:]):
         return False
     if len(st.section_args) < 20:
         st.section_args = (*st.section_args, ln.stripped[:200])
@@ -139,12 +141,21 @@ def e_line(r: TracebackReader, ln: Line) -> bool:
 def source(r: TracebackReader, ln: Line) -> bool:
     """``>       value = current_app.config["X"]``: the line a frame was at."""
     st = r.st
-    if ">" not in ln.raw[:8] or (st.tb is not None and st.tb.shape in ("python", "message")):
+    if st.tb is not None and st.tb.shape in ("python", "message"):
         return False
-    raw = ANSI.sub("", ln.raw) if "\x1b" in ln.raw else ln.raw
-    if not _SOURCE.match(raw):
+    # Cleaning takes a leading `>` for a Markdown quote, so look at the line as printed; after
+    # a log prefix, cleaning left the `>` alone.
+    printed = ">" in ln.raw[:12] and _SOURCE.match(
+        ANSI.sub("", ln.raw) if "\x1b" in ln.raw else ln.raw
+    )
+    if not printed and not (ln.known_prefix and _SOURCE.match(ln.body)):
         return False
-    st.pytest_source = ln.stripped
+    exc = EXC.match(ln.stripped)
+    if exc is not None and exc.group("msg") is not None and looks_final(ln.stripped):
+        # `>     RuntimeError: ...`: a Markdown quote of an indented paste, not pytest's mark on
+        # a source line (pytest marks code, and an exception line is none).
+        return False
+    st.pytest_source = ln.stripped.lstrip(">").strip()
     if st.tb is None or (st.tb.exc_type is not None and not st.in_message):
         r.end_record(ln)
         r.start(ln, "pytest")
