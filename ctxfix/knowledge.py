@@ -11,8 +11,10 @@ files' sizes and modification times, so the explain path does not even import Py
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import stat
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -74,6 +76,8 @@ TAGS = (
 )
 """Facts the engine derives from a traceback's shape; evidence rules may require them."""
 ENV_PATH = "CTXFIX_KNOWLEDGE_PATH"
+MAX_FILE_BYTES = 1024 * 1024
+"""The largest knowledge file read; the biggest bundled cause.yaml is under 10 KB."""
 
 _ID = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
 _PLACEHOLDER = r"\{\{\s*([A-Za-z_]\w*)\s*(?:\|([^}]*))?\}\}"
@@ -110,6 +114,9 @@ CODES = {
     "CTX018": "a tree choice must lead to exactly one of next or cause",
     "CTX019": "an evidence rule names an unknown tag",
     "CTX020": "a family's message holds none of its skim words, so big logs would miss it",
+    "CTX021": "the YAML uses an alias (*name)",
+    "CTX022": "an evidence pattern can take quadratic or exponential time on a long line",
+    "CTX023": "a knowledge folder holds no cause, or YAML that is not a cause",
 }
 
 _CAUSE_KEYS = {
@@ -499,12 +506,72 @@ def user_dirs(extra: Iterable[str] = ()) -> list[Path]:
     return [Path(d) for d in _user_paths(extra)]
 
 
-def _cause_files(root: Path) -> list[Path]:
-    """cause.yaml files in a folder: the folder itself, its children, or its causes/ children."""
-    if (root / "cause.yaml").is_file():
-        return [root / "cause.yaml"]
-    found = sorted(root.glob("*/cause.yaml")) + sorted(root.glob("causes/*/cause.yaml"))
-    return [p for p in found if not p.parent.name.startswith(("_", "."))]
+@dataclass
+class _Layer:
+    """What one knowledge folder holds where causes are looked for."""
+
+    causes: list[str] = field(default_factory=list)
+    """``cause.yaml`` files: the folder's own, or its children's and its causes/ children's."""
+    strays: list[str] = field(default_factory=list)
+    """Other YAML files in those places: probably a cause under the wrong name."""
+    folders: list[str] = field(default_factory=list)
+    """The folders looked in (a file added or removed changes one's time)."""
+
+
+def _layer(root: str) -> _Layer:
+    """Scan a knowledge folder, without pathlib: this runs on every start to key the cache.
+
+    Causes are ``root/cause.yaml`` (a folder of one cause), else ``root/<id>/cause.yaml`` and
+    ``root/causes/<id>/cause.yaml``; names starting with ``_`` or ``.`` are left out.
+    """
+    out = _Layer()
+    top = _entries(root, out)
+    if "cause.yaml" in top:
+        out.causes.append(os.path.join(root, "cause.yaml"))
+        out.strays.extend(os.path.join(root, n) for n in top if _stray(n))
+        return out
+    out.strays.extend(os.path.join(root, n) for n in top if _stray(n))
+    for name, is_dir in top.items():
+        if not is_dir:
+            continue
+        sub = os.path.join(root, name)
+        names = _entries(sub, out)
+        _cause_folder(sub, names, out)
+        if name == "causes":
+            for child, child_is_dir in names.items():
+                if child_is_dir:
+                    inner = os.path.join(sub, child)
+                    _cause_folder(inner, _entries(inner, out), out)
+    return out
+
+
+def _entries(folder: str, layer: Optional[_Layer]) -> dict[str, bool]:
+    """The names in ``folder`` (not starting with _ or .) and whether each is a folder."""
+    try:
+        with os.scandir(folder) as it:
+            found = {e.name: _is_dir(e) for e in it if not e.name.startswith(("_", "."))}
+    except OSError:
+        return {}
+    if layer is not None:
+        layer.folders.append(folder)
+    return dict(sorted(found.items()))
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _cause_folder(folder: str, names: dict[str, bool], out: _Layer) -> None:
+    if "cause.yaml" in names:
+        out.causes.append(os.path.join(folder, "cause.yaml"))
+    out.strays.extend(os.path.join(folder, n) for n in names if _stray(n))
+
+
+def _stray(name: str) -> bool:
+    return name != "cause.yaml" and name.lower().endswith((".yaml", ".yml"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -528,16 +595,32 @@ class _Lines:
 def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, _Lines]:
     import yaml
 
+    from ctxfix.files import read_regular
+
     lines = _Lines()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, MAX_FILE_BYTES).decode("utf-8")
+    except OSError as exc:
+        problems.append(Problem(str(path), 1, "CTX001", f"cannot read the file: {_why(exc)}"))
+        return None, lines
+    except UnicodeDecodeError as exc:
         problems.append(Problem(str(path), 1, "CTX001", f"cannot read the file: {exc}"))
         return None, lines
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_cls(text)
     try:
         node = loader.get_single_node()
+        alias = _first_alias(node)
+        if alias:
+            problems.append(
+                Problem(
+                    str(path),
+                    alias,
+                    "CTX021",
+                    "YAML aliases (*name) are not allowed: write the value out",
+                )
+            )
+            return None, lines
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -545,11 +628,45 @@ def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, _Lines]:
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problems.append(Problem(str(path), line, "CTX001", f"invalid YAML: {what}"))
         return None, lines
+    except (RecursionError, MemoryError):
+        problems.append(Problem(str(path), 1, "CTX001", "invalid YAML: nested too deeply"))
+        return None, lines
     finally:
         loader.dispose()
     if node is not None:
         _index(node, (), lines)
     return data, lines
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _first_alias(root: Any) -> int:
+    """The line of the first place, in document order, where a node is used a second time (an
+    alias), or 0 for none.
+
+    An alias makes the document a graph: a few lines can stand for billions of nodes, or loop.
+    """
+    seen: set[int] = set()
+    stack = [(root, 1)] if root is not None else []
+    while stack:
+        node, line = stack.pop()
+        if id(node) in seen:
+            return line
+        seen.add(id(node))
+        if not isinstance(node.value, list):
+            continue
+        here = node.start_mark.line + 1
+        children = []
+        for item in node.value:
+            if isinstance(item, tuple):  # a mapping's (key, value)
+                at = item[0].start_mark.line + 1
+                children += [(item[0], at), (item[1], at)]
+            else:
+                children.append((item, here))
+        stack.extend(reversed(children))
+    return 0
 
 
 def _index(node: Any, path: tuple, lines: _Lines) -> None:
@@ -632,14 +749,16 @@ def _check_cause(
 
     variant_ids = set()
     for i, v in enumerate(data.get("variants", [])):
-        if not isinstance(v, dict) or not isinstance(v.get("id"), str) or not v.get("title"):
-            add("CTX004", "each variant needs an id and a title", "variants", i)
+        if not isinstance(v, dict) or not _text(v.get("id")) or not _text(v.get("title")):
+            add("CTX004", "each variant needs an id and a title, as text", "variants", i)
             continue
+        if "summary" in v and not isinstance(v["summary"], str):
+            add("CTX004", "a variant's 'summary' must be text", "variants", i, "summary")
         if v["id"] in variant_ids:
             add("CTX006", f"variant '{v['id']}' is defined twice", "variants", i)
         variant_ids.add(v["id"])
         extra = set(v) - {"id", "title", "summary", "fix", "verify"}
-        for key in sorted(extra):
+        for key in sorted(extra, key=str):
             add("CTX002", f"unknown variant key '{key}'", "variants", i, key)
         if "fix" in v:
             _check_snippets(v["fix"], ("variants", i, "fix"), add, variant_ids=None)
@@ -656,12 +775,23 @@ def _check_cause(
     for key in ("scenario", "fix"):
         if not isinstance(qr.get(key), str) or not qr.get(key, "").strip():
             add("CTX012", f"quick_reference needs a '{key}' line", "quick_reference")
-    for key in set(qr) - {"scenario", "fix"}:
+    for key in sorted(set(qr) - {"scenario", "fix"}, key=str):
         add("CTX002", f"unknown quick_reference key '{key}'", "quick_reference", key)
 
     for i, note in enumerate(data.get("versions", [])):
-        if not isinstance(note, dict) or not note.get("note") or set(note) - {"flask", "note"}:
-            add("CTX004", "each version note needs 'note' (and optionally 'flask')", "versions", i)
+        if (
+            not isinstance(note, dict)
+            or not _text(note.get("note"))
+            or not isinstance(note.get("flask", ""), str)
+            or set(note) - {"flask", "note"}
+        ):
+            add(
+                "CTX004",
+                "each version note needs 'note' (and optionally 'flask'), as text: quote a "
+                "version such as '2.2'",
+                "versions",
+                i,
+            )
     for i, ref in enumerate(data.get("references", [])):
         if not isinstance(ref, str) or not re.match(_OFFICIAL_DOCS, ref):
             add("CTX015", f"'{ref}' is not an official documentation address", "references", i)
@@ -673,13 +803,17 @@ def _check_cause(
     if attach is not None:
         if (
             set(attach) - {"question", "label", "variant"}
-            or not attach.get("question")
-            or not (attach.get("label"))
+            or not _text(attach.get("question"))
+            or not _text(attach.get("label"))
+            or not isinstance(attach.get("variant", ""), str)
         ):
             add("CTX004", "'tree' needs 'question' and 'label' (and optionally 'variant')", "tree")
+            attach = None
         elif attach.get("variant") and attach["variant"] not in variant_ids:
             add("CTX016", f"unknown variant '{attach['variant']}'", "tree", "variant")
     data = dict(data)
+    if attach is None:
+        data.pop("tree", None)  # reported; the links are checked without it
     data["_bundled"] = bundled
     data["_path"] = p
     return data
@@ -690,10 +824,15 @@ def _check_snippets(snips: Any, where: tuple, add: Any, variant_ids: Optional[se
         add("CTX012", "fix needs at least one snippet", *where)
         return
     for i, s in enumerate(snips):
-        if not isinstance(s, dict) or not isinstance(s.get("code"), str) or not s.get("title"):
-            add("CTX004", "each fix needs a 'title' and a 'code' snippet", *where, i)
+        if (
+            not isinstance(s, dict)
+            or not isinstance(s.get("code"), str)
+            or not _text(s.get("title"))
+            or not isinstance(s.get("variant", ""), (str, type(None)))
+        ):
+            add("CTX004", "each fix needs a 'title' and a 'code' snippet, as text", *where, i)
             continue
-        for key in sorted(set(s) - {"title", "code", "variant"}):
+        for key in sorted(set(s) - {"title", "code", "variant"}, key=str):
             add("CTX002", f"unknown fix key '{key}'", *where, i, key)
         if (
             s.get("variant") is not None
@@ -722,11 +861,14 @@ def _check_rule(rule: Any, i: int, variant_ids: set, add: Any, families: Collect
     if not isinstance(rule, dict):
         add("CTX004", "an evidence rule must be a mapping", *where)
         return
-    for key in sorted(set(rule) - _RULE_KEYS):
+    for key in sorted(set(rule) - _RULE_KEYS, key=str):
         add("CTX002", f"unknown evidence key '{key}'", *where, key)
+    for key in ("id", "variant"):
+        if key in rule and not _text(rule[key]):
+            add("CTX004", f"'{key}' must be text", *where, key)
     if not any(k in rule for k in _RULE_MATCHERS):
         add("CTX017", f"the rule names nothing to match ({', '.join(_RULE_MATCHERS)})", *where)
-    if not isinstance(rule.get("weight"), (int, float)) or isinstance(rule.get("weight"), bool):
+    if not _number(rule.get("weight")):
         add("CTX017", "the rule needs a numeric weight", *where)
     if not isinstance(rule.get("says"), str) or not rule.get("says"):
         add("CTX003", "the rule needs 'says': the evidence line shown to the user", *where)
@@ -741,10 +883,7 @@ def _check_rule(rule: Any, i: int, variant_ids: set, add: Any, families: Collect
                 continue
             for sub, pat in spec.items():
                 _check_regex(pat, where + (key, sub), add)
-    fams = rule.get("family", [])
-    for fam in [fams] if isinstance(fams, str) else fams:
-        if fam not in families:
-            add("CTX007", f"unknown family '{fam}'", *where, "family")
+    _check_families_named(rule.get("family", []), where + ("family",), add, families)
     for key in ("tags", "no_tags"):
         tags = rule.get(key, [])
         if not isinstance(tags, list):
@@ -753,8 +892,36 @@ def _check_rule(rule: Any, i: int, variant_ids: set, add: Any, families: Collect
         for tag in tags:
             if tag not in TAGS:
                 add("CTX019", f"unknown tag '{tag}' (known: {', '.join(TAGS)})", *where, key)
-    if rule.get("variant") is not None and rule["variant"] not in variant_ids:
+    if _text(rule.get("variant")) and rule["variant"] not in variant_ids:
         add("CTX016", f"unknown variant '{rule['variant']}'", *where, "variant")
+
+
+def _text(value: Any) -> bool:
+    """A non-empty string: what YAML gives for plain words, not for 3.0, yes or 2024-01-01."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _number(value: Any) -> bool:
+    """An int or float that is a finite float (not a bool, not .nan, not 10**400)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _check_families_named(fams: Any, where: tuple, add: Any, families: Collection[str]) -> bool:
+    """A ``family`` value: one family name or a list of them. False when it is unusable."""
+    if isinstance(fams, str):
+        fams = [fams]
+    if not isinstance(fams, list):
+        add("CTX004", "'family' must be a family name or a list of them", *where)
+        return False
+    for fam in fams:
+        if not isinstance(fam, str) or fam not in families:
+            add("CTX007", f"unknown family '{fam}' (known: {', '.join(families)})", *where)
+    return True
 
 
 def _check_regex(pat: Any, where: tuple, add: Any) -> None:
@@ -763,8 +930,14 @@ def _check_regex(pat: Any, where: tuple, add: Any) -> None:
         return
     try:
         re.compile(pat)
-    except re.error as exc:
+    except (re.error, RecursionError, OverflowError) as exc:
         add("CTX008", f"invalid regular expression {pat!r}: {exc}", *where)
+        return
+    from ctxfix.backtracking import risk
+
+    slow = risk(pat)
+    if slow:
+        add("CTX022", f"{pat!r} can be slow on a long line: {slow}", *where)
 
 
 def _check_tree(
@@ -778,18 +951,22 @@ def _check_tree(
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         add("CTX004", "tree.yaml needs 'start' and a list of 'questions'")
         return None
-    for key in sorted(set(data) - {"start", "questions"}):
+    for key in sorted(set(data) - {"start", "questions"}, key=str):
         add("CTX002", f"unknown key '{key}'", key)
-    if not isinstance(data.get("start"), str):
-        add("CTX003", "tree.yaml needs 'start': the id of the first question")
-    seen: set[str] = set()
     good = True
+    if not _text(data.get("start")):
+        add("CTX003", "tree.yaml needs 'start': the id of the first question")
+        good = False
+    seen: set[str] = set()
     for i, q in enumerate(data["questions"]):
-        if not isinstance(q, dict) or not isinstance(q.get("id"), str) or not q.get("text"):
+        if not isinstance(q, dict) or not _text(q.get("id")) or not _text(q.get("text")):
             add("CTX004", "each question needs an id and a text", "questions", i)
             good = False
             continue
-        for key in sorted(set(q) - {"id", "text", "help", "choices"}):
+        if not isinstance(q.get("help", ""), (str, type(None))):
+            add("CTX004", "a question's 'help' must be text", "questions", i, "help")
+            good = False
+        for key in sorted(set(q) - {"id", "text", "help", "choices"}, key=str):
             add("CTX002", f"unknown question key '{key}'", "questions", i, key)
         if q["id"] in seen:
             add("CTX006", f"question '{q['id']}' is defined twice", "questions", i, "id")
@@ -799,11 +976,22 @@ def _check_tree(
             good = False
             continue
         for j, ch in enumerate(q["choices"]):
-            if not isinstance(ch, dict) or not ch.get("label"):
+            if not isinstance(ch, dict) or not _text(ch.get("label")):
                 add("CTX004", "each choice needs a label", "questions", i, "choices", j)
                 good = False
                 continue
-            for key in sorted(set(ch) - {"label", "next", "cause", "variant", "family"}):
+            if any(k in ch and not _text(ch[k]) for k in ("next", "cause", "variant")):
+                add(
+                    "CTX004",
+                    "a choice's next, cause and variant must be text",
+                    "questions",
+                    i,
+                    "choices",
+                    j,
+                )
+                good = False
+                continue
+            for key in sorted(set(ch) - {"label", "next", "cause", "variant", "family"}, key=str):
                 add("CTX002", f"unknown choice key '{key}'", "questions", i, "choices", j, key)
             if ("next" in ch) == ("cause" in ch):
                 add(
@@ -814,16 +1002,16 @@ def _check_tree(
                     "choices",
                     j,
                 )
-            fams = ch.get("family", [])
-            for fam in [fams] if isinstance(fams, str) else fams:
-                if fam not in families:
-                    add("CTX007", f"unknown family '{fam}'", "questions", i, "choices", j)
+            if not _check_families_named(
+                ch.get("family", []), ("questions", i, "choices", j), add, families
+            ):
+                good = False
     data = dict(data)
     data["_path"] = p
     data["_lines"] = {
-        q["id"]: [lines.of("questions", i, "choices", j) for j in range(len(q.get("choices", [])))]
+        q["id"]: [lines.of("questions", i, "choices", j) for j in range(len(q["choices"]))]
         for i, q in enumerate(data["questions"])
-        if isinstance(q, dict) and isinstance(q.get("id"), str)
+        if isinstance(q, dict) and _text(q.get("id")) and isinstance(q.get("choices"), list)
     }
     data["_qlines"] = {
         q["id"]: lines.of("questions", i)
@@ -938,33 +1126,19 @@ def _check_links(
 # Loading
 
 
-def _stat_files(root: str, depth: int = 2) -> list[str]:
-    """Every cause.yaml under ``root`` (at most ``depth`` folders down), without pathlib."""
-    out: list[str] = []
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError:
-        return out
-    for e in entries:
-        if e.name == "cause.yaml":
-            out.append(e.path)
-        elif depth and e.is_dir() and not e.name.startswith((".", "_")) and e.name != "examples":
-            out.extend(_stat_files(e.path, depth - 1))
-    return out
-
-
 def _files(bundled: str, extra: list[str]) -> list[str]:
-    """The files whose sizes and times decide whether the cache is still good."""
+    """The files and folders whose sizes and times decide whether the cache is still good."""
     out = [os.path.join(bundled, "tree.yaml"), os.path.join(bundled, "families.yaml")]
-    out += _stat_files(os.path.join(bundled, "causes"), 1)
-    for d in extra:
-        out.append(d)
-        out += _stat_files(d, 2)
+    for root in [os.path.join(bundled, "causes"), *extra]:
+        layer = _layer(root)
+        out += [root, *layer.folders, *layer.causes, *layer.strays]
     return out
 
 
 def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Problem]]:
     """Read and check everything; returns the raw merged data and every problem found."""
+    from pathlib import Path
+
     problems: list[Problem] = []
     # The families come first: causes, rules and tree choices name them.
     fam_path = bundled / "families.yaml"
@@ -982,16 +1156,25 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
         problems.append(Problem(str(tree_path), 1, "CTX004", "tree.yaml is empty"))
 
     causes: dict[str, dict] = {}
-    origin: dict[str, bool] = {}
     broken: set[str] = set()
     layers = [(bundled / "causes", True)] + [(d, False) for d in extra]
+    visited: set[str] = set()
     for folder, is_bundled in layers:
         if not is_bundled and not folder.is_dir():
             problems.append(Problem(str(folder), 1, "CTX001", "knowledge folder does not exist"))
             continue
+        real = os.path.realpath(folder)
+        if real in visited:
+            continue  # named twice (CTXFIX_KNOWLEDGE_PATH and --knowledge-dir): read once
+        visited.add(real)
+        layer = _layer(str(folder))
+        _check_strays(folder, layer, problems)
         seen_here: set[str] = set()
-        for f in _cause_files(folder):
+        for f in map(Path, layer.causes):
+            before = len(problems)
             data, lines = _read_yaml(f, problems)
+            if data is None and len(problems) == before:
+                problems.append(Problem(str(f), 1, "CTX004", "the cause file is empty"))
             c = (
                 _check_cause(data, lines, f, is_bundled, problems, known)
                 if data is not None
@@ -1014,11 +1197,19 @@ def _collect(bundled: Path, extra: list[Path]) -> tuple[Optional[dict], list[Pro
                 )
                 continue
             seen_here.add(cid)
-            if cid in causes and not is_bundled and origin[cid]:
-                # A user cause replaces the bundled one of the same id, and keeps its tree place.
-                pass
+            if cid in causes and not causes[cid]["_bundled"]:
+                problems.append(
+                    Problem(
+                        str(f),
+                        lines.of("id"),
+                        "CTX006",
+                        f"cause '{cid}' is also defined in {causes[cid]['_path']}: keep one "
+                        "(a cause of your own may replace a bundled one, not another of yours)",
+                    )
+                )
+                continue
+            # A user cause replaces the bundled one of the same id, and keeps its tree place.
             causes[cid] = c
-            origin[cid] = is_bundled
     if tree is not None:
         _check_links(tree, causes, problems, broken)
     if problems:
@@ -1046,6 +1237,29 @@ _SIGN_KEYS = {
 }
 
 
+def _check_strays(folder: Path, layer: _Layer, problems: list[Problem]) -> None:
+    """A folder with no cause, and YAML files where causes are looked for that are not one."""
+    how = "a cause is <id>/cause.yaml, or causes/<id>/cause.yaml"
+    if not layer.causes:
+        named = f"; {', '.join(layer.strays)} is not one" if layer.strays else ""
+        if len(layer.strays) > 1:
+            named = f"; {', '.join(layer.strays)} are not"
+        problems.append(
+            Problem(str(folder), 1, "CTX023", f"the folder holds no cause ({how}){named}")
+        )
+        return
+    for stray in layer.strays:
+        problems.append(
+            Problem(
+                stray,
+                1,
+                "CTX023",
+                f"not read: only cause.yaml files are ({how}; "
+                "start the name with _ to keep a file here)",
+            )
+        )
+
+
 def _check_families(data: Any, lines: _Lines, path: Path, problems: list[Problem]) -> dict:
     """Check families.yaml: a page per family and the signs it is recognised by."""
     p = str(path)
@@ -1070,16 +1284,22 @@ def _check_families(data: Any, lines: _Lines, path: Path, problems: list[Problem
         for key in ("name", "signs", "title", "why", "fix", "verify", "quick_reference"):
             if key not in page:
                 add("CTX003", f"'{fam}' needs '{key}'", fam)
+        for key in ("name", "title", "why", "verify"):
+            if key in page and not _text(page[key]):
+                add("CTX004", f"'{fam}': '{key}' must be text", fam, key)
         fix = page.get("fix")
         if "fix" in page and (
             not isinstance(fix, dict)
-            or not fix.get("title")
+            or not _text(fix.get("title"))
             or not isinstance(fix.get("code"), str)
         ):
             add("CTX004", "'fix' needs a 'title' and a 'code' snippet", fam, "fix")
         qr = page.get("quick_reference")
         if "quick_reference" in page and (
-            not isinstance(qr, dict) or not qr.get("scenario") or not qr.get("fix")
+            not isinstance(qr, dict)
+            or not _text(qr.get("scenario"))
+            or not _text(qr.get("fix"))
+            or set(qr) - {"scenario", "fix"}
         ):
             add("CTX012", "quick_reference needs 'scenario' and 'fix'", fam, "quick_reference")
         if "signs" in page:
@@ -1300,39 +1520,154 @@ def _fingerprint(files: list[str], bundled: str, extra: list[str]) -> str:
     return "\n".join(parts)
 
 
+class _Cache:
+    """The JSON cache of checked knowledge, in a folder only this user can write to.
+
+    Nothing in it is trusted for being there. The folder must be this user's and writable by no
+    one else (a new one is made 0700); a file is read only if it is a regular file of this user's,
+    not too big, with the checksum it was written with, and every failure to read, parse or build
+    it is a miss. Files are written under a fresh name (O_CREAT|O_EXCL|O_NOFOLLOW) and renamed
+    into place, so a planted symlink is never followed. Where file ownership cannot be checked
+    (not POSIX), paths are used as they are.
+    """
+
+    MAGIC = b"ctxfix-knowledge "
+    LIMIT = 16 * 1024 * 1024
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.fd: Optional[int] = None
+        self.posix = os.name == "posix" and hasattr(os, "O_NOFOLLOW")
+
+    def _open(self, create: bool) -> bool:
+        if not self.posix:
+            if create:
+                os.makedirs(self.folder, exist_ok=True)
+            return True
+        if self.fd is not None:
+            return True
+        if create:
+            os.makedirs(self.folder, mode=0o700, exist_ok=True)
+        fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        st = os.fstat(fd)
+        if not stat.S_ISDIR(st.st_mode) or not _ours(st) or st.st_mode & 0o022:
+            os.close(fd)
+            return False
+        self.fd = fd
+        return True
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def read(self, name: str) -> Optional[dict]:
+        try:
+            if not self._open(create=False):
+                return None
+            if self.posix:
+                flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                fd = os.open(name, flags, dir_fd=self.fd)
+            else:
+                fd = os.open(os.path.join(self.folder, name), os.O_RDONLY | os.O_BINARY)
+            try:
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode) or st.st_size > self.LIMIT:
+                    return None
+                if self.posix and (not _ours(st) or st.st_mode & 0o022):
+                    return None
+                data = os.read(fd, st.st_size + 1)
+            finally:
+                os.close(fd)
+            raw = json.loads(self._unseal(data))
+        except Exception:  # noqa: BLE001 - a cache file that cannot be read is a miss
+            return None
+        return raw if isinstance(raw, dict) else None
+
+    def write(self, name: str, raw: dict) -> None:
+        try:
+            payload = json.dumps(raw, allow_nan=False, separators=(",", ":")).encode("ascii")
+        except (TypeError, ValueError, RecursionError):
+            return  # what cannot be written exactly is not cached
+        data = self.MAGIC + f"{_checksum(payload)}\n".encode() + payload
+        tmp = f"{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            if not self._open(create=True):
+                return
+            if self.posix:
+                fd = os.open(tmp, flags, 0o600, dir_fd=self.fd)
+            else:
+                tmp = os.path.join(self.folder, tmp)
+                fd = os.open(tmp, flags | os.O_BINARY, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            if self.posix:
+                os.rename(tmp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+            else:
+                os.replace(tmp, os.path.join(self.folder, name))
+        except OSError:
+            try:
+                if self.posix:
+                    os.unlink(tmp, dir_fd=self.fd)
+                else:
+                    os.unlink(tmp)
+            except OSError:
+                pass
+
+    def _unseal(self, data: bytes) -> bytes:
+        head, _, payload = data.partition(b"\n")
+        if head != self.MAGIC + _checksum(payload).encode():
+            raise ValueError("not a cache file, or a damaged one")
+        return payload
+
+
+def _ours(st: os.stat_result) -> bool:
+    return st.st_uid == os.getuid()
+
+
+def _checksum(payload: bytes) -> str:
+    return f"{zlib.crc32(payload):08x}{zlib.adler32(payload):08x}{len(payload)}"
+
+
 def load(extra_dirs: Iterable[str] = (), *, use_cache: bool = True) -> KnowledgeBase:
     """Load the bundled knowledge plus user folders; raise KnowledgeError if anything is broken."""
     bundled = _bundled_path()
     extra = _user_paths(extra_dirs)
-    cache_file = fingerprint = None
     cdir = _cache_dir() if use_cache else None
-    if cdir is not None:
-        fingerprint = _fingerprint(_files(bundled, extra), bundled, extra)
-        key = f"{zlib.crc32(fingerprint.encode()):08x}{zlib.adler32(fingerprint.encode()):08x}"
-        cache_file = os.path.join(cdir, f"knowledge-{key}.json")
-        try:
-            with open(cache_file, encoding="utf-8") as fh:
-                raw = json.load(fh)
-            if raw.get("fingerprint") == fingerprint:
+    if cdir is None:
+        return _build(_collect_or_raise(bundled, extra))
+    fingerprint = _fingerprint(_files(bundled, extra), bundled, extra)
+    key = f"{zlib.crc32(fingerprint.encode()):08x}{zlib.adler32(fingerprint.encode()):08x}"
+    name = f"knowledge-{key}.json"
+    cache = _Cache(cdir)
+    try:
+        raw = cache.read(name)
+        if raw is not None and raw.get("fingerprint") == fingerprint:
+            try:
                 return _build(raw)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
+            except Exception:  # noqa: BLE001 - a cache file that does not build is a miss
+                pass
+        raw = _collect_or_raise(bundled, extra)
+        built = _build(raw)
+        raw["fingerprint"] = fingerprint
+        cache.write(name, raw)
+        return built
+    finally:
+        cache.close()
+
+
+def _collect_or_raise(bundled: str, extra: list[str]) -> dict:
     from pathlib import Path
 
     raw, problems = _collect(Path(bundled), [Path(e) for e in extra])
     if raw is None:
         raise KnowledgeError(problems)
-    if cache_file is not None:
-        raw["fingerprint"] = fingerprint
-        try:
-            os.makedirs(os.path.dirname(cache_file), exist_ok=True)
-            tmp = f"{cache_file}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(raw, fh)
-            os.replace(tmp, cache_file)
-        except OSError:
-            pass
-    return _build(raw)
+    return raw
 
 
 def lint(dirs: Iterable[str] = (), extra_dirs: Iterable[str] = ()) -> list[Problem]:

@@ -84,7 +84,8 @@ evidence:
     says: a worker ran it
 """
 
-# code -> (file to change, text to find, replacement) applied to a copy of the valid root
+# code -> (file to change, text to find, replacement[, name of a copy]) applied to a copy of the
+# valid root
 MUTATIONS = {
     "CTX001": ("causes/alpha/cause.yaml", "title: A cause", "title: [unclosed"),
     "CTX002": ("causes/alpha/cause.yaml", "title: A cause", "title: A cause\ncolour: blue"),
@@ -139,6 +140,9 @@ MUTATIONS = {
     "CTX018": ("tree.yaml", "      - label: here\n        cause: alpha\n", "      - label: h\n"),
     "CTX019": ("causes/alpha/cause.yaml", "    weight: 8\n", "    weight: 8\n    tags: [sunny]\n"),
     "CTX020": ("families.yaml", "skim: [app context]", "skim: [pplication]"),
+    "CTX021": ("causes/alpha/cause.yaml", "summary: One line.", "summary: &s One line.\nx: *s"),
+    "CTX022": ("causes/alpha/cause.yaml", "worker\\.py$", "(?:\\w+\\s?)+\\.py$"),
+    "CTX023": ("causes/beta/cause.yaml", "", "", "causes/beta/notes.yaml"),
 }
 
 
@@ -156,13 +160,15 @@ def main() -> None:
         if old.is_dir():
             shutil.rmtree(old)
     write_root(HERE / "valid")
-    for code, (rel, old, new) in MUTATIONS.items():
+    for code, (rel, old, new, *rename) in MUTATIONS.items():
         root = HERE / code
         write_root(root)
         path = root / rel
         text = path.read_text()
         assert old in text, (code, old)
         path.write_text(text.replace(old, new, 1))
+        if rename:  # a copy under a name that is not read
+            shutil.copy(path, root / rename[0])
 
 
 if __name__ == "__main__":
