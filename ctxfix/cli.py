@@ -6,6 +6,9 @@ Errors a user can cause end in one line on stderr and exit 1 or 2; Ctrl-C exits 
 
 from __future__ import annotations
 
+import codecs
+import errno
+import io
 import os
 import sys
 from typing import Any, Callable, NoReturn, Optional
@@ -19,8 +22,23 @@ EXIT_INTERRUPT = 130
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"ctxfix: {message}", err=True)
+    _say(message)
     sys.exit(code)
+
+
+def _say(message: str) -> None:
+    """One line on stderr, whatever the message holds (a file name may hold a newline)."""
+    try:
+        click.echo(f"ctxfix: {_one_line(message)}", err=True)
+    except OSError:  # stderr is closed or full too: nothing more can be said
+        _discard_output()
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters and line separators shown escaped."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 class _Ctx:
@@ -37,7 +55,7 @@ class _Ctx:
                 self._kb = load(self.knowledge_dirs)
             except KnowledgeError as exc:
                 for p in exc.problems:
-                    click.echo(p.format(), err=True)
+                    click.echo(_one_line(p.format()), err=True)
                 _fail(
                     f"the knowledge is broken ({len(exc.problems)} problem"
                     f"{'s' if len(exc.problems) != 1 else ''}); fix it or run `ctxfix lint`"
@@ -86,17 +104,43 @@ def _report_version_option() -> Callable[[Any], Any]:
     )
 
 
-def _answers(values: tuple[str, ...]) -> dict[str, str]:
+def _answers(values: tuple[str, ...], kb: Any) -> dict[str, str]:
+    """--answer values by question; a question or choice the tree does not have is bad usage."""
+    from ctxfix.engine import choice_key, resolve_answer
+
     out: dict[str, str] = {}
     for v in values:
         if "=" not in v:
             _fail(f"--answer takes QUESTION=CHOICE, got {v!r}")
-        k, _, c = v.partition("=")
-        out[k.strip()] = c.strip()
+        k, _, c = (part.strip() for part in v.partition("="))
+        q = kb.questions.get(k)
+        if q is None:
+            known = ", ".join(kb.questions)
+            _fail(f"--answer {v}: there is no question '{k}' (questions: {known})")
+        if not c or resolve_answer(q.choices, c, kb) is None:
+            keys = ", ".join(choice_key(ch, i, kb) for i, ch in enumerate(q.choices))
+            what = "names no choice" if not c else f"'{c}' is not a choice of '{k}'"
+            _fail(f"--answer {v}: {what} (choices: {keys})")
+        out[k] = c
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Interrupted(BaseException):
+    """Ctrl-C, carried past click, which would print a blank line for it."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="ctxfix", message="%(prog)s %(version)s")
 @click.option(
     "--knowledge-dir",
@@ -180,7 +224,7 @@ def explain(
     from ctxfix import service
 
     kb = obj.kb()
-    given = _answers(answers)
+    given = _answers(answers, kb)
     names = list(files) or ["-"]
     if names.count("-") > 1:
         _fail("stdin (-) can be read only once")
@@ -256,7 +300,7 @@ def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str, report_version: int)
 
     kb = obj.kb()
     try:
-        outcome = wizard.run(kb, _answers(answers))
+        outcome = wizard.run(kb, _answers(answers, kb))
     except wizard.MissingAnswer as exc:
         _fail(str(exc))
     if fmt == "json":
@@ -341,7 +385,7 @@ def lint(obj: _Ctx, dirs: tuple[str, ...]) -> None:
             _fail(f"{d}: no such folder")
     problems = run_lint(dirs, obj.knowledge_dirs)
     for p in problems:
-        click.echo(p.format())
+        click.echo(_one_line(p.format()))
     if problems:
         click.echo(
             f"ctxfix lint: {len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True
@@ -591,34 +635,108 @@ def docs_command(obj: _Ctx, output: str, check: bool) -> None:
     click.echo(f"ctxfix docs: {len(pages)} pages, {len(touched)} changed")
 
 
+class _ClosedOutput(io.TextIOBase):
+    """sys.stdout when ctxfix was started with it closed: the first write fails, with one line."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+_OUTPUT_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG}
+_OUTPUT_ERRORS.add(getattr(errno, "EDQUOT", errno.ENOSPC))
+
+_ASCII = {"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "→": "->"}
+
+
+def _ascii_fallback(err: UnicodeError) -> tuple[str, int]:
+    """What a character the output's encoding lacks is written as: its ASCII look-alike, or ?."""
+    assert isinstance(err, UnicodeEncodeError)
+    bad = err.object[err.start : err.end]
+    return "".join(_ASCII.get(ch, "?") for ch in bad), err.end
+
+
+def _prepare_output() -> None:
+    """Every character ctxfix prints can be written, on any stdout encoding (a Windows redirect
+    is cp1252 or cp437), and a closed stdout is an error at the first write."""
+    codecs.register_error("ctxfix", _ascii_fallback)
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="ctxfix")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _discard_output() -> None:
+    """Point stdout and stderr at the null device, so what is still buffered for a closed or
+    full output can be flushed at exit without another error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            fd = stream.fileno()  # type: ignore[union-attr]
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    message = exc.format_message().strip().rstrip(".")
+    if message[:1].isupper() and not message[1:2].isupper():
+        message = message[0].lower() + message[1:]
+    where = exc.ctx.command_path if exc.ctx is not None else "ctxfix"
+    return f"{message} (see '{where} -h')"
+
+
 def main() -> None:
-    """Entry point: run the CLI, turning Ctrl-C and broken pipes into quiet exits."""
+    """Entry point: run the CLI. Ctrl-C exits 130 quietly; usage errors, a closed or full
+    output and anything unexpected end in one line on stderr."""
+    _prepare_output()
     try:
-        cli.main(prog_name="ctxfix", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("", err=True)
+        try:
+            cli.main(prog_name="ctxfix", standalone_mode=False)
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a full disk shows here, while it can still be said
+    except (_Interrupted, KeyboardInterrupt, click.exceptions.Abort):
+        if sys.stderr is not None and sys.stderr.isatty():
+            sys.stderr.write("\n")  # end the line the terminal's ^C is on
         sys.exit(EXIT_INTERRUPT)
-    except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPT)
+    except click.UsageError as exc:
+        _fail(_usage_line(exc), exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        _fail(exc.format_message(), exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
-            pass
+        _discard_output()  # whoever read the output has gone (`| head`): not an error to report
         sys.exit(1)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback of our own
-        if os.environ.get("CTXFIX_DEBUG"):
-            raise
-        click.echo(
-            f"ctxfix: internal error: {type(exc).__name__}: {exc} "
-            "(set CTXFIX_DEBUG=1 for details, and please report it)",
-            err=True,
-        )
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _OUTPUT_ERRORS:
+            _internal(exc)
+        _say(f"cannot write the output: {exc.strerror or exc}")
+        _discard_output()
         sys.exit(EXIT_USAGE)
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback of our own
+        _internal(exc)
+
+
+def _internal(exc: Exception) -> NoReturn:
+    if os.environ.get("CTXFIX_DEBUG"):
+        raise exc
+    _fail(
+        f"internal error: {type(exc).__name__}: {exc} "
+        "(set CTXFIX_DEBUG=1 for details, and please report it)"
+    )
