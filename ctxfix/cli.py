@@ -489,6 +489,10 @@ def run(obj: _Ctx, command: tuple[str, ...], project_root: Optional[str]) -> Non
       ctxfix run -- celery -A shop.worker worker --loglevel=info
       ctxfix run -- pytest -x
 
+    If ctxfix's own output breaks (the reader of a pipe went away, the disk is full), the
+    command is stopped with SIGTERM and one line says why; with stdout closed it runs and its
+    stdout is dropped.
+
     \b
     Exit status: the command's own (128+N when signal N ended it); 2 if it could not start.
     """

@@ -1,9 +1,15 @@
 """Run a command, pass its output through untouched, and diagnose context errors as they appear.
 
 ``ctxfix run -- flask run`` starts the child with its stdout and stderr on pipes. Two reader
-threads copy every byte to ctxfix's own stdout and stderr as soon as it arrives, and the main
-thread feeds complete lines to one :class:`ctxfix.engine.Explainer` per stream. When a traceback
-completes (or the stream goes quiet right after one), a short diagnosis is written to stderr.
+threads copy every byte to ctxfix's own stdout and stderr as soon as it arrives, and hand it on
+through a bounded backlog to the main thread, which feeds complete lines to one
+:class:`ctxfix.engine.Explainer` per stream. When a traceback completes (or the stream goes quiet
+right after one), a short diagnosis is written to stderr. Diagnosis never holds the output back:
+what comes faster than it can be read is passed through undiagnosed, and said so at the end.
+
+When ctxfix's own output fails (the reader of a pipe went away, the disk is full), the child is
+stopped as it would have been without ctxfix in between, and one line says why. A closed stdout
+is no such failure: the command runs, and what it writes to stdout is dropped.
 
 Signals: when ctxfix has a terminal on stdin the child stays in the terminal's process group, so
 Ctrl-C reaches it directly and is not sent twice. Otherwise the child gets a process group of its
@@ -14,6 +20,7 @@ and exits with its status (128 + N when a signal N ended it).
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import queue
 import signal
@@ -32,6 +39,11 @@ LINGER_SECONDS = 2.0
 
 _PREFIX = "ctxfix: "
 _MAX_PARTIAL = 64 * 1024
+BACKLOG_BYTES = 8 * 1024 * 1024
+"""Output waiting for diagnosis, at most; what comes on top is passed through unread."""
+_BACKLOG_CHUNKS = 16384
+_GAP = b"gap"
+"""Put in the queue where chunks were left out: no record runs across it."""
 
 
 class RunError(Exception):
@@ -41,15 +53,13 @@ class RunError(Exception):
 class _Watch:
     """One output stream of the child: where its bytes go and what reads its lines."""
 
-    def __init__(self, sink: BinaryIO, kb: Any, project_root: Optional[str]) -> None:
-        self.sink = sink
+    def __init__(self, kb: Any, project_root: Optional[str]) -> None:
         self.kb = kb
         self.project_root = project_root
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.partial = ""
         self.dirty = False
         self.failure: Optional[str] = None
-        self.alive = True
         self.explainer = self._new()
 
     def _new(self) -> Any:
@@ -65,6 +75,12 @@ class _Watch:
     def flush(self, final: bool = False) -> list[Any]:
         """Finish what the explainer holds; at the end also the last unterminated line."""
         return self._guard(self._flush, final)
+
+    def gap(self) -> list[Any]:
+        """Output was left out here: forget the unfinished line and finish what is held."""
+        self.partial = ""
+        self.decoder.reset()
+        return self.flush()
 
     def _guard(self, step: Callable[[Any], list[Any]], arg: Any) -> list[Any]:
         if self.explainer is None:
@@ -104,17 +120,93 @@ class _Watch:
         return found
 
 
-def _pump(fd: int, index: int, out: queue.Queue) -> None:
+class _Sink:
+    """One of ctxfix's outputs, written by a reader thread (the child's bytes) and the main
+    thread (diagnoses): a diagnosis waits for the start of a line unless forced, and the first
+    failure to write is kept and signalled."""
+
+    def __init__(self, stream: Optional[BinaryIO], failed: threading.Event) -> None:
+        self.stream = stream  # None: dropped (ctxfix's own stream is closed)
+        self.failed = failed
+        self.error: Optional[OSError] = None
+        self.at_line_start = True
+        self.lock = threading.Lock()
+
+    def child(self, data: bytes) -> None:
+        with self.lock:
+            self._write(data)
+            self.at_line_start = data.endswith(b"\n")
+
+    def ours(self, data: bytes, force: bool) -> bool:
+        with self.lock:
+            if not (self.at_line_start or force):
+                return False
+            self._write(data if self.at_line_start else b"\n" + data)
+            self.at_line_start = True
+            return True
+
+    def _write(self, data: bytes) -> None:
+        if self.stream is None or self.error is not None:
+            return
+        try:
+            self.stream.write(data)
+            self.stream.flush()
+        except (OSError, ValueError) as exc:  # ValueError: the stream was closed
+            self.error = exc if isinstance(exc, OSError) else OSError(errno.EBADF, "closed")
+            self.failed.set()
+
+
+class _Backlog:
+    """Chunks of output waiting for diagnosis: a queue bounded in bytes and in chunks."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue()
+        self.bytes = 0
+        self.lock = threading.Lock()
+
+    def offer(self, index: int, chunk: bytes) -> bool:
+        with self.lock:
+            full = self.bytes + len(chunk) > BACKLOG_BYTES
+            if full or self.queue.qsize() >= _BACKLOG_CHUNKS:
+                return False
+            self.bytes += len(chunk)
+        self.queue.put((index, chunk))
+        return True
+
+    def end(self, index: int) -> None:
+        self.queue.put((index, None))  # always taken: the main loop counts the ends
+
+    def get(self, timeout: float) -> tuple[int, Optional[bytes]]:
+        index, chunk = self.queue.get(timeout=timeout)
+        if chunk:
+            with self.lock:
+                self.bytes -= len(chunk)
+        return index, chunk
+
+
+def _pump(fd: int, index: int, sink: _Sink, backlog: _Backlog, dropped: list[int]) -> None:
+    """Copy the child's bytes to ``sink`` at once, and queue them for diagnosis if there is room."""
+    gap = False
     try:
         while True:
             chunk = os.read(fd, 65536)
             if not chunk:
                 break
-            out.put((index, chunk))
+            sink.child(chunk)
+            if gap and backlog.offer(index, _GAP):
+                gap = False
+            if gap or not backlog.offer(index, chunk):
+                dropped[index] += len(chunk)
+                gap = True
     except OSError:
         pass
     finally:
-        out.put((index, None))
+        backlog.end(index)
+
+
+def _std(name: str) -> Optional[BinaryIO]:
+    """ctxfix's own stdout or stderr as bytes; None when it is closed."""
+    return getattr(getattr(sys, name, None), "buffer", None)
 
 
 def _exit_status(returncode: int) -> int:
@@ -140,8 +232,13 @@ def run_command(
     """
     if not argv:
         raise RunError("no command given; usage: ctxfix run -- COMMAND [ARGS]...")
-    out_sink = stdout if stdout is not None else sys.stdout.buffer
-    err_sink = stderr if stderr is not None else sys.stderr.buffer
+    failed = threading.Event()
+    out_sink = _Sink(stdout if stdout is not None else _std("stdout"), failed)
+    err_sink = _Sink(stderr if stderr is not None else _std("stderr"), failed)
+    if out_sink.stream is None:
+        err_sink.ours(
+            f"{_PREFIX}stdout is closed: what the command writes there is dropped\n".encode(), True
+        )
     child_env = dict(os.environ if env is None else env)
     # A Python child writes to a pipe in blocks unless told otherwise; "live" needs lines.
     child_env.setdefault("PYTHONUNBUFFERED", "1")
@@ -175,11 +272,15 @@ def run_command(
             if sig is not None:
                 previous[sig] = signal.signal(sig, forward)
 
-    watches = [_Watch(out_sink, kb, project_root), _Watch(err_sink, kb, project_root)]
+    watches = [_Watch(kb, project_root), _Watch(kb, project_root)]
+    sinks = [out_sink, err_sink]
     pipes = [proc.stdout, proc.stderr]
-    events: queue.Queue = queue.Queue()
+    backlog = _Backlog()
+    dropped = [0, 0]
     readers = [
-        threading.Thread(target=_pump, args=(p.fileno(), i, events), daemon=True)
+        threading.Thread(
+            target=_pump, args=(p.fileno(), i, sinks[i], backlog, dropped), daemon=True
+        )
         for i, p in enumerate(pipes)
         if p is not None
     ]
@@ -189,7 +290,6 @@ def run_command(
     seen: dict[tuple, int] = {}
     pending: list[str] = []
     stopped: list[str] = []
-    err_at_line_start = True
     open_streams = len(readers)
     found_any = 0
     exited_idle = 0
@@ -213,21 +313,18 @@ def run_command(
             w.failure = None
 
     def emit(force: bool) -> None:
-        nonlocal err_at_line_start
-        if not pending or not (err_at_line_start or force):
-            return
-        text = "".join(pending)
-        pending.clear()
-        if not err_at_line_start:
-            text = "\n" + text
-        err_sink.write(text.encode("utf-8", "replace"))
-        err_sink.flush()
-        err_at_line_start = True
+        if pending and err_sink.ours(_encode("".join(pending)), force):
+            pending.clear()
 
+    ended: Optional[OSError] = None
     try:
         while open_streams:
+            if failed.is_set():
+                ended = next(s.error for s in sinks if s.error is not None)
+                _stop(proc, own_group)
+                break
             try:
-                index, chunk = events.get(timeout=idle)
+                index, chunk = backlog.get(timeout=idle)
             except queue.Empty:
                 for w in watches:
                     report(w.flush())
@@ -243,16 +340,7 @@ def run_command(
                 open_streams -= 1
                 report(watch.flush(final=True))
                 continue
-            if watch.alive:
-                try:
-                    watch.sink.write(chunk)
-                    watch.sink.flush()
-                except BrokenPipeError:
-                    # Whoever read our output has gone (`| head`); the command may run on.
-                    watch.alive = False
-            if index == 1:
-                err_at_line_start = chunk.endswith(b"\n")
-            report(watch.feed(chunk))
+            report(watch.gap() if chunk is _GAP else watch.feed(chunk))
             emit(force=False)
         returncode = proc.wait()
     finally:
@@ -262,17 +350,67 @@ def run_command(
             t.join(timeout=0.1)
             if p is not None and not t.is_alive():
                 p.close()
+    if ended is not None:
+        what = "closed" if isinstance(ended, BrokenPipeError) else "not writable"
+        reason = ended.strerror or str(ended)
+        err_sink.ours(
+            _encode(f"{_PREFIX}the output is {what} ({reason}): stopped the command\n"), True
+        )
+        return _exit_status(returncode)
     for w in watches:
         report(w.flush(final=True))
     emit(force=True)
+    lines = []
     if found_any:
         distinct = len(seen)
-        err_sink.write(
+        lines.append(
             f"{_PREFIX}{found_any} context error{'s' if found_any != 1 else ''} diagnosed"
-            f"{f' ({distinct} distinct)' if distinct != found_any else ''}\n".encode()
+            f"{f' ({distinct} distinct)' if distinct != found_any else ''}\n"
         )
-        err_sink.flush()
+    if sum(dropped):
+        lines.append(
+            f"{_PREFIX}{_size(sum(dropped))} of output came faster than it could be read and "
+            "passed through undiagnosed\n"
+        )
+    if lines:
+        err_sink.ours(_encode("".join(lines)), True)
     return _exit_status(returncode)
+
+
+def _encode(text: str) -> bytes:
+    """ctxfix's own lines in the encoding of its stderr, with ASCII stand-ins where it lacks a
+    character (main() registers the "ctxfix" error handler)."""
+    stream = getattr(sys, "stderr", None)
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    errors = getattr(stream, "errors", None) or "replace"
+    try:
+        return text.encode(encoding, errors)
+    except (LookupError, UnicodeError):
+        return text.encode("utf-8", "replace")
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n // 1024 + 1} KB"
+
+
+def _stop(proc: subprocess.Popen, own_group: bool) -> None:
+    """End the command as a closed output would have: SIGTERM to its group (or to it, when it
+    shares ctxfix's group), then SIGKILL if it is still there after a few seconds."""
+    for polite in (True, False):
+        try:
+            if own_group:
+                os.killpg(proc.pid, signal.SIGTERM if polite else signal.SIGKILL)
+            elif polite:
+                proc.terminate()
+            else:
+                proc.kill()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=3.0 if polite else None)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _stdin_is_tty() -> bool:
