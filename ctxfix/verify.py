@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
+from ctxfix.files import read_regular
 from ctxfix.knowledge import Cause, KnowledgeBase
 from ctxfix.render.templates import VERIFY_MARKER, paste_verify
 
@@ -64,6 +65,13 @@ EXAMPLE_FILE = "example.yaml"
 
 _KEYS = {"title", "variant", "run", "stdin", "requires", "services", "flask", "timeout"}
 _OUTPUT_LIMIT = 4 * 1024 * 1024
+WRITE_LIMIT = 16 * 1024 * 1024
+"""A program that prints more than this is stopped: output is written to a temporary file."""
+COPY_LIMIT = 64 * 1024 * 1024
+"""An example folder holding more than this (or a FIFO, a device) is not copied or run."""
+_MARKER = "CTXFIX_VERIFY_RUN"
+"""Set in each program's environment, so its processes can be found when they leave its group."""
+_POLL = 0.05
 
 # Module -> the distribution that provides it, for install hints. Modules the bundled examples need
 # come with the `verify` extra; anything else gets a plain `pip install`.
@@ -143,7 +151,10 @@ class Run:
     seconds: float
     timed_out: bool = False
     leftovers: bool = False
-    """The program left processes running in its group; the runner stopped them."""
+    """The program left processes running (in its group, or gone off on their own); the runner
+    stopped them."""
+    flooded: bool = False
+    """The program printed more than WRITE_LIMIT; the runner stopped it."""
 
 
 @dataclass
@@ -288,10 +299,12 @@ def load_example(cause_id: str, folder: Path, variants: Iterable[str] = ()) -> E
     spec = folder / EXAMPLE_FILE
     data: object = None
     try:
-        data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_regular(spec, 64 * 1024).decode("utf-8"))
     except FileNotFoundError:
         problems.append(f"{spec}: missing")
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except OSError as exc:
+        problems.append(f"{spec}: cannot be read: {exc.strerror or exc}")
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         problems.append(f"{spec}: cannot be read: {first}")
     if data is None and not problems:
@@ -529,8 +542,36 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _stop_group(proc: subprocess.Popen) -> bool:
-    """Stop whatever is left of the program's process group; True when something was left."""
+def _strays(session: int, marker: str) -> list[int]:
+    """Processes of a run that left its process group: in its session, or carrying its marker
+    in their environment (a grandchild that called setsid() is in neither its group nor its
+    session). Found through /proc, so on Linux only; zombies do not count."""
+    if not os.path.isdir("/proc/self"):
+        return []
+    needle = f"{_MARKER}={marker}".encode()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            if fields[0] == b"Z":
+                continue
+            if int(fields[3]) == session:
+                found.append(int(name))
+                continue
+            with open(f"/proc/{name}/environ", "rb") as fh:
+                if needle in fh.read().split(b"\0"):
+                    found.append(int(name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _stop_group(proc: subprocess.Popen, marker: str = "") -> bool:
+    """Stop whatever is left of the program: its process group, its session, and processes
+    that carry the run's marker; True when something was left."""
     if os.name != "posix":
         if proc.poll() is None:
             proc.kill()
@@ -538,29 +579,70 @@ def _stop_group(proc: subprocess.Popen) -> bool:
             return True
         return False
     pgid = proc.pid
-    if not _group_alive(pgid):
-        return False
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    deadline = time.monotonic() + 2.0
-    while time.monotonic() < deadline and _group_alive(pgid):
-        if proc.poll() is None:
+    left = False
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        strays = _strays(pgid, marker) if marker else []
+        if not _group_alive(pgid) and not strays:
+            break
+        left = True
+        for kill, target in [(os.killpg, pgid)] + [(os.kill, pid) for pid in strays]:
             try:
-                proc.wait(timeout=0.05)
-            except subprocess.TimeoutExpired:
+                kill(target, sig)
+            except OSError:
                 pass
-        else:
-            time.sleep(0.05)
-    if _group_alive(pgid):
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            if proc.poll() is None:
+                try:
+                    proc.wait(timeout=_POLL)
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                time.sleep(_POLL)
+            if not _group_alive(pgid) and not (_strays(pgid, marker) if marker else []):
+                break
     if proc.poll() is None:
         proc.wait()
-    return True
+    return left
+
+
+class _CopyRefused(Exception):
+    """An example folder that is not copied: what is wrong, in words."""
+
+
+_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc")
+_COPY_FILES = 10_000
+
+
+def _copy_example(source: Path, dest: Path) -> None:
+    """Copy an example folder as regular files: a link to a file is copied as that file (the
+    verify snippet is pasted into the copy, never through a link), and a link to a folder, a
+    FIFO, a device, more than COPY_LIMIT bytes or _COPY_FILES files raise _CopyRefused."""
+    left = [COPY_LIMIT, _COPY_FILES]
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        for name in names:
+            if os.path.islink(os.path.join(folder, name)) and os.path.isdir(
+                os.path.join(folder, name)
+            ):
+                raise _CopyRefused(f"{os.path.join(folder, name)}: a link to a folder")
+        return _SKIP(folder, names)
+
+    def copy(src: str, dst: str) -> str:
+        left[1] -= 1
+        if left[1] < 0:
+            raise _CopyRefused(f"{source}: more than {_COPY_FILES} files")
+        try:
+            data = read_regular(src, left[0])
+        except OSError as exc:
+            raise _CopyRefused(f"{src}: {exc.strerror or exc}") from None
+        left[0] -= len(data)
+        with open(dst, "wb") as fh:
+            fh.write(data)
+        shutil.copymode(src, dst)
+        return dst
+
+    shutil.copytree(source, dest, ignore=ignore, copy_function=copy)
 
 
 def run_program(
@@ -589,7 +671,10 @@ def run_program(
     base = Path(tempfile.mkdtemp(prefix="ctxfix-verify-")) if workdir is None else None
     cwd = workdir if workdir is not None else base / "project"  # type: ignore[operator]
     try:
-        shutil.copytree(source, cwd, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        try:
+            _copy_example(source, cwd)
+        except _CopyRefused as exc:
+            return Run(args, f"cannot copy the example: {exc}", None, 0.0)
         if prepare is not None:
             prepare(cwd)
         out_path = cwd.parent / f".{cwd.name}.out" if base is None else base / "output.txt"
@@ -601,7 +686,8 @@ def run_program(
         else:
             kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
         start = time.monotonic()
-        timed_out = False
+        timed_out = flooded = False
+        marker = os.urandom(8).hex()
         with open(out_path, "wb") as out, open(in_path, "rb") as inp:
             try:
                 proc = subprocess.Popen(
@@ -610,16 +696,13 @@ def run_program(
                     stdin=inp if stdin is not None else subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
-                    env=_env(env),
+                    env=dict(_env(env), **{_MARKER: marker}),
                     **kwargs,
                 )
             except OSError as exc:
                 return Run(args, f"cannot start {args[0]}: {exc.strerror or exc}", None, 0.0)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            leftovers = _stop_group(proc)
+            timed_out, flooded = _wait(proc, out.fileno(), start + timeout)
+            leftovers = _stop_group(proc, marker)
         seconds = time.monotonic() - start
         with open(out_path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -632,14 +715,29 @@ def run_program(
         return Run(
             args,
             data.decode("utf-8", errors="replace").replace("\r\n", "\n"),
-            None if timed_out else proc.returncode,
+            None if timed_out or flooded else proc.returncode,
             seconds,
             timed_out,
-            leftovers and not timed_out,
+            leftovers and not timed_out and not flooded,
+            flooded,
         )
     finally:
         if base is not None:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def _wait(proc: subprocess.Popen, out: int, deadline: float) -> tuple[bool, bool]:
+    """Wait for the program to end; (timed out, printed more than WRITE_LIMIT)."""
+    while True:
+        try:
+            proc.wait(timeout=max(0.0, min(_POLL, deadline - time.monotonic())))
+            return False, False
+        except subprocess.TimeoutExpired:
+            pass
+        if os.fstat(out).st_size > WRITE_LIMIT:
+            return False, True
+        if time.monotonic() >= deadline:
+            return True, False
 
 
 def context_families(kb: KnowledgeBase, text: str) -> list[str]:
@@ -684,6 +782,8 @@ def _last_line(text: str) -> str:
 def _ended(run: Run, timeout: float) -> str:
     if run.timed_out:
         return f"timed out after {timeout:g}s"
+    if run.flooded:
+        return f"stopped after printing more than {WRITE_LIMIT // (1024 * 1024)} MB"
     return f"exit {run.returncode}"
 
 
@@ -712,9 +812,12 @@ def verify_example(
     )
     res.broken_output = broken.output
     fams = context_families(kb, broken.output)
-    res.reproduced = any(f in cause.families for f in fams) and not broken.timed_out
+    stopped = broken.timed_out or broken.flooded
+    res.reproduced = any(f in cause.families for f in fams) and not stopped
     if broken.timed_out:
         res.problems.append(f"broken {_ended(broken, example.timeout)}: it must end by itself")
+    elif broken.flooded:
+        res.problems.append(f"broken {_ended(broken, example.timeout)}: it must print less")
     elif not res.reproduced:
         what = (
             f"a context error of another kind ({', '.join(fams)})"
