@@ -13,10 +13,11 @@ and, when it is not (a record runs across the cut), reads on past ``S`` itself a
 child's work. The child's line numbers are shifted by the number of lines before ``S``, and its
 pytest summary lines are kept only if the parent did not read their error already.
 
-Two halves are read only for regular files of at least :data:`PARALLEL_FROM` bytes, on a
-platform with ``os.fork``, with two or more usable CPUs, and with no other thread running (a
-fork would copy a thread's locks, not the thread). ``CTXFIX_JOBS=1`` in the environment turns
-it off. Anything that goes wrong in the child makes the parent read the second half itself.
+Two halves are read only for regular files of at least :data:`PARALLEL_FROM` bytes that are not
+UTF-16 or UTF-32 (those are decoded from their start), on a platform with ``os.fork``, with two or
+more usable CPUs, and with no other thread running (a fork would copy a thread's locks, not the
+thread). ``CTXFIX_JOBS=1`` in the environment turns it off. Anything that goes wrong in the child
+makes the parent read the second half itself.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Optional, Protocol
 
-from ctxfix.inputs import feed_stream, source_size
+from ctxfix.inputs import decoded_by_bom, feed_stream, source_size
 
 if TYPE_CHECKING:
     from ctxfix.read import TracebackReader
@@ -139,7 +140,9 @@ def feed_file(
     if _worthwhile(size):
         assert size is not None
         fd = stream.fileno()
-        cut = find_cut(fd, size, tuple(a.encode() for a in ex.reader.anchors))
+        # UTF-16 or UTF-32 is decoded from its start, in one pass: a cut is found in raw bytes.
+        if not decoded_by_bom(os.pread(fd, 4, 0)):
+            cut = find_cut(fd, size, tuple(a.encode() for a in ex.reader.anchors))
     if cut is None:
         return feed_stream(stream, ex.feed, ex.reader, name, progress=progress, fold=fold)
     return _two_halves(fd, cut, ex, name, progress, fold)
