@@ -159,3 +159,11 @@ def test_iter_lines_decodes_by_bom(tmp_path):
     with open(_write(tmp_path, "x", b"\xfe\xff" + "a\nb\u00e9\n".encode("utf-16-be")), "rb") as f:
         assert list(inputs.iter_lines(f)) == ["a", "b\u00e9"]
     assert os.path.getsize(tmp_path / "x") == 2 + 2 * 5
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_dev_zero_is_binary_not_an_endless_hole():
+    result = subprocess.run(
+        [sys.executable, "-m", "ctxfix", "explain", "/dev/zero"], capture_output=True, timeout=60
+    )
+    assert result.returncode == 2 and b"looks like binary data" in result.stderr
