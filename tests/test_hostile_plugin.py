@@ -41,3 +41,5 @@ def test_an_exception_whose_str_raises_is_a_plain_failure(tmp_path: Path) -> Non
     sections = _sections(output)
     assert _ctxfix_part(sections["test_unprintable_from_a_context_error"]).startswith("cause: ")
     assert _ctxfix_part(sections["test_after_them"]).startswith("cause: ")
+    # Nothing in a plain failure of an oddly named exception is Flask's.
+    assert "ctxfix" not in sections["test_unprintable"]

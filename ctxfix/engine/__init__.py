@@ -309,11 +309,13 @@ def detect_family(tb: Traceback, kb: KnowledgeBase) -> tuple[Optional[str], list
         return family, [
             f"the message holds only the start of Flask's explanation (“{_clip(lead[1])}”)"
         ]
-    if tb.exc_type is None:
-        for _, chained_msg, _ in tb.chain:
-            hit = found.of_message(chained_msg)
-            if hit:
-                return hit[0], [f"an earlier exception in the chain is a {hit[0]} error"]
+    for _, chained_msg, _ in tb.chain:
+        hit = found.of_message(chained_msg)
+        if hit:
+            # The last exception was raised while handling it (or `from` it): wrapped, or an
+            # error handler that failed on the way; the context error is what went wrong.
+            last = f"; the last one, {tb.exc_type}, came while handling it" if tb.exc_type else ""
+            return hit[0], [f"an earlier exception in the chain is a {hit[0]} error{last}"]
     return None, []
 
 

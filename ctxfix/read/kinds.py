@@ -36,6 +36,8 @@ EXC_NAME = (
     r"(?:[A-Za-z_][\w]*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning|Failure)"
     r"|KeyError|StopIteration)"
 )
+ANY_EXC = Lazy(r"^(?P<type>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::\s?(?P<msg>.*))?$")
+"""An exception line of any class name: read only where Python prints one (under frames)."""
 EXC = Lazy(r"^\s*(?P<type>" + EXC_NAME + r")(?:\s*:\s?(?P<msg>.*))?$")
 _EXC_NAME_FULL = Lazy(EXC_NAME)
 _REPR_OPEN = Lazy(r"(?:Error|Exception|Exit|Interrupt|Warning|Failure|StopIteration)\((?P<q>['\"])")

@@ -93,3 +93,16 @@ def test_a_time_stamp_prefix_keeps_the_exception_name_and_the_frame_keyword(read
 def test_a_quoted_indented_exception_line_is_no_pytest_source_line(read):
     r = read(">     RuntimeError: Working outside of application context.")
     assert r.shape_of(1) == "message" and r.one.exc_type == "RuntimeError"
+
+
+def test_under_frames_an_exception_of_any_class_name_ends_the_traceback(read):
+    r = read(
+        """
+        Traceback (most recent call last):
+          File "tests/test_weird.py", line 6, in test_it
+            raise Unprintable()
+        Unprintable: <exception str() failed>
+        """
+    )
+    assert r.shape_of(4) == "message"
+    assert r.one.exc_type == "Unprintable" and not r.one.truncated

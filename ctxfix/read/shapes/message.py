@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ctxfix.read.clean import ANSI, Lazy
 from ctxfix.read.kinds import (
+    ANY_EXC,
     DIVIDER,
     ELISION,
     EXC,
@@ -60,6 +61,18 @@ def line(r: TracebackReader, ln: Line) -> bool:
     exc = EXC.match(stripped) if stripped else None
     if exc and not looks_final(stripped):
         exc = None
+    tb = st.tb
+    if (
+        exc is None
+        and tb is not None
+        and tb.frames
+        and tb.exc_type is None
+        and tb.shape == "python"
+        and ln.body[:1].isalpha()
+    ):
+        # Right under a traceback's frames, at column 0, Python prints the exception whatever
+        # its class is called (`Unprintable: <exception str() failed>`).
+        exc = ANY_EXC.match(stripped)
     bare = repr_m = None
     if not exc and stripped and not (st.tb is not None and st.in_message):
         repr_m = EXC_REPR.search(stripped)
