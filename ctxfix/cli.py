@@ -195,6 +195,12 @@ def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> 
 )
 @click.option("--no-ask", is_flag=True, help="Never ask questions, even in a terminal.")
 @_report_version_option()
+@click.option(
+    "--diff",
+    "as_diff",
+    is_flag=True,
+    help="Print only a patch of your files for `patch -p0`; what cannot be patched goes to stderr.",
+)
 @click.pass_obj
 def explain(
     obj: _Ctx,
@@ -205,6 +211,7 @@ def explain(
     answers: tuple[str, ...],
     no_ask: bool,
     report_version: int,
+    as_diff: bool,
 ) -> None:
     """Find every Flask context error in a traceback or log and explain it.
 
@@ -212,14 +219,21 @@ def explain(
     is -. For each error it names the cause, points at your own line, lists the evidence, and
     prints the fix, a snippet to verify it, and the quick-reference row.
 
+    With --diff, stdout holds only a unified diff of your files that makes the fix, with paths
+    relative to this folder, to apply with `patch -p0`; --project-root then names the folder the
+    traceback's paths started from (another machine or a container). Each error that cannot be
+    patched is said on stderr, with why.
+
     \b
     Examples:
       ctxfix explain error.txt
       ctxfix explain --format json app.log
       python manage.py 2>&1 | ctxfix explain
+      ctxfix explain --diff error.txt | patch -p0
 
     \b
-    Exit status: 0 a context error was found; 1 none was found; 2 bad usage or unreadable input.
+    Exit status: 0 a context error was found (with --diff: a patch was printed); 1 none was
+    found (with --diff: no patch could be made); 2 bad usage or unreadable input.
     """
     from ctxfix import service
 
@@ -237,6 +251,8 @@ def explain(
     except service.InputError as exc:
         _fail(str(exc))
 
+    if as_diff:
+        _print_patch(outcome.findings, project_root)
     if (
         outcome.findings
         and fmt == "text"
@@ -262,6 +278,19 @@ def explain(
         if fmt == "json":
             click.echo(f"ctxfix: {render.summary_line(outcome)}", err=True)
         sys.exit(1)
+
+
+def _print_patch(findings: list[Any], project_root: Optional[str]) -> NoReturn:
+    """explain --diff: the patch on stdout, one line per error it could not fix on stderr."""
+    from ctxfix.patch import build
+
+    result = build(findings, project_root=project_root)
+    if not findings:
+        click.echo("ctxfix: no Flask context error found, so there is nothing to patch", err=True)
+    for note in result.notes:
+        click.echo(f"ctxfix: {note}", err=True)
+    click.echo(result.diff, nl=False)
+    sys.exit(0 if result.diff else 1)
 
 
 def _reading_progress(size: int, name: str) -> Any:

@@ -63,7 +63,7 @@ DEFAULT_TIMEOUT = 60.0
 OK_LINE = "ctxfix verify: ok"
 EXAMPLE_FILE = "example.yaml"
 
-_KEYS = {"title", "variant", "run", "stdin", "requires", "services", "flask", "timeout"}
+_KEYS = {"title", "variant", "run", "stdin", "requires", "services", "flask", "timeout", "patch"}
 _OUTPUT_LIMIT = 4 * 1024 * 1024
 WRITE_LIMIT = 16 * 1024 * 1024
 """A program that prints more than this is stopped: output is written to a temporary file."""
@@ -127,6 +127,8 @@ class Example:
     timeout: float = DEFAULT_TIMEOUT
     problems: tuple[str, ...] = ()
     """What is wrong with the example itself; an example with problems fails without running."""
+    no_patch: Optional[str] = None
+    """Why the printed patch cannot be proven on this example (its `patch:` key); None: it must."""
 
     @property
     def broken(self) -> Path:
@@ -175,10 +177,22 @@ class Result:
     notes: list[str] = field(default_factory=list)
     broken_output: str = ""
     fixed_output: str = ""
+    patched: Optional[bool] = None
+    """The printed patch made the broken program run clean; None when there is none to prove."""
+    no_patch: Optional[str] = None
+    """Why the patch is not proven, as the example says (and explain --diff bore out)."""
+    patch: str = ""
+    patched_output: str = ""
 
     @property
     def passed(self) -> bool:
-        return self.skipped is None and self.reproduced and self.diagnosed and self.fixed
+        return (
+            self.skipped is None
+            and self.reproduced
+            and self.diagnosed
+            and self.fixed
+            and (self.patched is True or self.no_patch is not None)
+        )
 
     @property
     def failed(self) -> bool:
@@ -192,6 +206,8 @@ class Result:
             "reproduced": self.reproduced,
             "diagnosed": self.diagnosed,
             "fixed": self.fixed,
+            "patched": self.patched,
+            "no_patch": self.no_patch,
             "skipped": self.skipped,
             "seconds": round(self.seconds, 2),
         }
@@ -336,7 +352,7 @@ def load_example(cause_id: str, folder: Path, variants: Iterable[str] = ()) -> E
                 problems.append(f"{spec}: '{key}' must be a list of names")
             else:
                 kw[key] = items
-    for key in ("variant", "stdin", "flask"):
+    for key in ("variant", "stdin", "flask", "patch"):
         if key in d:
             if isinstance(d[key], str) and d[key].strip():
                 kw[key] = d[key] if key == "stdin" else d[key].strip()
@@ -360,6 +376,8 @@ def load_example(cause_id: str, folder: Path, variants: Iterable[str] = ()) -> E
     for part in ("broken", "fixed"):
         if not (folder / part).is_dir():
             problems.append(f"{folder / part}: missing (the {part} program goes there)")
+    if "patch" in kw:
+        kw["no_patch"] = " ".join(kw.pop("patch").split())
     return Example(cause_id, folder.name, folder, problems=tuple(problems), **kw)
 
 
@@ -807,9 +825,18 @@ def verify_example(
     cause = kb.causes[example.cause]
     start = time.monotonic()
 
-    broken = run_program(
-        example.run, example.broken, python=python, stdin=example.stdin, timeout=example.timeout
-    )
+    base = Path(tempfile.mkdtemp(prefix="ctxfix-verify-"))
+    try:
+        broken = run_program(
+            example.run,
+            example.broken,
+            python=python,
+            stdin=example.stdin,
+            timeout=example.timeout,
+            workdir=base / "project",
+        )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
     res.broken_output = broken.output
     fams = context_families(kb, broken.output)
     stopped = broken.timed_out or broken.flooded
@@ -907,6 +934,8 @@ def verify_example(
     if fixed.leftovers:
         res.notes.append("fixed left processes running; verify stopped them")
     res.fixed = fixed.returncode == 0 and not fixed_fams and ok_line and not misplaced
+    if res.reproduced:
+        prove_patch(kb, example, res, base / "project", knowledge_dirs, python=python)
     res.seconds = time.monotonic() - start
     return res
 
@@ -928,6 +957,104 @@ def _marked_scopes(text: str) -> set[str]:
         around = [f for f in functions if f.lineno <= line <= (f.end_lineno or f.lineno)]
         out.add(max(around, key=lambda f: f.lineno).name if around else "<module>")
     return out
+
+
+def prove_patch(
+    kb: KnowledgeBase,
+    example: Example,
+    res: Result,
+    broken_root: Path,
+    knowledge_dirs: Sequence[str] = (),
+    *,
+    python: Optional[str] = None,
+) -> None:
+    """Feed what the broken program printed to `explain --diff`, apply it to a fresh copy with
+    `patch -p0`, and run that: it must succeed with no context error.
+
+    The broken program ran in ``broken_root``, so its traceback's paths are mapped onto the copy
+    with --project-root, as for a traceback from another machine. An example whose ``patch:``
+    says why it has none must get no patch, and explain must say why on stderr.
+    """
+    from ctxfix.patch import makes_patch
+
+    if not makes_patch(example.cause):
+        res.no_patch = "ctxfix makes no patch for this cause (its edit is not built in)"
+        return
+    if shutil.which("patch") is None:
+        res.notes.append("patch not proven: needs GNU patch on PATH")
+        return
+    base = Path(tempfile.mkdtemp(prefix="ctxfix-patch-"))
+    try:
+        work = base / "project"
+        shutil.copytree(example.broken, work, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        argv = [sys.executable, "-m", "ctxfix"]
+        for d in knowledge_dirs:
+            argv += ["--knowledge-dir", str(d)]
+        argv += ["explain", "--diff", "--no-ask", "--project-root", str(broken_root), "-"]
+        try:
+            proc = subprocess.run(
+                argv,
+                input=res.broken_output.encode("utf-8"),
+                capture_output=True,
+                timeout=120,
+                cwd=work,
+                env=_env(dict(os.environ)),
+            )
+        except subprocess.TimeoutExpired:
+            res.problems.append("patch: explain --diff did not finish within 120s")
+            res.patched = False
+            return
+        diff = proc.stdout.decode("utf-8", errors="replace")
+        said = [ln for ln in proc.stderr.decode("utf-8", errors="replace").splitlines() if ln]
+        res.patch = diff
+        if example.no_patch is not None and not diff:
+            if proc.returncode != 1 or not said:
+                res.problems.append(
+                    f"patch: explain --diff exited {proc.returncode} with no patch and "
+                    f"{'said nothing' if not said else 'a note'} on stderr"
+                )
+            else:
+                res.no_patch = example.no_patch
+            return
+        if proc.returncode != 0 or not diff:
+            why = said[-1] if said else f"exit {proc.returncode}"
+            res.problems.append(f"patch: none printed: {why}")
+            res.patched = False
+            return
+        applied = subprocess.run(
+            ["patch", "-p0", "--batch", "--forward", "--quiet"],
+            input=proc.stdout,
+            capture_output=True,
+            cwd=work,
+            timeout=60,
+        )
+        if applied.returncode != 0:
+            out = (applied.stdout + applied.stderr).decode("utf-8", errors="replace")
+            res.problems.append(f"patch: patch -p0 failed: {_last_line(out)}")
+            res.patched = False
+            return
+        run = run_program(
+            example.run, work, python=python, stdin=example.stdin, timeout=example.timeout
+        )
+        res.patched_output = run.output
+        fams = context_families(kb, run.output)
+        if example.no_patch is not None:
+            # The patch cannot make this program pass (the example says why); it must still
+            # make the context error go away.
+            if fams:
+                res.problems.append(f"patched still prints a context error ({', '.join(fams)})")
+            else:
+                res.no_patch = example.no_patch
+            return
+        if run.returncode != 0:
+            res.problems.append(
+                f"patched: {_ended(run, example.timeout)}; last line: {_last_line(run.output)}"
+            )
+        if fams:
+            res.problems.append(f"patched still prints a context error ({', '.join(fams)})")
+        res.patched = run.returncode == 0 and not fams
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def default_jobs() -> int:

@@ -80,6 +80,8 @@ def test_user_cause_is_proven_through_the_cli(runner):
         "reproduced": True,
         "diagnosed": True,
         "fixed": True,
+        "patched": None,
+        "no_patch": "ctxfix makes no patch for this cause (its edit is not built in)",
         "skipped": None,
         "seconds": rec["seconds"],
     }
@@ -337,8 +339,8 @@ def test_example_yaml_problems_are_all_reported(tmp_path):
     ex = verify.load_example(MINE, d, ["weekly"])
     problems = [p.split(": ", 1)[1] for p in ex.problems]
     assert problems == [
-        "unknown key 'colour' (known: flask, requires, run, services, stdin, timeout, title, "
-        "variant)",
+        "unknown key 'colour' (known: flask, patch, requires, run, services, stdin, timeout, "
+        "title, variant)",
         "'title' must be a line of text",
         "'run' must be a list of arguments, e.g. [python, main.py]",
         "'timeout' must be a positive number of seconds",
@@ -395,7 +397,9 @@ def test_unreadable_version_range():
 
 def _report() -> verify.Report:
     ok = verify.Result("background-thread", "thread-app-config", True, True, True, seconds=2.04)
+    ok.patched = True
     bad = verify.Result("celery-task", "worker", True, False, True, seconds=11.5)
+    bad.patched = False
     bad.problems.append("explain named background-thread first, expected celery-task")
     bad.broken_output = "line one\nRuntimeError: Working outside of application context.\n"
     skip = verify.Result("task-queue", "rq-job", skipped="needs redis-server on PATH: install it")
@@ -407,11 +411,11 @@ def test_text_table():
 
     assert render_verify_text(_report()) == textwrap.dedent(
         """\
-        cause              example            broken  explain  fixed  time
-        background-thread  thread-app-config  yes     yes      yes    2.0s
-        celery-task        worker             yes     NO       yes    11.5s
+        cause              example            broken  explain  fixed  patch  time
+        background-thread  thread-app-config  yes     yes      yes    yes    2.0s
+        celery-task        worker             yes     NO       yes    NO     11.5s
             explain named background-thread first, expected celery-task
-        task-queue         rq-job             -       -        -
+        task-queue         rq-job             -       -        -      -
             skipped: needs redis-server on PATH: install it
 
         ctxfix verify: 3 examples of 3 causes: 1 proven, 1 failed, 1 skipped in 12.3s
@@ -449,6 +453,8 @@ def test_rich_table_and_json():
         "reproduced",
         "diagnosed",
         "fixed",
+        "patched",
+        "no_patch",
         "skipped",
         "seconds",
     }

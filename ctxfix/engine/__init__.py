@@ -239,6 +239,8 @@ class Finding:
     then only rank the candidates."""
     user_frames: list[Location] = field(default_factory=list)
     """Every frame of the user's own code, outermost first (their names fill the snippets)."""
+    frames: list[Frame] = field(default_factory=list)
+    """Every frame of the traceback, outermost first (what a patch is built from)."""
 
     @property
     def cause_id(self) -> Optional[str]:
@@ -1174,6 +1176,7 @@ def diagnose(
         variant_scores={c: v for c, v in vscores.items() if v},
         placed=placed,
         user_frames=[Location.of(fr) for fr in frames if _is_user(fr, project_root)[0]],
+        frames=frames,
     )
 
 

@@ -92,7 +92,16 @@ def _verify_mark(ok: bool, result: Any) -> str:
     return "-" if result.skipped is not None else ("yes" if ok else "NO")
 
 
-def _verify_rows(report: Any) -> list[tuple[str, str, str, str, str, str]]:
+def _patch_mark(r: Any) -> str:
+    """yes: the printed patch made the program run clean; none: the example says why it cannot."""
+    if r.skipped is not None or (r.patched is None and r.no_patch is None and not r.reproduced):
+        return "-"
+    if r.no_patch is not None:
+        return "none"
+    return "yes" if r.patched else "NO"
+
+
+def _verify_rows(report: Any) -> list[tuple[str, ...]]:
     rows = []
     for r in report.results:
         when = f"{r.seconds:.1f}s" if r.seconds else ""
@@ -103,6 +112,7 @@ def _verify_rows(report: Any) -> list[tuple[str, str, str, str, str, str]]:
                 _verify_mark(r.reproduced, r),
                 _verify_mark(r.diagnosed, r),
                 _verify_mark(r.fixed, r),
+                _patch_mark(r),
                 when,
             )
         )
@@ -115,6 +125,8 @@ def _verify_details(r: Any, verbose: bool) -> list[str]:
         out.append(f"skipped: {r.skipped}")
     elif not r.passed:
         out.extend(r.problems)
+    if r.no_patch is not None:
+        out.append(f"patch not proven: {r.no_patch}")
     out.extend(r.notes)
     if verbose and r.failed:
         for name, text in (("broken", r.broken_output), ("fixed", r.fixed_output)):
@@ -127,9 +139,11 @@ def _verify_details(r: Any, verbose: bool) -> list[str]:
 
 def render_verify_text(report: Any, verbose: bool = False) -> str:
     """The verify table as plain text: a row per example, problems indented under failures."""
-    head = ("cause", "example", "broken", "explain", "fixed", "time")
+    head = ("cause", "example", "broken", "explain", "fixed", "patch", "time")
     rows = _verify_rows(report)
-    widths = [max(len(head[i]), *(len(row[i]) for row in rows)) for i in range(6)] if rows else []
+    widths = (
+        [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)] if rows else []
+    )
     out: list[str] = []
     if rows:
         out.append("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
@@ -155,14 +169,15 @@ def render_verify_rich(report: Any, console: Any, verbose: bool = False) -> None
             ("Broken", ""),
             ("Explain", ""),
             ("Fixed", ""),
+            ("Patch", ""),
             ("Time", "dim"),
         )
     ):
         widest = max([len(name)] + [len(row[i]) for row in rows])
         t.add_column(name, style=style, no_wrap=True, min_width=widest if i < 2 else None)
-    colours = {"yes": "green", "NO": "bold red", "-": "dim"}
+    colours = {"yes": "green", "NO": "bold red", "-": "dim", "none": "yellow"}
     for row in rows:
-        t.add_row(row[0], row[1], *(Text(m, style=colours[m]) for m in row[2:5]), row[5])
+        t.add_row(row[0], row[1], *(Text(m, style=colours[m]) for m in row[2:6]), row[6])
     console.print(t)
     for r in report.results:
         details = _verify_details(r, verbose)

@@ -1,0 +1,348 @@
+"""Source edits through libcst: each keeps the user's comments, quotes and layout.
+
+An :class:`Edit` gathers changes to one parsed file, keyed by the nodes they change, and applies
+them in one pass; imports are added after that, by name, so line numbers found before stay right.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import libcst as cst
+
+from ctxfix.patch.source import Block, Source, Stmt, dotted, imports_of
+
+NodeFn = Callable[[cst.CSTNode], cst.CSTNode]
+
+
+@dataclass
+class Edit:
+    """Changes to one file, applied together."""
+
+    source: Source
+    node_edits: dict[int, list[NodeFn]] = field(default_factory=dict)
+    block_ops: dict[int, list[tuple]] = field(default_factory=dict)
+    imports: list[tuple[str, str]] = field(default_factory=list)
+    module_imports: list[str] = field(default_factory=list)
+    local_tops: frozenset[str] = frozenset()
+    """Top-level names of the project's own modules, so imports land in the right group."""
+
+    # -- statements in a block ---------------------------------------------------------------
+
+    def wrap(self, first: Stmt, last_index: int, item: str) -> None:
+        """Put statements first..last_index of first's block under ``with <item>:``."""
+        self.block_ops.setdefault(id(first.block), []).append(
+            ("wrap", first.index, last_index, item)
+        )
+
+    def insert(self, at: Stmt, code: str, after: bool = False, lines_around: int = 0) -> None:
+        """Insert statements (source text) before or after a statement, at its indentation,
+        with at least ``lines_around`` blank lines above and below them."""
+        stmts = list(cst.parse_module(code).body)
+        self.block_ops.setdefault(id(at.block), []).append(
+            ("insert", at.index + (1 if after else 0), stmts, lines_around)
+        )
+
+    def replace_stmt(self, at: Stmt, code: str, lines_before: int = 0) -> None:
+        """Replace one statement with the statements in ``code``, ``lines_before`` blank lines
+        above them at least (and as many below, when more statements follow)."""
+        stmts = list(cst.parse_module(code).body)
+        self.block_ops.setdefault(id(at.block), []).append(
+            ("replace", at.index, stmts, lines_before)
+        )
+
+    # -- nodes -------------------------------------------------------------------------------
+
+    def node(self, original: cst.CSTNode, fn: NodeFn) -> None:
+        self.node_edits.setdefault(id(original), []).append(fn)
+
+    def replace_expr(self, original: cst.BaseExpression, code: str) -> None:
+        new = cst.parse_expression(code)
+        self.node(original, lambda n: new)
+
+    def bind(self, st: Stmt, name: str) -> None:
+        """``create_app()`` alone on its line becomes ``name = create_app()``."""
+
+        def fn(n: cst.CSTNode) -> cst.CSTNode:
+            assert isinstance(n, cst.SimpleStatementLine)
+            expr = n.body[0]
+            assert isinstance(expr, cst.Expr)
+            assign = cst.Assign([cst.AssignTarget(cst.Name(name))], expr.value)
+            return n.with_changes(body=[assign, *n.body[1:]])
+
+        self.node(st.node, fn)
+
+    def add_first_param(self, fn_node: cst.FunctionDef, name: str) -> None:
+        def fn(n: cst.CSTNode) -> cst.CSTNode:
+            assert isinstance(n, cst.FunctionDef)
+            params = list(n.params.params)
+            first = 1 if params and params[0].name.value in ("self", "cls") else 0
+            params.insert(first, cst.Param(cst.Name(name)))
+            return n.with_changes(params=n.params.with_changes(params=params))
+
+        self.node(fn_node, fn)
+
+    def add_decorator(self, fn_node: cst.FunctionDef, expr: str, outermost: bool = False) -> None:
+        dec = cst.Decorator(cst.parse_expression(expr))
+
+        def fn(n: cst.CSTNode) -> cst.CSTNode:
+            assert isinstance(n, cst.FunctionDef)
+            decs = [dec, *n.decorators] if outermost else [*n.decorators, dec]
+            if outermost and n.decorators:
+                decs[0] = dec.with_changes(leading_lines=n.decorators[0].leading_lines)
+                decs[1] = n.decorators[0].with_changes(leading_lines=())
+            elif not n.decorators:
+                return n.with_changes(decorators=decs, leading_lines=n.leading_lines)
+            return n.with_changes(decorators=decs)
+
+        self.node(fn_node, fn)
+
+    def wrap_body(self, fn_node: cst.FunctionDef, item: str) -> None:
+        """Put a function's whole body (after its docstring) under ``with <item>:``."""
+
+        def fn(n: cst.CSTNode) -> cst.CSTNode:
+            assert isinstance(n, cst.FunctionDef)
+            body = list(n.body.body)
+            start = 1 if body and _is_docstring(body[0]) else 0
+            return n.with_changes(
+                body=n.body.with_changes(body=body[:start] + [_with(item, body[start:])])
+            )
+
+        self.node(fn_node, fn)
+
+    def need(self, module: str, name: str) -> None:
+        """Make sure ``from module import name`` is there."""
+        if (module, name) not in self.imports:
+            self.imports.append((module, name))
+
+    def need_module(self, module: str) -> None:
+        if module not in self.module_imports:
+            self.module_imports.append(module)
+
+    # -- result ------------------------------------------------------------------------------
+
+    def apply(self) -> str:
+        new = self.source.module.visit(_Apply(self.node_edits, self.block_ops))
+        for mod in self.module_imports:
+            new = _ensure_module_import(new, mod, self.local_tops)
+        for mod, name in self.imports:
+            new = _ensure_from_import(new, mod, name, self.local_tops | {"."})
+        return new.code
+
+
+def _is_docstring(st: cst.BaseStatement) -> bool:
+    return (
+        isinstance(st, cst.SimpleStatementLine)
+        and len(st.body) == 1
+        and isinstance(st.body[0], cst.Expr)
+        and isinstance(st.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _with(item: str, body: list[cst.BaseStatement]) -> cst.With:
+    lead = body[0].leading_lines if body else ()
+    if body:
+        body = [body[0].with_changes(leading_lines=()), *body[1:]]
+    return cst.With(
+        items=[cst.WithItem(cst.parse_expression(item))],
+        body=cst.IndentedBlock(body=body or [cst.SimpleStatementLine([cst.Pass()])]),
+        leading_lines=lead,
+    )
+
+
+def _blank_above(st: cst.BaseStatement, n: int) -> cst.BaseStatement:
+    lead = list(st.leading_lines)
+    while sum(1 for e in lead if e.comment is None) < n:
+        lead.insert(0, cst.EmptyLine(indent=False))
+    return st.with_changes(leading_lines=lead)
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(self, node_edits: dict[int, list[NodeFn]], block_ops: dict[int, list[tuple]]):
+        super().__init__()
+        self.node_edits = node_edits
+        self.block_ops = block_ops
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        out: cst.CSTNode = updated_node
+        for fn in self.node_edits.get(id(original_node), ()):
+            out = fn(out)
+        ops = self.block_ops.get(id(original_node))
+        if ops and isinstance(out, (cst.Module, cst.IndentedBlock)):
+            body = list(out.body)
+            # From the bottom up, wraps before inserts at the same place.
+            for op in sorted(ops, key=lambda o: (-o[1], o[0] != "wrap")):
+                if op[0] == "wrap":
+                    _, i, j, item = op
+                    body[i : j + 1] = [_with(item, body[i : j + 1])]
+                elif op[0] == "insert":
+                    _, i, stmts, blank = op
+                    if blank:
+                        stmts = list(stmts)
+                        stmts[0] = _blank_above(stmts[0], blank)
+                        if i < len(body):
+                            body[i] = _blank_above(body[i], blank)
+                    body[i:i] = stmts
+                elif op[0] == "replace":
+                    _, i, stmts, blank = op
+                    stmts = list(stmts)
+                    stmts[0] = _blank_above(
+                        stmts[0].with_changes(leading_lines=body[i].leading_lines), blank
+                    )
+                    if blank and i + 1 < len(body):
+                        body[i + 1] = _blank_above(body[i + 1], blank)
+                    body[i : i + 1] = stmts
+            out = out.with_changes(body=body)
+        return out
+
+
+def block_body(block: Block) -> list[cst.BaseStatement]:
+    return list(block.body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports
+
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
+    "abc argparse asyncio base64 collections concurrent contextlib copy csv dataclasses datetime "
+    "decimal enum functools glob hashlib importlib inspect io itertools json logging math os "
+    "pathlib pickle queue random re secrets shutil signal socket sqlite3 string subprocess sys "
+    "tempfile textwrap threading time traceback typing unittest urllib uuid warnings".split()
+)
+
+
+def _section(mod: str, local_tops: frozenset[str]) -> int:
+    """isort's sections: 0 future, 1 standard library, 2 third party, 3 the project's own."""
+    top = mod.split(".")[0]
+    if mod == "__future__":
+        return 0
+    if mod.startswith(".") or top in local_tops:
+        return 3
+    return 1 if top in _STDLIB else 2
+
+
+def _import_key(st: cst.SimpleStatementLine, local_tops: frozenset[str]) -> tuple:
+    imp = st.body[0]
+    if isinstance(imp, cst.ImportFrom):
+        mod = "." * len(imp.relative) + (dotted(imp.module) or "" if imp.module else "")
+        return _section(mod, local_tops), 1, mod.lower()
+    assert isinstance(imp, cst.Import)
+    mod = dotted(imp.names[0].name) or ""
+    return _section(mod, local_tops), 0, mod.lower()
+
+
+def _insert_import(module: cst.Module, code: str, local_tops: frozenset[str]) -> cst.Module:
+    """Add an import statement where isort and ruff would put it, in the top block of imports."""
+    body = list(module.body)
+    new = cst.parse_statement(code)
+    assert isinstance(new, cst.SimpleStatementLine)
+    key = _import_key(new, local_tops)
+    start = 1 if body and _is_docstring(body[0]) else 0
+    header = []
+    for i in range(start, len(body)):
+        if not _is_import(body[i]):
+            break
+        header.append(i)
+    pos = next((i for i in header if _import_key(body[i], local_tops) > key), None)  # type: ignore[arg-type]
+    if pos is None:
+        at = header[-1] + 1 if header else start
+        if header:
+            last_sec = _import_key(body[header[-1]], local_tops)[0]  # type: ignore[arg-type]
+            if last_sec != key[0]:
+                new = new.with_changes(leading_lines=(cst.EmptyLine(),))
+        elif at < len(body):
+            new = new.with_changes(leading_lines=body[at].leading_lines)
+            body[at] = body[at].with_changes(leading_lines=(cst.EmptyLine(),) * 2)
+        body.insert(at, new)
+        return module.with_changes(body=body)
+    target = body[pos]
+    prev = pos - 1 if pos - 1 in header else None
+    target_sec = _import_key(target, local_tops)[0]  # type: ignore[arg-type]
+    if target_sec == key[0]:
+        new = new.with_changes(leading_lines=target.leading_lines)
+        body[pos] = target.with_changes(leading_lines=())
+    elif prev is not None and _import_key(body[prev], local_tops)[0] == key[0]:  # type: ignore[arg-type]
+        pass
+    else:
+        new = new.with_changes(leading_lines=target.leading_lines)
+        body[pos] = target.with_changes(leading_lines=(cst.EmptyLine(),))
+    body.insert(pos, new)
+    return module.with_changes(body=body)
+
+
+def _ensure_from_import(
+    module: cst.Module, mod: str, name: str, local_tops: frozenset[str] = frozenset()
+) -> cst.Module:
+    have = imports_of(module)
+    if name in have and have[name][:2] == (mod, name):
+        return module
+    body = list(module.body)
+    for i, st in enumerate(body):
+        if not isinstance(st, cst.SimpleStatementLine) or len(st.body) != 1:
+            continue
+        imp = st.body[0]
+        if (
+            isinstance(imp, cst.ImportFrom)
+            and not imp.relative
+            and imp.module is not None
+            and dotted(imp.module) == mod
+            and not isinstance(imp.names, cst.ImportStar)
+        ):
+            names = [n.with_changes(comma=cst.MaybeSentinel.DEFAULT) for n in imp.names]
+            key = _import_order(name)
+            at = next(
+                (k for k, n in enumerate(names) if _import_order(dotted(n.name) or "") > key),
+                len(names),
+            )
+            names.insert(at, cst.ImportAlias(cst.Name(name)))
+            if imp.rpar is not None and names:  # keep a parenthesised list's last comma
+                names[-1] = names[-1].with_changes(comma=imp.names[-1].comma)
+            body[i] = st.with_changes(body=[imp.with_changes(names=names)])
+            return module.with_changes(body=body)
+    return _insert_import(module, f"from {mod} import {name}\n", local_tops)
+
+
+def _import_order(name: str) -> tuple[int, str]:
+    """isort's and ruff's order: CONSTANTS, then Classes, then everything else."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
+
+
+def _ensure_module_import(
+    module: cst.Module, mod: str, local_tops: frozenset[str] = frozenset()
+) -> cst.Module:
+    have = imports_of(module)
+    if mod in have and have[mod][2] == -1:
+        return module
+    return _insert_import(module, f"import {mod}\n", local_tops)
+
+
+def _is_import(st: cst.BaseStatement) -> bool:
+    return isinstance(st, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in st.body
+    )
+
+
+def free_name(fn_or_module: cst.CSTNode, wanted: str, *others: str) -> str:
+    """``wanted``, or a variant of it, that the code does not use yet."""
+    from ctxfix.patch.source import uses_name
+
+    for cand in (wanted, *others, f"{wanted}_"):
+        if not uses_name(fn_or_module, cand):
+            return cand
+    return f"{wanted}__"
+
+
+def forward_call(fn: cst.FunctionDef, target: str) -> Optional[str]:
+    """``target(a, b, *args, k=k, **kw)`` passing on every parameter of ``fn``."""
+    p = fn.params
+    parts = [x.name.value for x in (*p.posonly_params, *p.params)]
+    if isinstance(p.star_arg, cst.Param):
+        parts.append("*" + p.star_arg.name.value)
+    parts += [f"{x.name.value}={x.name.value}" for x in p.kwonly_params]
+    if p.star_kwarg is not None:
+        parts.append("**" + p.star_kwarg.name.value)
+    return f"{target}({', '.join(parts)})"
