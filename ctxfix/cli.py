@@ -566,18 +566,34 @@ def _known_causes(kb: Any, names: tuple[str, ...]) -> None:
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also show the last lines each failing program printed."
 )
+@click.option(
+    "--flask",
+    "flask_versions",
+    metavar="VERSIONS",
+    help="Prove it under these Flask versions (e.g. 2.0,2.2,3.1, or all), each in a virtualenv.",
+)
 @click.pass_obj
 def verify_command(
-    obj: _Ctx, causes: tuple[str, ...], fmt: str, jobs: Optional[int], verbose: bool
+    obj: _Ctx,
+    causes: tuple[str, ...],
+    fmt: str,
+    jobs: Optional[int],
+    verbose: bool,
+    flask_versions: Optional[str],
 ) -> None:
     """Prove causes on real code: run each example's broken and fixed program.
 
     For every example of every CAUSE (all causes when none is given), each in a temporary folder
     with a time limit: the broken program must fail with a Flask context error of the cause's
     kind, `ctxfix explain` on exactly what it printed must name the cause (and variant), and the
-    fixed program must exit 0 and print `ctxfix verify: ok`. An example that needs a missing
-    module, program or Flask version is skipped, with what to install. Your own causes are
-    proven the same way with --knowledge-dir.
+    fixed program must exit 0 and print `ctxfix verify: ok`, and the patch `explain --diff` prints
+    for the broken program must make it run clean. An example that needs a missing module,
+    program or Flask version is skipped, with what to install. Your own causes are proven the
+    same way with --knowledge-dir.
+
+    With --flask, all this runs under each Flask version named, in a virtualenv made once (with
+    the Python of that version's time, from PATH or pyenv; the first time needs the package
+    index) and kept in ~/.cache/ctxfix-corpus; the table is cause x version.
 
     \b
     Examples:
@@ -585,6 +601,7 @@ def verify_command(
       ctxfix verify background-thread celery-task
       ctxfix --knowledge-dir mycauses verify huey-periodic
       ctxfix verify --format json > verify.json
+      ctxfix verify --flask 2.0,2.2,3.1
 
     \b
     Exit status: 0 every example that could run was proven; 1 one failed; 2 bad usage.
@@ -596,6 +613,8 @@ def verify_command(
     _known_causes(kb, causes)
     examples = verifier.find_examples(kb, list(dict.fromkeys(causes)))
     dirs = [str(d) for d in obj.knowledge_dirs]
+    if flask_versions is not None:
+        _verify_versions(kb, examples, dirs, flask_versions, fmt, jobs, verbose)
     if fmt == "text" and sys.stderr.isatty() and obj.color is not False:
         from rich.console import Console
 
@@ -612,6 +631,40 @@ def verify_command(
         click.echo(render.render_verify_text(report, verbose), nl=False)
     if not report.ok:
         sys.exit(1)
+
+
+def _verify_versions(
+    kb: Any,
+    examples: list[Any],
+    dirs: list[str],
+    spec: str,
+    fmt: str,
+    jobs: Optional[int],
+    verbose: bool,
+) -> NoReturn:
+    """verify --flask: the examples under each version named, as a cause x version table."""
+    from ctxfix import render
+    from ctxfix import verify as verifier
+    from ctxfix.flaskenvs import pick
+
+    try:
+        targets = pick(spec)
+    except ValueError as exc:
+        _fail(str(exc))
+
+    def said(run: Any) -> None:
+        if run.error is not None:
+            click.echo(f"ctxfix: {run.error}", err=True)
+        elif sys.stderr.isatty():
+            click.echo(f"ctxfix: Flask {run.flask}: {run.report.summary()[15:]}", err=True)
+
+    matrix = verifier.verify_versions(kb, examples, targets, dirs, jobs=jobs, on_version=said)
+    if fmt == "json":
+        click.echo(matrix.to_json())
+        click.echo(matrix.summary(), err=True)
+    else:
+        click.echo(render.render_matrix_text(matrix, verbose), nl=False)
+    sys.exit(0 if matrix.ok else 1)
 
 
 @cli.command("docs")

@@ -55,6 +55,10 @@ __all__ = [
     "skip_reason",
     "verify",
     "verify_example",
+    "verify_versions",
+    "Matrix",
+    "VersionRun",
+    "prove_patch",
     "version_matches",
 ]
 
@@ -1069,21 +1073,24 @@ def verify(
     *,
     jobs: Optional[int] = None,
     on_result: Optional[Callable[[Result], None]] = None,
+    python: Optional[str] = None,
 ) -> Report:
     """Verify every example with a small pool of workers; results keep the examples' order.
 
     ``on_result`` is called from the calling thread as each example finishes (for progress).
+    ``python`` runs the programs with another interpreter (a virtualenv of another Flask).
     """
     n = jobs or default_jobs()
     start = time.monotonic()
-    flask = flask_version()
+    flask = flask_version(python)
     results: dict[int, Result] = {}
     if not examples:
         return Report([], 0.0, n)
     with ThreadPoolExecutor(max_workers=n) as pool:
         futures = {}
         for i, ex in enumerate(examples):
-            futures[pool.submit(verify_example, kb, ex, knowledge_dirs, flask=flask)] = i
+            fut = pool.submit(verify_example, kb, ex, knowledge_dirs, python=python, flask=flask)
+            futures[fut] = i
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -1096,3 +1103,106 @@ def verify(
             if on_result is not None:
                 on_result(res)
     return Report([results[i] for i in range(len(examples))], time.monotonic() - start, n)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every version: `ctxfix verify --flask 2.0,2.2,3.1`
+
+
+@dataclass
+class VersionRun:
+    """What verify proved under one Flask version, or why it could not run there."""
+
+    flask: str
+    python: str = ""
+    report: Optional[Report] = None
+    error: Optional[str] = None
+
+
+@dataclass
+class Matrix:
+    """verify under several Flask versions: a report per version, read as cause x version."""
+
+    runs: list[VersionRun]
+    causes: list[str]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.error is None and r.report is not None and r.report.ok for r in self.runs)
+
+    def cell(self, cause: str, flask: str) -> tuple[str, list[Result]]:
+        """``3/3`` examples proven (of those that run there), ``-`` none runs there, or why not."""
+        run = next(r for r in self.runs if r.flask == flask)
+        if run.report is None:
+            return "error", []
+        mine = [r for r in run.report.results if r.cause == cause]
+        ran = [r for r in mine if r.skipped is None]
+        if not ran:
+            return "-", mine
+        proven = sum(r.passed for r in ran)
+        mark = f"{proven}/{len(ran)}"
+        if proven != len(ran):
+            return f"{mark} NO", mine
+        return mark + ("*" if any(r.no_patch is not None for r in ran) else ""), mine
+
+    def summary(self) -> str:
+        good = sum(1 for r in self.runs if r.report is not None and r.report.ok)
+        return (
+            f"ctxfix verify --flask: {len(self.runs)} version{'s' if len(self.runs) != 1 else ''}, "
+            f"{good} fully proven, in {self.seconds:.0f}s"
+        )
+
+    def to_json(self) -> str:
+        doc = {
+            "report_version": REPORT_VERSION,
+            "versions": [
+                {
+                    "flask": r.flask,
+                    "python": r.python,
+                    "error": r.error,
+                    "results": [x.record() for x in r.report.results] if r.report else [],
+                }
+                for r in self.runs
+            ],
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def verify_versions(
+    kb: KnowledgeBase,
+    examples: Sequence[Example],
+    targets: Sequence,
+    knowledge_dirs: Sequence[str] = (),
+    *,
+    cache: Optional[Path] = None,
+    jobs: Optional[int] = None,
+    on_version: Optional[Callable[[VersionRun], None]] = None,
+) -> Matrix:
+    """Verify the examples in a virtualenv per Flask version (made once and kept in ``cache``).
+
+    A version whose Python is missing, or whose packages cannot be installed, gets an error
+    line and the others still run.
+    """
+    from ctxfix.flaskenvs import EnvError, default_cache, ensure_venv
+
+    start = time.monotonic()
+    runs = []
+    for t in targets:
+        run = VersionRun(t.flask)
+        try:
+            py = ensure_venv(t, cache or default_cache(), strict_python=True)
+        except EnvError as exc:
+            run.error = str(exc)
+        else:
+            run.python = subprocess.run(
+                [str(py), "-c", "import platform; print(platform.python_version())"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            run.report = verify(kb, examples, knowledge_dirs, jobs=jobs, python=str(py))
+        runs.append(run)
+        if on_version is not None:
+            on_version(run)
+    causes = list(dict.fromkeys(ex.cause for ex in examples))
+    return Matrix(runs, causes, time.monotonic() - start)

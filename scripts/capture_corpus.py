@@ -1,9 +1,10 @@
 """Record what every broken example prints under each supported Flask version.
 
-For each Flask version below, this creates (once, then reuses) a virtualenv with that Flask, the
-Werkzeug/Jinja2/itsdangerous/MarkupSafe it was released with, and the extension versions that fit
-it. It runs every cause's broken example there, exactly as `ctxfix verify` does (a fresh temporary
-folder, a time limit, a process group of its own), and saves what the program printed to
+For each Flask version ctxfix speaks of (ctxfix/flaskenvs.py), this creates (once, then reuses)
+a virtualenv with that Flask, the Werkzeug/Jinja2/itsdangerous/MarkupSafe it was released with,
+and the extension versions that fit it. It runs every cause's broken example there, exactly as
+`ctxfix verify` does (a fresh temporary folder, a time limit, a process group of its own), and
+saves what the program printed to
 
     tests/tracebacks/flask-<version>/<cause>--<example>.txt
 
@@ -49,6 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ctxfix import verify  # noqa: E402
+from ctxfix.flaskenvs import TARGETS, EnvError, Target, default_cache  # noqa: E402
+from ctxfix.flaskenvs import ensure_venv as _ensure_venv  # noqa: E402
 from ctxfix.knowledge import KnowledgeBase, load  # noqa: E402
 
 OUT = ROOT / "tests" / "tracebacks"
@@ -60,159 +63,6 @@ VENV = "/home/dev/venv"
 PYTHON_HOME = "/usr/local"
 
 
-@dataclass(frozen=True)
-class Target:
-    flask: str
-    python: str
-    """The Python minor version of the time, so older traceback layouts are recorded too."""
-    pins: tuple[str, ...]
-    name: str = ""
-    """The folder name when it is not flask-<version> (a second virtualenv for one Flask)."""
-
-    @property
-    def folder(self) -> str:
-        return self.name or f"flask-{self.flask}"
-
-
-# Every Flask-family pin matches what was current when that Flask came out. Extensions: the
-# newest release that still works with that Flask (Flask-SQLAlchemy 2.5.1 up to Flask 2.2, so
-# its "No application found" family is recorded; Flask-APScheduler 1.12.4, which needs `six`,
-# before Flask 2.2.5; Celery 5.1 while Flask 1.1 pins click below 8).
-# The rest is the newest release for that Python; installed.txt records what was used.
-_COMMON = ("rq", "redis", "APScheduler<4", "pytest")
-TARGETS = (
-    Target(
-        "1.1.4",
-        "3.8",
-        (
-            "Werkzeug==1.0.1",
-            "Jinja2==2.11.3",
-            "itsdangerous==1.1.0",
-            "MarkupSafe==2.0.1",
-            "click==7.1.2",
-            "Flask-SQLAlchemy==2.5.1",
-            "SQLAlchemy==1.4.54",
-            "celery==5.1.2",
-            "Flask-APScheduler==1.12.4",
-            "six==1.17.0",
-            "pytest-flask==1.2.0",
-        )
-        + _COMMON,
-    ),
-    Target(
-        "2.0.3",
-        "3.9",
-        (
-            "Werkzeug==2.0.3",
-            "Jinja2==3.0.3",
-            "itsdangerous==2.0.1",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "Flask-SQLAlchemy==2.5.1",
-            "SQLAlchemy==1.4.54",
-            "celery",
-            "Flask-APScheduler==1.12.4",
-            "six==1.17.0",
-            "pytest-flask==1.2.0",
-        )
-        + _COMMON,
-    ),
-    Target(
-        "2.1.3",
-        "3.10",
-        (
-            "Werkzeug==2.1.2",
-            "Jinja2==3.1.2",
-            "itsdangerous==2.1.2",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "Flask-SQLAlchemy==2.5.1",
-            "SQLAlchemy==1.4.54",
-            "celery",
-            "Flask-APScheduler==1.12.4",
-            "six==1.17.0",
-            "pytest-flask==1.2.0",
-        )
-        + _COMMON,
-    ),
-    Target(
-        "2.2.5",
-        "3.10",
-        (
-            "Werkzeug==2.2.3",
-            "Jinja2==3.1.2",
-            "itsdangerous==2.1.2",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "Flask-SQLAlchemy==2.5.1",
-            "SQLAlchemy==1.4.54",
-            "celery",
-            "Flask-APScheduler==1.13.1",
-            "pytest-flask==1.3.0",
-        )
-        + _COMMON,
-    ),
-    Target(
-        "2.3.3",
-        "3.11",
-        (
-            "Werkzeug==2.3.8",
-            "Jinja2==3.1.4",
-            "itsdangerous==2.1.2",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "blinker==1.7.0",
-            "Flask-SQLAlchemy==3.1.1",
-            "SQLAlchemy==2.0.36",
-            "celery",
-            "Flask-APScheduler==1.13.1",
-            "pytest-flask==1.3.0",
-        )
-        + _COMMON,
-    ),
-    Target(
-        "3.0.3",
-        "3.11",
-        (
-            "Werkzeug==3.0.6",
-            "Jinja2==3.1.4",
-            "itsdangerous==2.2.0",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "blinker==1.8.2",
-            "Flask-SQLAlchemy==3.1.1",
-            "SQLAlchemy==2.0.36",
-            "celery",
-            "Flask-APScheduler==1.13.1",
-            "pytest-flask==1.3.0",
-        )
-        + _COMMON,
-    ),
-    Target(
-        "3.1.3",
-        "3.12",
-        (
-            "Werkzeug==3.1.3",
-            "Jinja2==3.1.6",
-            "itsdangerous==2.2.0",
-            "MarkupSafe==3.0.2",
-            "click==8.1.8",
-            "blinker==1.9.0",
-            "Flask-SQLAlchemy==3.1.1",
-            "SQLAlchemy==2.0.36",
-            "celery",
-            "Flask-APScheduler==1.13.1",
-            "pytest-flask==1.3.0",
-        )
-        + _COMMON,
-    ),
-)
-
-
-# Signals (--signals): the releases that print the old signs knowledge/families.yaml knows, each
-# with the Werkzeug/Jinja2/itsdangerous/MarkupSafe/click of its release and the extension
-# releases of its time; plus the targets above, and two with the extensions the newer signs come
-# from. SQLAlchemy 1.3.24 is the oldest with wheels for Python 3.7.
 _OLD_FLASK = ("Werkzeug==0.10.4", "Jinja2==2.7.3", "itsdangerous==0.24", "MarkupSafe==0.23")
 _PY37 = ("SQLAlchemy==1.3.24", "pytest==7.4.4", "Flask-Login==0.4.1", "gunicorn==19.10.0")
 _FLASK_FAMILY = ("Werkzeug", "Jinja2", "itsdangerous", "MarkupSafe", "click", "blinker")
@@ -312,61 +162,11 @@ def say(msg: str) -> None:
 # Virtualenvs
 
 
-def venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
-def find_python(version: str) -> tuple[str, str]:
-    """An interpreter of that minor version (PATH, then pyenv), else this one; and its version."""
-    candidates = [shutil.which(f"python{version}")]
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates += [str(p / "bin" / f"python{version}") for p in sorted(pyenv.glob(f"{version}.*"))]
-    for c in candidates:
-        if c and Path(c).is_file():
-            proc = subprocess.run(
-                [c, "-c", "import platform; print(platform.python_version())"],
-                capture_output=True,
-                text=True,
-            )
-            if proc.returncode == 0:
-                return c, proc.stdout.strip()
-    return sys.executable, sys.version.split()[0]
-
-
 def ensure_venv(target: Target, cache: Path) -> Path:
-    """The virtualenv for a target, made or remade when its pins changed; returns its python."""
-    venv = cache / target.folder
-    stamp = venv / ".ctxfix-pins"
-    base, version = find_python(target.python)
-    if not version.startswith(target.python + "."):
-        say(f"[{target.folder}] Python {target.python} not found; using {version}")
-    want = "\n".join((f"python {version}", f"Flask=={target.flask}", *target.pins)) + "\n"
-    py = venv_python(venv)
-    if stamp.is_file() and stamp.read_text() == want and py.exists():
-        return py
-    say(f"[{target.folder}] creating {venv} with Python {version}")
-    shutil.rmtree(venv, ignore_errors=True)
-    if version.startswith("2."):
-        # Python 2 has no venv module; virtualenv before 20.22 still makes Python 2 virtualenvs.
-        try:
-            import virtualenv  # noqa: F401
-        except ImportError:
-            raise SystemExit(
-                f"[{target.folder}] needs `pip install 'virtualenv<20.22'` here"
-            ) from None
-        make = [sys.executable, "-m", "virtualenv", "-q", "-p", base, str(venv)]
-        subprocess.run(make, check=True)
-    else:
-        subprocess.run([base, "-m", "venv", str(venv)], check=True)
-    cmd = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    proc = subprocess.run(
-        [*cmd, f"Flask=={target.flask}", *target.pins], capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-        raise SystemExit(f"[{target.folder}] pip install failed:\n{tail}")
-    stamp.write_text(want)
-    return py
+    try:
+        return _ensure_venv(target, cache, say)
+    except EnvError as exc:
+        raise SystemExit(f"[{target.folder}] {exc}") from None
 
 
 def installed(py: Path) -> str:
@@ -660,9 +460,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument(
         "--cache-dir",
         type=Path,
-        default=Path(
-            os.environ.get("CTXFIX_CORPUS_CACHE", Path.home() / ".cache" / "ctxfix-corpus")
-        ),
+        default=default_cache(),
     )
     ap.add_argument("-j", "--jobs", type=int, default=verify.default_jobs())
     ap.add_argument("--list", action="store_true", help="print the versions and pins, and stop")

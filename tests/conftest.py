@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from ctxfix.knowledge import load
 
 ROOT = Path(__file__).resolve().parent.parent
-# Programs run under old Flask releases by scripts/capture_corpus.py --signals, not tests of ours.
-collect_ignore = ["signals/programs"]
+# Programs run under old Flask releases by scripts/capture_corpus.py --signals, and programs
+# test_patch.py runs (one holds a test suite of its own): not tests of ours.
+collect_ignore = ["signals/programs", "patch_programs"]
 
 
 @pytest.fixture(autouse=True)

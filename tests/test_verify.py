@@ -458,3 +458,69 @@ def test_rich_table_and_json():
         "skipped",
         "seconds",
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# verify --flask: the versions it names, and the cause x version table
+
+
+def test_flask_versions_are_picked_by_minor_release_or_all():
+    from ctxfix.flaskenvs import TARGETS, pick
+
+    assert [t.flask for t in pick("2.0, 3.1.3,2.0")] == ["2.0.3", "3.1.3"]
+    assert pick("all") == list(TARGETS)
+    with pytest.raises(ValueError, match="unknown Flask version '2.5'; ctxfix speaks of 1.1.4"):
+        pick("2.0,2.5")
+
+
+def test_unknown_flask_version_is_a_usage_error(runner):
+    result = runner.invoke(cli, ["verify", "--flask", "2.9"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("ctxfix: unknown Flask version '2.9'")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_missing_python_is_one_line_and_the_rest_still_runs(kb, tmp_path, monkeypatch):
+    from ctxfix import flaskenvs
+
+    monkeypatch.setattr(flaskenvs, "find_python", lambda v: (sys.executable, "2.7.18"))
+    (target,) = flaskenvs.pick("1.1")
+    matrix = verify.verify_versions(kb, [], [target], cache=tmp_path)
+    (run,) = matrix.runs
+    assert run.error == (
+        "Flask 1.1.4 needs Python 3.8, which is not here (python3.8 on PATH, or pyenv install 3.8)"
+    )
+    assert not matrix.ok
+    assert not (tmp_path / "flask-1.1.4").exists()
+
+
+def test_matrix_table():
+    from ctxfix.render import render_matrix_text
+
+    ok = verify.Result("cli-command", "old", True, True, True, patched=True)
+    new = verify.Result("cli-command", "old", skipped="runs on Flask <2.2 only")
+    shell = verify.Result("interactive-shell", "repl", True, True, True, no_patch="a prompt")
+    bad = verify.Result("interactive-shell", "repl", True, True, False, no_patch="a prompt")
+    bad.problems.append("fixed: exit 1; last line: boom")
+    runs = [
+        verify.VersionRun("2.1.3", "3.10.13", verify.Report([ok, shell])),
+        verify.VersionRun("3.1.3", "3.12.1", verify.Report([new, bad])),
+        verify.VersionRun("1.1.4", error="Flask 1.1.4 needs Python 3.8, which is not here"),
+    ]
+    matrix = verify.Matrix(runs, ["cli-command", "interactive-shell"], 12.0)
+    assert render_matrix_text(matrix) == textwrap.dedent(
+        """\
+        cause              2.1.3  3.1.3   1.1.4
+        cli-command        1/1    -       error
+        interactive-shell  1/1*   0/1 NO  error
+
+        n/m: examples proven of those that run on that version; -: none runs there;
+        *: proven, but an example's patch is not (see below)
+        Flask 3.1.3 (Python 3.12.1) interactive-shell/repl:
+            fixed: exit 1; last line: boom
+            patch not proven: a prompt
+        Flask 1.1.4: Flask 1.1.4 needs Python 3.8, which is not here
+        patch not proven: interactive-shell/repl (Flask 2.1.3): a prompt
+        ctxfix verify --flask: 3 versions, 1 fully proven, in 12s
+        """
+    )

@@ -80,7 +80,7 @@ def build(
 ) -> PatchSet:
     """The patch for every finding that can be patched, and why the others cannot."""
     from ctxfix.patch.apps import AppFinder
-    from ctxfix.patch.causes import EDITS, Case
+    from ctxfix.patch.causes import EDITS, Case, for_unsettled
 
     cwd = (cwd or Path.cwd()).resolve()
     project = Project(cwd)
@@ -92,13 +92,14 @@ def build(
     for f in findings:
         where = _where(f)
         cause = f.cause_id
-        if cause is None:
+        edit = EDITS.get(cause) if cause is not None else for_unsettled(f.candidates)
+        if cause is None and edit is None:
             out.notes.append(
                 f"no patch for {where}: the cause is not settled "
                 "(answer its question with --answer)"
             )
             continue
-        edit = EDITS.get(cause)
+        cause = cause or "/".join(f.candidates)
         if edit is None:
             out.notes.append(
                 f"no patch for {where}: ctxfix has no patch for {cause}; see `ctxfix show {cause}`"

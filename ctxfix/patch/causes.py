@@ -758,6 +758,19 @@ def _pytest(case: Case) -> None:
     fix_test(case)
 
 
+def _push_context(case: Case) -> None:
+    """The family's own fix, when the cause is open between causes that all push a context."""
+    rest = [p for p in reversed(case.places) if p not in case.entry_places()]
+    wrap_with_app(case, case.entry_places() + rest, "app_context")
+
+
+def for_unsettled(candidates: list[str]) -> Optional[Callable[[Case], None]]:
+    """The edit for a finding whose cause is open, when every candidate's fix is the same."""
+    if candidates and set(candidates) <= {"standalone-script", "app-setup", "cli-command"}:
+        return _push_context
+    return None
+
+
 def _interactive(case: Case) -> None:
     raise PatchError(
         "code typed at a prompt has no file to patch: start the session with `flask shell`, "

@@ -13,7 +13,7 @@ decides anything about Flask. Submodules load when one of their names is first u
 ``json_report``           render_json, finding_record
 ``brief``                 run_brief (``ctxfix run``), pytest_section (the plugin)
 ``page``                  render_cause (``ctxfix show``), cause_doc (``ctxfix docs``)
-``table``                 render_table, quick_reference_doc, verify reports
+``table``                 render_table, quick_reference_doc, verify reports (and --flask)
 ``progress``              progress bars for big logs and verify
 ========================  ==========================================================
 """
@@ -44,6 +44,7 @@ _HOMES = {
     "cause_doc": "page",
     "render_table": "table",
     "quick_reference_doc": "table",
+    "render_matrix_text": "table",
     "render_verify_rich": "table",
     "render_verify_text": "table",
     "VerifyProgress": "progress",

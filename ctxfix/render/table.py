@@ -14,6 +14,7 @@ __all__ = [
     "TABLE_VERSION",
     "quick_reference_doc",
     "render_table",
+    "render_matrix_text",
     "render_verify_rich",
     "render_verify_text",
 ]
@@ -187,3 +188,35 @@ def render_verify_rich(report: Any, console: Any, verbose: bool = False) -> None
             console.print(Text("\n".join(f"  {d}" for d in details), style=style))
     style = "bold green" if report.ok else "bold red"
     console.print(Text(report.summary(), style=style))
+
+
+def render_matrix_text(matrix: Any, verbose: bool = False) -> str:
+    """verify --flask as plain text: a row per cause, a column per Flask version, then why each
+    failing cell failed and which examples have no proven patch."""
+    versions = [r.flask for r in matrix.runs]
+    head = ["cause", *versions]
+    rows = [[c, *(matrix.cell(c, v)[0] for v in versions)] for c in matrix.causes]
+    widths = [max(len(head[i]), *(len(r[i]) for r in rows)) for i in range(len(head))]
+    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
+    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    out += [
+        "",
+        "n/m: examples proven of those that run on that version; -: none runs there;",
+        "*: proven, but an example's patch is not (see below)",
+    ]
+    unpatched: dict[tuple[str, str, str], list[str]] = {}
+    for run in matrix.runs:
+        where = f"Flask {run.flask}" + (f" (Python {run.python})" if run.python else "")
+        if run.error is not None:
+            out.append(f"{where}: {run.error}")
+            continue
+        for r in run.report.results:
+            if r.failed:
+                out.append(f"{where} {r.cause}/{r.example}:")
+                out.extend(f"    {line}" for line in _verify_details(r, verbose))
+            elif r.no_patch is not None and r.skipped is None:
+                unpatched.setdefault((r.cause, r.example, r.no_patch), []).append(run.flask)
+    for (cause, example, why), where in unpatched.items():
+        out.append(f"patch not proven: {cause}/{example} (Flask {', '.join(where)}): {why}")
+    out.append(matrix.summary())
+    return "\n".join(out) + "\n"
