@@ -183,9 +183,10 @@ class AppFinder:
         # 3. The module: its own app or one it imports.
         found = {}
         imports = imports_of(src.module)
-        for node in src.module.body:
-            if st.function is None and src.line_of(node) >= line:
-                continue
+        top = list(src.module.body)
+        if st.function is None:  # also what the `if __name__ == "__main__":` block made
+            top = [n for n in _walk_stmts(cst.IndentedBlock(body=top)) if src.line_of(n) < line]
+        for node in top:
             for name, value in assigned_names(node):
                 if self.is_app_expr(src, value):
                     found.setdefault(name, AppRef(name))

@@ -113,7 +113,9 @@ def use_app(case: Case, src: Source, st: Stmt, ref: AppRef) -> str:
     """Make ``ref`` usable at ``st`` (bind, import or create it); the expression to use."""
     ed = case.edit(src)
     if ref.bind is not None:
-        ed.bind(ref.bind, ref.name)
+        name = free_name(ref.bind.function or src.module, "app", "flask_app")
+        ed.bind(ref.bind, name)
+        return name
     if ref.import_from is not None:
         ed.need(ref.import_from, ref.name)
     if ref.factory is not None:
@@ -185,6 +187,7 @@ def _real_app_at(case: Case, src: Source, st: Stmt) -> str:
     return "current_app._get_current_object()"
 
 
+# Calls that pass their extra positional arguments on to the function they are handed.
 _POSITIONAL_STARTERS = {
     "submit",
     "spawn",
@@ -192,11 +195,7 @@ _POSITIONAL_STARTERS = {
     "start_background_task",
     "do",
     "run_in_executor",
-    "apply_async",
-    "start_new_thread",
-    "enter",
     "call_soon_threadsafe",
-    "Timer",
 }
 
 
@@ -388,15 +387,13 @@ def _url_for(case: Case) -> None:
         ref = case.apps.find(src, st, allow_factory=False)
         if ref is None:
             continue
-        routes = "route(" in src.text
         binding = _binding_of(src, st, ref.name) if ref.bind is None else ref.bind
-        if binding is not None and not routes:
-            ed = case.edit(src)
-            if ref.bind is not None:
-                ed.bind(ref.bind, ref.name)
-            ed.insert(
+        if binding is not None and not _serves_pages(src):
+            # Set on the script's own app only: a module that serves pages keeps its hosts.
+            name = use_app(case, src, st, ref) if ref.bind is not None else ref.name
+            case.edit(src).insert(
                 binding,
-                f'{ref.name}.config["SERVER_NAME"] = "localhost"'
+                f'{name}.config["SERVER_NAME"] = "localhost"'
                 "  # the host name your site is served at\n",
                 after=True,
             )
@@ -405,6 +402,19 @@ def _url_for(case: Case) -> None:
         case.edit(src).wrap(st, rest_end(st), f"{name}.test_request_context()")
         return
     wrap_with_app(case, case.entry_places(), "test_request_context", fallback_current_app=True)
+
+
+_ROUTE_DECORATORS = ("route", "get", "post", "put", "patch", "delete", "add_url_rule")
+
+
+def _serves_pages(src: Source) -> bool:
+    """The module declares routes (before Flask 3.1, SERVER_NAME would limit the hosts served)."""
+    for fn, _ in src.functions():
+        for d in fn.decorators:
+            name = callee(d.decorator) or ""
+            if name.rsplit(".", 1)[-1] in _ROUTE_DECORATORS and "." in name:
+                return True
+    return False
 
 
 def _binding_of(src: Source, st: Stmt, name: str) -> Optional[Stmt]:
@@ -515,6 +525,23 @@ def _worker_app(case: Case) -> None:
     if ref is not None and ref.bind is None and ref.factory is None:
         if ref.import_from is not None:
             ed.need(ref.import_from, ref.name)
+        celery_app = _celery_app_made_here(src, fn) if case.cause == "celery-task" else None
+        if celery_app is not None and ref.import_from is None:
+            # The Celery app is made in this file, beside the Flask app: give every task a
+            # base that pushes the app's context (Flask's docs before 2.2.3, make_celery).
+            name, made = celery_app
+            base = free_name(src.module, "ContextTask", "FlaskContextTask")
+            ed.insert(
+                made,
+                f"class {base}({name}.Task):\n"
+                "    def __call__(self, *args, **kwargs):\n"
+                f"        with {ref.name}.app_context():\n"
+                "            return self.run(*args, **kwargs)\n\n\n"
+                f"{name}.Task = {base}  # every task of {name} runs in the app's context\n",
+                after=True,
+                lines_around=2,
+            )
+            return
         ed.wrap_body(fn, f"{ref.name}.app_context()")
         return
     ref = case.apps.the_project_app(src)
@@ -534,6 +561,24 @@ def _worker_app(case: Case) -> None:
     top = src.stmt_of(fn) if not st.scopes[:-1] else src.stmt_of(st.scopes[0])  # type: ignore[arg-type]
     ed.insert(top, f"@functools.lru_cache(maxsize=None)\ndef {helper}():\n{body}", lines_around=2)
     ed.wrap_body(fn, f"{helper}().app_context()")
+
+
+def _celery_app_made_here(src: Source, fn: cst.FunctionDef) -> Optional[tuple[str, Stmt]]:
+    """For ``@celery.task`` on ``fn``: the name ``celery`` and the statement that made it,
+    when that is a module-level call in this file before the task."""
+    for d in fn.decorators:
+        dec = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        name = dotted(dec) or ""
+        if not name.endswith(".task") or name.count(".") != 1:
+            continue
+        receiver = name.split(".")[0]
+        for node in src.module.body:
+            if node is fn or src.line_of(node) > src.line_of(fn):
+                break
+            for bound, value in assigned_names(node):
+                if bound == receiver and isinstance(value, cst.Call):
+                    return receiver, src.stmt_of(node)
+    return None
 
 
 def _is_celery_signal_handler(src: Source, fn: cst.FunctionDef) -> bool:
@@ -716,8 +761,12 @@ def _constant_to_function(
         n
         for n in src.module.body
         if n is not st.node
-        and not isinstance(n, (cst.FunctionDef, cst.ClassDef))
-        and uses_name(n, name)
+        and (
+            uses_name(n, name)
+            if not isinstance(n, (cst.FunctionDef, cst.ClassDef))
+            else any(uses_name(d, name) for d in n.decorators)
+            or (isinstance(n, cst.FunctionDef) and uses_name(n.params, name))
+        )
     ]
     if uses_at_top:
         raise PatchError(f"{src.rel}: {name} is also used at import time; no patch")
