@@ -21,6 +21,8 @@ from ctxfix.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "tests" / "patch_programs"
+PROJECT = "/home/dev/project"
+"""Where scripts/capture_corpus.py says the recorded programs ran."""
 
 
 def _program(name: str) -> verify.Example:
@@ -51,6 +53,50 @@ def test_patch_fixes_a_program_of_our_own(kb, tmp_path, name):
     detail = "\n".join(res.problems) + "\n--- patch:\n" + res.patch
     assert res.patched, detail + "\n--- patched printed:\n" + res.patched_output[-3000:]
     assert not res.problems, detail
+
+
+# ---------------------------------------------------------------------------------------------
+# Every traceback the examples printed under every Flask version (tests/tracebacks), fed to
+# explain --diff in a copy of the example's broken program: the patch applies there. This is
+# how each Python and Flask version's traceback layout is covered without running anything.
+
+
+def _corpus() -> list[Path]:
+    return sorted((ROOT / "tests" / "tracebacks").glob("flask-*/*--*.txt"))
+
+
+@pytest.mark.parametrize("path", _corpus(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_recorded_traceback_gets_a_patch_that_applies(kb, tmp_path, path):
+    from ctxfix.engine import explain_lines
+    from ctxfix.patch import build
+
+    cause, example = path.stem.split("--tb-")[0].split("--", 1)
+    broken = ROOT / "knowledge" / "causes" / cause / "examples" / example / "broken"
+    shutil.copytree(broken, tmp_path / "project")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = explain_lines(kb, lines, PROJECT).findings
+    result = build(found, tmp_path / "project", PROJECT)
+    if cause == "interactive-shell":
+        assert not result.diff
+        assert all("is code typed at a prompt, not a file" in n for n in result.notes)
+        return
+    if path.stem.endswith("--tb-line"):
+        assert not result.diff
+        assert "use --tb=short" in result.notes[0]
+        return
+    assert result.diff, result.notes
+    # A second record of the same failure (a summary line) may show no frame of the user's.
+    assert all("no frame of the traceback is in a file of yours" in n for n in result.notes)
+    if shutil.which("patch") is None:
+        pytest.skip("needs GNU patch")
+    dry = subprocess.run(
+        ["patch", "-p0", "--dry-run", "--batch"],
+        input=result.diff,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path / "project",
+    )
+    assert dry.returncode == 0, dry.stdout + dry.stderr + result.diff
 
 
 # ---------------------------------------------------------------------------------------------

@@ -107,7 +107,9 @@ def build(
             continue
         places, outside = places_of(f, cwd, project_root)
         if not places:
-            why = outside[-1] if outside else "no file of yours is in the traceback"
+            why = outside[-1] if outside else "no frame of the traceback is in a file of yours"
+            if not outside and cause == "pytest-test":
+                why += " (pytest --tb=line shows only the library's line: use --tb=short)"
             if f.location is not None and f.location.path.startswith("<"):
                 why = f"{f.location.path} is code typed at a prompt, not a file"
             out.notes.append(f"no patch for {where} ({cause}): {why}")
