@@ -119,6 +119,7 @@ def build(
             f.variant,
             f.family,
             f.proxy,
+            f.message,
             places,
             [fr.path for fr in f.frames],
             project,

@@ -15,7 +15,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from ctxfix.patch.apps import AppFinder, AppRef
-from ctxfix.patch.edits import Edit, forward_call, free_name
+from ctxfix.patch.edits import Edit, forward_call, free_name, is_docstring
 from ctxfix.patch.source import (
     PatchError,
     Place,
@@ -26,7 +26,6 @@ from ctxfix.patch.source import (
     callee,
     code_of,
     dotted,
-    imports_of,
     is_generator,
     param_names,
     uses_name,
@@ -44,6 +43,7 @@ class Case:
     variant: Optional[str]
     family: str
     proxy: Optional[str]
+    message: str
     places: list[Place]
     """The user's frames that are files here, outermost first; the last is where it failed."""
     frame_paths: list[str]
@@ -199,7 +199,7 @@ _POSITIONAL_STARTERS = {
 }
 
 
-def hand_app_to(case: Case, fn_place: Place, *, body_item: Optional[str] = None) -> None:
+def hand_app_to(case: Case, fn_place: Place) -> None:
     """The work function gets the real app as its first argument and pushes its context.
 
     Every place in the same file that hands the function on (Thread(target=...), submit,
@@ -207,7 +207,7 @@ def hand_app_to(case: Case, fn_place: Place, *, body_item: Optional[str] = None)
     """
     src, st = case.stmt(fn_place)
     fn = st.function
-    if fn is None or st.scopes[-1] is not fn and isinstance(st.scopes[-1], cst.ClassDef):
+    if fn is None:
         raise PatchError(f"{fn_place.rel}:{fn_place.line} is not inside a function; no patch")
     ed = case.edit(src)
     # A module-level app in reach makes it simple: push its context in the function.
@@ -226,7 +226,7 @@ def hand_app_to(case: Case, fn_place: Place, *, body_item: Optional[str] = None)
         )
     pname = "app" if "app" not in param_names(fn) and not uses_name(fn, "app") else "flask_app"
     ed.add_first_param(fn, pname)
-    ed.wrap_body(fn, body_item or f"{pname}.app_context()")
+    ed.wrap_body(fn, f"{pname}.app_context()")
     for call, site in sites:
         real = _real_app_at(case, src, site)
         _pass_first_arg(ed, call, name, real)
@@ -237,17 +237,12 @@ def _pass_first_arg(ed: Edit, call: cst.Call, fn_name: str, real: str) -> None:
     last = what.rsplit(".", 1)[-1]
     kwargs = {a.keyword.value: a for a in call.args if a.keyword is not None}
     target_kw = kwargs.get("target")
-    if target_kw is not None and isinstance(target_kw.value, cst.Name):
+    # Thread(target=fn, args=(...)) and APScheduler's add_job(fn, ..., args=[...]).
+    if (target_kw is not None and isinstance(target_kw.value, cst.Name)) or last == "add_job":
         args_kw = kwargs.get("args")
+        empty = f"({real},)" if target_kw is not None else f"[{real}]"
         if args_kw is None:
-            ed.node(call, lambda n: _add_kwarg(n, "args", f"({real},)"))
-        else:
-            ed.node(args_kw.value, lambda n: _prepend(n, real))
-        return
-    if last == "add_job":
-        args_kw = kwargs.get("args")
-        if args_kw is None:
-            ed.node(call, lambda n: _add_kwarg(n, "args", f"[{real}]"))
+            ed.node(call, lambda n: _add_kwarg(n, "args", empty))
         else:
             ed.node(args_kw.value, lambda n: _prepend(n, real))
         return
@@ -335,6 +330,11 @@ def _script(case: Case) -> None:
 
 def _app_setup(case: Case) -> None:
     """app-setup: the setup code inside the context of the app it sets up."""
+    if "not registered" in case.message.lower():
+        raise PatchError(
+            "Flask-SQLAlchemy is not set up for this app: call db.init_app(app) where the app is "
+            "made, with one SQLAlchemy() for the whole project; a context would not help"
+        )
     wrap_with_app(case, list(reversed(case.places)), "app_context")
 
 
@@ -644,7 +644,7 @@ def _default_arg(case: Case, src: Source, fn: cst.FunctionDef, place: Place) -> 
             kwonly_params=[fix(p) for p in n.params.kwonly_params],
         )
         body = list(n.body.body)
-        start = 1 if body and _docstring(body[0]) else 0
+        start = 1 if body and is_docstring(body[0]) else 0
         pre = [
             cst.parse_statement(f"if {name} is None:\n    {name} = {expr}\n")
             for name, expr in defaults.items()
@@ -654,14 +654,6 @@ def _default_arg(case: Case, src: Source, fn: cst.FunctionDef, place: Place) -> 
         )
 
     ed.node(fn, change)
-
-
-def _docstring(st: cst.BaseStatement) -> bool:
-    return (
-        isinstance(st, cst.SimpleStatementLine)
-        and isinstance(st.body[0], cst.Expr)
-        and isinstance(st.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
 
 
 _CONTEXT_NAMES = ("current_app", "g", "request", "session", "url_for", "db", "current_user")
@@ -843,10 +835,3 @@ EDITS: dict[str, Callable[[Case], None]] = {
     "url-for-no-server-name": _url_for,
 }
 """The edit for each bundled cause; a cause missing here gets no patch, and says so."""
-
-
-def with_rest(case: Case, src: Source, st: Stmt, item: str) -> None:
-    case.edit(src).wrap(st, rest_end(st), item)
-
-
-__all__ = ["Case", "EDITS", "PatchError", "imports_of"]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
 import libcst as cst
 
-from ctxfix.patch.source import Block, Source, Stmt, dotted, imports_of
+from ctxfix.patch.source import Source, Stmt, dotted, imports_of
 
 NodeFn = Callable[[cst.CSTNode], cst.CSTNode]
 
@@ -105,7 +105,7 @@ class Edit:
         def fn(n: cst.CSTNode) -> cst.CSTNode:
             assert isinstance(n, cst.FunctionDef)
             body = list(n.body.body)
-            start = 1 if body and _is_docstring(body[0]) else 0
+            start = 1 if body and is_docstring(body[0]) else 0
             return n.with_changes(
                 body=n.body.with_changes(body=body[:start] + [_with(item, body[start:])])
             )
@@ -132,7 +132,7 @@ class Edit:
         return new.code
 
 
-def _is_docstring(st: cst.BaseStatement) -> bool:
+def is_docstring(st: cst.BaseStatement) -> bool:
     return (
         isinstance(st, cst.SimpleStatementLine)
         and len(st.body) == 1
@@ -198,10 +198,6 @@ class _Apply(cst.CSTTransformer):
         return out
 
 
-def block_body(block: Block) -> list[cst.BaseStatement]:
-    return list(block.body)
-
-
 # ---------------------------------------------------------------------------------------------
 # Imports
 
@@ -240,7 +236,7 @@ def _insert_import(module: cst.Module, code: str, local_tops: frozenset[str]) ->
     new = cst.parse_statement(code)
     assert isinstance(new, cst.SimpleStatementLine)
     key = _import_key(new, local_tops)
-    start = 1 if body and _is_docstring(body[0]) else 0
+    start = 1 if body and is_docstring(body[0]) else 0
     header = []
     for i in range(start, len(body)):
         if not _is_import(body[i]):
@@ -336,7 +332,7 @@ def free_name(fn_or_module: cst.CSTNode, wanted: str, *others: str) -> str:
     return f"{wanted}__"
 
 
-def forward_call(fn: cst.FunctionDef, target: str) -> Optional[str]:
+def forward_call(fn: cst.FunctionDef, target: str) -> str:
     """``target(a, b, *args, k=k, **kw)`` passing on every parameter of ``fn``."""
     p = fn.params
     parts = [x.name.value for x in (*p.posonly_params, *p.params)]

@@ -18,7 +18,6 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 Block = Union[cst.Module, cst.IndentedBlock]
-Scope = Union[cst.Module, cst.FunctionDef]
 
 _SKIP_DIRS = {
     "site-packages",
