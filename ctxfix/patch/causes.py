@@ -187,6 +187,15 @@ def _real_app_at(case: Case, src: Source, st: Stmt) -> str:
     return "current_app._get_current_object()"
 
 
+def _function_of(place: Place, st: Stmt) -> cst.FunctionDef:
+    """The function the frame ran; a lambda or comprehension cannot be handed an argument."""
+    fn = st.function
+    if fn is None or fn.name.value != place.function:
+        what = place.function if place.function.startswith("<") else "this code"
+        raise PatchError(f"{place.rel}:{place.line}: {what} is not a function it can change")
+    return fn
+
+
 # Calls that pass their extra positional arguments on to the function they are handed.
 _POSITIONAL_STARTERS = {
     "submit",
@@ -206,9 +215,7 @@ def hand_app_to(case: Case, fn_place: Place) -> None:
     add_job, signal.connect, ...) passes the app along; with none there, nothing can be known.
     """
     src, st = case.stmt(fn_place)
-    fn = st.function
-    if fn is None:
-        raise PatchError(f"{fn_place.rel}:{fn_place.line} is not inside a function; no patch")
+    fn = _function_of(fn_place, st)
     ed = case.edit(src)
     # A module-level app in reach makes it simple: push its context in the function.
     ref = case.apps.find(src, src.stmt_of(fn), allow_factory=False) if not st.scopes[:-1] else None
@@ -432,7 +439,7 @@ def _streaming(case: Case) -> None:
     for place in reversed(case.places):
         src, st = case.stmt(place)
         fn = st.function
-        if fn is None or not is_generator(fn):
+        if fn is None or fn.name.value != place.function or not is_generator(fn):
             continue
         if any("stream_with_context" in code_of(d) for d in fn.decorators):
             raise PatchError(f"{place.rel}: {fn.name.value} already has @stream_with_context")
@@ -447,9 +454,7 @@ def _thread(case: Case) -> None:
     """background-thread: the real app for app data; the request copied in for request data."""
     if case.variant == "request-data" or case.family == "request-context":
         src, st = case.stmt(case.innermost)
-        fn = st.function
-        if fn is None:
-            raise PatchError(f"{case.innermost.rel}:{case.innermost.line} is not in a function")
+        fn = _function_of(case.innermost, st)
         sites = _callers(src, fn.name.value)
         if not sites:
             raise PatchError(
@@ -514,9 +519,7 @@ def _scheduled(case: Case) -> None:
 def _worker_app(case: Case) -> None:
     """task-queue / celery-task: a job pushes the context of an app its worker builds once."""
     src, st = case.stmt(case.innermost)
-    fn = st.function
-    if fn is None:
-        raise PatchError(f"{case.innermost.rel}:{case.innermost.line} is not in a function")
+    fn = _function_of(case.innermost, st)
     if case.cause == "celery-task" and _is_celery_signal_handler(src, fn):
         hand_app_to(case, case.innermost)
         return

@@ -23,6 +23,7 @@ from ctxfix.patch.source import (
     assigned_names,
     callee,
     code_of,
+    dotted,
     imports_of,
     param_names,
 )
@@ -141,8 +142,10 @@ def fix_test(case: Case) -> None:
     if given:
         _with_fixture(case, src, st, given[0], fixtures, method, place)
         return
-    if scope not in (None, "function"):
-        _own_app(case, src, st, fixtures, app_fx, method, place)
+    # A session-scoped fixture cannot use the function-scoped app fixture, and a unittest
+    # TestCase method gets no fixtures: either makes its own app.
+    if scope not in (None, "function") or _in_testcase(st):
+        _own_app(case, src, st, fixtures, app_fx, method, scope)
         return
     if app_fx is not None:
         _add_param(case, src, fn, app_fx)
@@ -151,6 +154,15 @@ def fix_test(case: Case) -> None:
             case.edit(src).wrap(st, rest_end(st), f"{app_fx}.{method}()")
         return
     _new_fixture(case, src, st, fn, method, place)
+
+
+def _in_testcase(st: Stmt) -> bool:
+    """The statement is in a method of a unittest.TestCase class."""
+    for scope in st.scopes:
+        if isinstance(scope, cst.ClassDef):
+            if any((dotted(b.value) or "").endswith("TestCase") for b in scope.bases):
+                return True
+    return False
 
 
 def _add_param(case: Case, src: Source, fn: cst.FunctionDef, name: str) -> None:
@@ -196,7 +208,7 @@ def _own_app(
     fixtures: dict,
     app_fx: Optional[str],
     method: str,
-    place: Place,
+    scope: Optional[str],
 ) -> None:
     """A session- or module-scoped fixture cannot use the function-scoped app: it makes its own."""
     call = None
@@ -215,10 +227,12 @@ def _own_app(
     assert fn is not None
     name = "app" if "app" not in param_names(fn) else "test_app"
     ed = case.edit(src)
-    ed.insert(
-        st,
-        f"{name} = {call}  # its own app: a wider-scoped fixture cannot use `{app_fx or 'app'}`\n",
+    why = (
+        "a unittest test gets no pytest fixtures"
+        if _in_testcase(st)
+        else f"a {scope}-scoped fixture cannot use `{app_fx or 'app'}`"
     )
+    ed.insert(st, f"{name} = {call}  # its own app: {why}\n")
     ed.wrap(st, rest_end(st), f"{name}.{method}()")
 
 
