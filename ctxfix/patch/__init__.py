@@ -131,6 +131,12 @@ def build(
         except PatchError as exc:
             out.notes.append(f"no patch for {where} ({cause}): {exc}")
             continue
+        except Exception as exc:  # noqa: BLE001 - one odd file must not cost the other patches
+            out.notes.append(
+                f"no patch for {where} ({cause}): ctxfix failed while editing "
+                f"({type(exc).__name__}: {exc}); please report it"
+            )
+            continue
         touched = set(texts) | set(case.new_files)
         if touched & (set(results) | set(created)):
             out.notes.append(

@@ -222,7 +222,7 @@ def hand_app_to(case: Case, fn_place: Place) -> None:
     if ref is not None and ref.bind is None and ref.factory is None:
         if ref.import_from is not None:
             ed.need(ref.import_from, ref.name)
-        ed.wrap_body(fn, f"{ref.name}.app_context()")
+        ed.wrap_body(fn, f"{ref.name}.{ctx_method(case)}()")
         return
     name = fn.name.value
     sites = _callers(src, name)
@@ -233,7 +233,7 @@ def hand_app_to(case: Case, fn_place: Place) -> None:
         )
     pname = "app" if "app" not in param_names(fn) and not uses_name(fn, "app") else "flask_app"
     ed.add_first_param(fn, pname)
-    ed.wrap_body(fn, f"{pname}.app_context()")
+    ed.wrap_body(fn, f"{pname}.{ctx_method(case)}()")
     for call, site in sites:
         real = _real_app_at(case, src, site)
         _pass_first_arg(ed, call, name, real)
