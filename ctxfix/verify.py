@@ -985,7 +985,7 @@ def prove_patch(
         res.no_patch = "ctxfix makes no patch for this cause (its edit is not built in)"
         return
     if shutil.which("patch") is None:
-        res.notes.append("patch not proven: needs GNU patch on PATH")
+        res.no_patch = "not proven here: needs GNU patch on PATH"
         return
     base = Path(tempfile.mkdtemp(prefix="ctxfix-patch-"))
     try:

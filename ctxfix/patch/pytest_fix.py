@@ -131,9 +131,10 @@ def fix_test(case: Case) -> None:
     scope = _fixture_scope(fn)
     params = param_names(fn)
     app_fx = _app_fixture(case, fixtures, src)
-    # The test or fixture makes its own app.
+    # The test or fixture makes its own app (an app it does not import yet is not brought in:
+    # it would be configured for development, with its real database).
     ref = case.apps.find(src, st, allow_factory=False)
-    if ref is not None and ref.name not in params:
+    if ref is not None and ref.name not in params and ref.import_from is None:
         name = use_app(case, src, st, ref)
         case.edit(src).wrap(st, rest_end(st), f"{name}.{method}()")
         return
