@@ -222,7 +222,8 @@ def explain(
     With --diff, stdout holds only a unified diff of your files that makes the fix, with paths
     relative to this folder, to apply with `patch -p0`; --project-root then names the folder the
     traceback's paths started from (another machine or a container). Each error that cannot be
-    patched is said on stderr, with why.
+    patched is said on stderr, with why. With --format json too, each finding's `patch` holds
+    its own diff.
 
     \b
     Examples:
@@ -251,7 +252,7 @@ def explain(
     except service.InputError as exc:
         _fail(str(exc))
 
-    if as_diff:
+    if as_diff and fmt != "json":
         _print_patch(outcome.findings, project_root)
     if (
         outcome.findings
@@ -269,7 +270,13 @@ def explain(
     from ctxfix import render
 
     if fmt == "json":
-        click.echo(render.render_json(outcome.findings, kb, report_version))
+        patch_for = None
+        if as_diff:  # each finding's own patch in its `patch` field
+
+            def patch_for(f: Any) -> Optional[str]:
+                return service.patches([f], project_root=project_root).diff or None
+
+        click.echo(render.render_json(outcome.findings, kb, report_version, patch_for))
     elif obj.fancy() and outcome.findings:
         render.render_rich(outcome, kb, obj.console(), verbose)
     else:
@@ -282,9 +289,9 @@ def explain(
 
 def _print_patch(findings: list[Any], project_root: Optional[str]) -> NoReturn:
     """explain --diff: the patch on stdout, one line per error it could not fix on stderr."""
-    from ctxfix.patch import build
+    from ctxfix import service
 
-    result = build(findings, project_root=project_root)
+    result = service.patches(findings, project_root=project_root)
     if not findings:
         click.echo("ctxfix: no Flask context error found, so there is nothing to patch", err=True)
     for note in result.notes:

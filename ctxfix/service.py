@@ -17,11 +17,20 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from typing import Callable
 
+    from ctxfix.patch import PatchSet
+
     Progress = Callable[[int, str], AbstractContextManager[Optional[Callable[[int], None]]]]
     """Makes a progress context for one input from its size and name; the context yields a
     function to call with the bytes read so far, or None."""
 
-__all__ = ["EMPTY_INPUT", "PROGRESS_FROM", "InputError", "explain_files", "explain_text"]
+__all__ = [
+    "EMPTY_INPUT",
+    "PROGRESS_FROM",
+    "InputError",
+    "explain_files",
+    "explain_text",
+    "patches",
+]
 
 EMPTY_INPUT = "the input is empty: paste a traceback, or give a file that holds one"
 
@@ -90,3 +99,11 @@ def explain_text(
 ) -> engine.Outcome:
     """Explain every Flask context error in ``text``, identical ones grouped with a count."""
     return engine.explain_lines(kb, text.splitlines(), project_root)
+
+
+def patches(findings: Sequence[engine.Finding], *, project_root: Optional[str] = None) -> PatchSet:
+    """explain --diff: the patch of the user's files (in this folder) that fixes ``findings``,
+    and a note for each finding that cannot be patched. Imports libcst, so only when asked."""
+    from ctxfix.patch import build
+
+    return build(findings, project_root=project_root)

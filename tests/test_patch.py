@@ -7,6 +7,7 @@ where no patch can be known.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -222,3 +223,16 @@ def test_plain_explain_does_not_import_libcst(tmp_path):
         [sys.executable, "-c", probe], input=tb, capture_output=True, text=True, cwd=tmp_path
     )
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_diff_with_json_fills_each_findings_patch(runner, tmp_path):
+    (tmp_path / "report.py").write_text(SCRIPT.replace("admin = ", "# admin = "))
+    tb = _traceback(str(tmp_path / "report.py"), 6, "<module>", "print(current_app.name)")
+    result = _explain_diff(runner, tmp_path, tb, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["patch"].startswith("--- report.py\n+++ report.py\n")
+    plain = _explain_diff(runner, tmp_path, tb)
+    assert finding["patch"] == plain.stdout
+    without = runner.invoke(cli, ["explain", "--format", "json", "-"], input=tb)
+    assert json.loads(without.stdout)["findings"][0]["patch"] is None
