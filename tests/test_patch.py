@@ -236,3 +236,29 @@ def test_diff_with_json_fills_each_findings_patch(runner, tmp_path):
     assert finding["patch"] == plain.stdout
     without = runner.invoke(cli, ["explain", "--format", "json", "-"], input=tb)
     assert json.loads(without.stdout)["findings"][0]["patch"] is None
+
+
+def test_one_patch_fixes_every_test_that_failed_the_same_way(kb, tmp_path):
+    """pytest prints three failures through one helper; explain groups them as one error, and
+    the patch gives each of the three tests the app fixture."""
+    from ctxfix.engine import explain_lines
+    from ctxfix.patch import build
+
+    project = tmp_path / "project"
+    shutil.copytree(PROGRAMS / "tests-conftest" / "broken", project)
+    (project / "tests" / "test_more.py").write_text(
+        "from bookshelf.models import add_book\n\n\n"
+        "def test_one():\n    add_book('Emma')\n\n\n"
+        "def test_two():\n    add_book('Dune')\n"
+    )
+    run = verify.run_program(
+        ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:flask"],
+        project,
+        workdir=tmp_path / "run",
+    )
+    (finding,) = explain_lines(kb, run.output.splitlines()).findings
+    assert finding.occurrences == 3 and len(finding.more_frames) == 2
+    result = build([finding], tmp_path / "run")
+    assert result.patched == 3, result.notes
+    assert result.diff.count("(app") == 3  # three tests now ask for the fixture
+    assert result.diff.count("+def app():") == 1

@@ -241,6 +241,9 @@ class Finding:
     """Every frame of the user's own code, outermost first (their names fill the snippets)."""
     frames: list[Frame] = field(default_factory=list)
     """Every frame of the traceback, outermost first (what a patch is built from)."""
+    more_frames: list[list[Frame]] = field(default_factory=list)
+    """The frames of occurrences grouped into this one that came another way (other tests
+    calling the same helper, say), up to MORE_FRAMES: a patch fixes each of them."""
 
     @property
     def cause_id(self) -> Optional[str]:
@@ -1215,6 +1218,9 @@ def explain_text(text: str, kb: KnowledgeBase, project_root: Optional[str] = Non
     return explain_lines(kb, text.splitlines(), project_root).findings
 
 
+MORE_FRAMES = 50
+
+
 def group(findings: Iterable[Finding]) -> list[Finding]:
     """Merge findings with the same cause, location and proxy, keeping first and last lines."""
     out: dict[tuple, Finding] = {}
@@ -1225,6 +1231,11 @@ def group(findings: Iterable[Finding]) -> list[Finding]:
             g.occurrences += f.occurrences
             g.last_line = max(g.last_line, f.last_line)
             g.first_line = min(g.first_line, f.first_line)
+            for frames in (f.frames, *f.more_frames):
+                if len(g.more_frames) < MORE_FRAMES and frames != g.frames:
+                    if frames not in g.more_frames:
+                        # a new list: copies of one cached diagnosis share the old one
+                        g.more_frames = [*g.more_frames, frames]
         else:
             out[k] = f
     return list(out.values())

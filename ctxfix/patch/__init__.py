@@ -9,9 +9,9 @@ The user's files are read, never imported or run.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from ctxfix.patch.source import PatchError, Place, Project, is_library, map_path
 
@@ -30,6 +30,11 @@ class PatchSet:
     patched: int = 0
     """Findings a patch was made for."""
     files: list[str] = field(default_factory=list)
+
+
+def _occurrences(f: Finding) -> list[Finding]:
+    """The finding once for each way its error was reached (each test calling a helper)."""
+    return [f] + [replace(f, frames=frames, more_frames=[]) for frames in f.more_frames]
 
 
 def makes_patch(cause_id: str) -> bool:
@@ -86,10 +91,10 @@ def build(
     project = Project(cwd)
     apps = AppFinder(project)
     out = PatchSet()
-    originals: dict[Path, str] = {}
-    results: dict[Path, str] = {}
-    created: dict[Path, str] = {}
-    for f in findings:
+    # Every error's edits go to the same parsed files, so one patch fixes them all (three
+    # failing tests in one module, say); an error whose edits clash with an earlier one's waits.
+    shared = Case("", None, "", None, "", [], [], project, apps)
+    for f in (o for g in findings for o in _occurrences(g)):
         where = _where(f)
         cause = f.cause_id
         edit = EDITS.get(cause) if cause is not None else for_unsettled(f.candidates)
@@ -114,51 +119,47 @@ def build(
                 why = f"{f.location.path} is code typed at a prompt, not a file"
             out.notes.append(f"no patch for {where} ({cause}): {why}")
             continue
-        case = Case(
-            cause,
-            f.variant,
-            f.family,
-            f.proxy,
-            f.message,
-            places,
-            [fr.path for fr in f.frames],
-            project,
-            apps,
+        case = replace(
+            shared,
+            cause=cause,
+            variant=f.variant,
+            family=f.family,
+            proxy=f.proxy,
+            message=f.message,
+            places=places,
+            frame_paths=[fr.path for fr in f.frames],
         )
+        before = {p: e.snapshot() for p, e in shared.edits.items()}
+        new_before, added_before = dict(shared.new_files), set(shared.fixtures_added)
         try:
             edit(case)
-            texts = {p: e.apply() for p, e in case.edits.items()}
-        except PatchError as exc:
-            out.notes.append(f"no patch for {where} ({cause}): {exc}")
-            continue
+            for e in shared.edits.values():
+                e.apply()
         except Exception as exc:  # noqa: BLE001 - one odd file must not cost the other patches
-            out.notes.append(
-                f"no patch for {where} ({cause}): ctxfix failed while editing "
-                f"({type(exc).__name__}: {exc}); please report it"
-            )
+            for p in list(shared.edits):
+                if p in before:
+                    shared.edits[p].restore(before[p])
+                else:
+                    del shared.edits[p]
+            shared.new_files.clear()
+            shared.new_files.update(new_before)
+            shared.fixtures_added.intersection_update(added_before)
+            why = str(exc)
+            if not isinstance(exc, PatchError):
+                why = f"ctxfix failed while editing ({type(exc).__name__}: {exc}); please report it"
+            out.notes.append(f"no patch for {where} ({cause}): {why}")
             continue
-        touched = set(texts) | set(case.new_files)
-        if touched & (set(results) | set(created)):
-            out.notes.append(
-                f"no patch for {where} ({cause}): its file is already patched for an earlier "
-                "error; apply this patch, run again, and explain the new traceback"
-            )
-            continue
-        changed = False
-        for p, text in texts.items():
-            src = project.source(p)
-            assert src is not None
-            if text != src.text:
-                originals[p] = src.text
-                results[p] = text
-                changed = True
-        for p, text in case.new_files.items():
-            created[p] = text
-            changed = True
-        if changed:
-            out.patched += 1
-        else:
+        if _same(shared, before, new_before):
             out.notes.append(f"no patch for {where} ({cause}): the edit changed nothing")
+        else:
+            out.patched += 1
+    originals: dict[Path, str] = {}
+    results: dict[Path, str] = {}
+    for p, e in shared.edits.items():
+        text = e.apply()
+        if text != e.source.text:
+            originals[p], results[p] = e.source.text, text
+    created = shared.new_files
     parts = []
     for p in sorted(results):
         rel = p.relative_to(cwd).as_posix()
@@ -170,6 +171,13 @@ def build(
         out.files.append(rel)
     out.diff = "".join(parts)
     return out
+
+
+def _same(case: Any, before: dict, new_before: dict) -> bool:
+    """The error's edit added nothing to what the earlier errors' edits do."""
+    if case.new_files != new_before or set(case.edits) != set(before):
+        return False
+    return all(e.snapshot() == before[p] for p, e in case.edits.items())
 
 
 def unified(old: str, new: str, old_name: str, new_name: str) -> str:

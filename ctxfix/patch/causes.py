@@ -51,6 +51,8 @@ class Case:
     apps: AppFinder
     edits: dict[Path, Edit] = field(default_factory=dict)
     new_files: dict[Path, str] = field(default_factory=dict)
+    fixtures_added: set[Path] = field(default_factory=set)
+    """conftest.py files an app fixture was added to, by this or an earlier error's patch."""
 
     def source(self, place: Place) -> Source:
         src = self.project.source(place.path)
@@ -511,7 +513,8 @@ def _scheduled(case: Case) -> None:
         for d in fn.decorators:
             name = callee(d.decorator) or ""
             if name.endswith(".task") and name.count(".") == 1:
-                case.edit(src).wrap_body(fn, f"{name.split('.')[0]}.app.app_context()")
+                receiver = name.split(".")[0]
+                case.edit(src).wrap_body(fn, f"{receiver}.app.{ctx_method(case)}()")
                 return
     hand_app_to(case, case.innermost)
 
@@ -545,7 +548,7 @@ def _worker_app(case: Case) -> None:
                 lines_around=2,
             )
             return
-        ed.wrap_body(fn, f"{ref.name}.app_context()")
+        ed.wrap_body(fn, f"{ref.name}.{ctx_method(case)}()")
         return
     ref = case.apps.the_project_app(src)
     helper = free_name(src.module, "worker_app", "flask_worker_app")
@@ -563,7 +566,7 @@ def _worker_app(case: Case) -> None:
     ed.need_module("functools")
     top = src.stmt_of(fn) if not st.scopes[:-1] else src.stmt_of(st.scopes[0])  # type: ignore[arg-type]
     ed.insert(top, f"@functools.lru_cache(maxsize=None)\ndef {helper}():\n{body}", lines_around=2)
-    ed.wrap_body(fn, f"{helper}().app_context()")
+    ed.wrap_body(fn, f"{helper}().{ctx_method(case)}()")
 
 
 def _celery_app_made_here(src: Source, fn: cst.FunctionDef) -> Optional[tuple[str, Stmt]]:

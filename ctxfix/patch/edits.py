@@ -12,7 +12,7 @@ from typing import Callable
 
 import libcst as cst
 
-from ctxfix.patch.source import Source, Stmt, dotted, imports_of
+from ctxfix.patch.source import PatchError, Source, Stmt, dotted, imports_of
 
 NodeFn = Callable[[cst.CSTNode], cst.CSTNode]
 
@@ -33,9 +33,31 @@ class Edit:
 
     def wrap(self, first: Stmt, last_index: int, item: str) -> None:
         """Put statements first..last_index of first's block under ``with <item>:``."""
-        self.block_ops.setdefault(id(first.block), []).append(
-            ("wrap", first.index, last_index, item)
+        ops = self.block_ops.setdefault(id(first.block), [])
+        for op in ops:
+            if op[0] == "wrap" and op[1] <= last_index and first.index <= op[2]:
+                if (op[1], op[2], op[3]) == (first.index, last_index, item):
+                    return  # the same wrap, asked for by a second error
+                raise PatchError(
+                    f"{self.source.rel}:{self.source.line_of(first.node)}: a patch for an "
+                    "earlier error already changes these lines; apply it and run again"
+                )
+        ops.append(("wrap", first.index, last_index, item))
+
+    def snapshot(self) -> tuple:
+        """The changes so far, to go back to with :meth:`restore`."""
+        return (
+            {k: list(v) for k, v in self.node_edits.items()},
+            {k: list(v) for k, v in self.block_ops.items()},
+            list(self.imports),
+            list(self.module_imports),
         )
+
+    def restore(self, state: tuple) -> None:
+        nodes, blocks, imports, modules = state
+        self.node_edits = {k: list(v) for k, v in nodes.items()}
+        self.block_ops = {k: list(v) for k, v in blocks.items()}
+        self.imports, self.module_imports = list(imports), list(modules)
 
     def insert(self, at: Stmt, code: str, after: bool = False, lines_around: int = 0) -> None:
         """Insert statements (source text) before or after a statement, at its indentation,

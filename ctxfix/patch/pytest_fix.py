@@ -307,7 +307,9 @@ def _new_fixture(
     )
     conf = src.path.parent / "conftest.py"
     existing = case.project.source(conf) if conf.is_file() else None
-    if existing is not None:
+    if conf in case.fixtures_added:
+        pass  # an earlier error's patch adds the fixture already
+    elif existing is not None:
         ed = case.edit(existing)
         ed.need_module("pytest")
         ed.need(fac.module, fac.name)
@@ -317,6 +319,7 @@ def _new_fixture(
         raise PatchError(f"{conf.name} beside {src.rel} cannot be read")
     else:
         case.new_files[conf] = f"import pytest\n\nfrom {fac.module} import {fac.name}\n{fixture}"
+    case.fixtures_added.add(conf)
     _add_param(case, src, fn, "app")
     if method != "app_context":
         case.edit(src).wrap(st, rest_end(st), f"app.{method}()")
