@@ -216,7 +216,7 @@ class AppFinder:
             return next(iter(offered.values()))
         if len(offered) > 1:
             names = ", ".join(sorted(offered))
-            raise PatchError(f"{src.rel}: several apps could be meant ({names}); no patch")
+            raise PatchError(f"{src.rel}: several apps could be meant ({names})")
         if not allow_factory:
             return None
         # 5. A factory the file imports or defines.
@@ -253,7 +253,7 @@ class AppFinder:
         what = [f"{f.module}.{f.name}()" for f in facts] + [f"{m}.{n}" for m, n in apps]
         if not what:
             raise PatchError(f"{src.rel}: no Flask app or app factory found in this folder")
-        raise PatchError(f"several apps could be meant ({', '.join(what)}); no patch")
+        raise PatchError(f"several apps could be meant ({', '.join(what)})")
 
 
 def _binds(module: cst.Module, name: str) -> bool:
@@ -267,7 +267,7 @@ def _one(found: dict[str, AppRef], src: Source, where: str) -> AppRef:
         return next(iter(found.values()))
     if "app" in found and all(k in _APP_PARAMS for k in found):
         return found["app"]
-    raise PatchError(f"{src.rel}: several apps in {where} ({', '.join(sorted(found))}); no patch")
+    raise PatchError(f"{src.rel}: several apps in {where} ({', '.join(sorted(found))})")
 
 
 def _walk_stmts(block: cst.BaseSuite) -> list[cst.BaseStatement]:

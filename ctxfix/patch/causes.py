@@ -156,7 +156,7 @@ def wrap_with_app(
             case.edit(src).wrap(st, rest_end(st), f"{name}.{method}()")
             return
     where = ", ".join(dict.fromkeys(p.rel for p in places))
-    raise PatchError(f"no Flask app or app factory is in reach in {where}; no patch")
+    raise PatchError(f"no Flask app or app factory is in reach in {where}")
 
 
 def ctx_method(case: Case) -> str:
@@ -449,7 +449,7 @@ def _streaming(case: Case) -> None:
         ed.need("flask", "stream_with_context")
         ed.add_decorator(fn, "stream_with_context")
         return
-    raise PatchError(f"{case.innermost.rel}: no generator function among your frames; no patch")
+    raise PatchError(f"{case.innermost.rel}: no generator function among your frames")
 
 
 def _thread(case: Case) -> None:
@@ -693,9 +693,7 @@ def _decorator_arg(case: Case, src: Source, fn: cst.FunctionDef, place: Place) -
         "post",
         "before_request",
     ):
-        raise PatchError(
-            f"{place.rel}:{place.line}: a registering decorator reads the context; no patch"
-        )
+        raise PatchError(f"{place.rel}:{place.line}: a registering decorator reads the context")
     inner_name = free_name(fn, "call", "decorated")
     call = forward_call(fn, inner_name)
     ed = case.edit(src)
@@ -743,6 +741,20 @@ def _importer_of(project: Project, path: Path, name: str) -> Optional[str]:
     return None
 
 
+def _runs_at_import(node: cst.CSTNode, name: str) -> bool:
+    """``name`` is read when the module is imported: at the top level, in a decorator, a default
+    argument, a base class or a class body (but not inside a function's body)."""
+    if isinstance(node, cst.FunctionDef):
+        return any(uses_name(d, name) for d in node.decorators) or uses_name(node.params, name)
+    if isinstance(node, cst.ClassDef):
+        return (
+            any(uses_name(d, name) for d in node.decorators)
+            or any(uses_name(b, name) for b in node.bases)
+            or any(_runs_at_import(st, name) for st in node.body.body)
+        )
+    return uses_name(node, name)
+
+
 def _constant_to_function(
     case: Case, src: Source, st: Stmt, name: str, value: cst.BaseExpression
 ) -> None:
@@ -753,21 +765,11 @@ def _constant_to_function(
     user = _importer_of(case.project, src.path, name)
     if user is not None:
         raise PatchError(
-            f"{src.rel}: {name} is imported by {user}, which the traceback does not show; no patch"
+            f"{src.rel}: {name} is imported by {user}, which the traceback does not show"
         )
-    uses_at_top = [
-        n
-        for n in src.module.body
-        if n is not st.node
-        and (
-            uses_name(n, name)
-            if not isinstance(n, (cst.FunctionDef, cst.ClassDef))
-            else any(uses_name(d, name) for d in n.decorators)
-            or (isinstance(n, cst.FunctionDef) and uses_name(n.params, name))
-        )
-    ]
+    uses_at_top = [n for n in src.module.body if n is not st.node and _runs_at_import(n, name)]
     if uses_at_top:
-        raise PatchError(f"{src.rel}: {name} is also used at import time; no patch")
+        raise PatchError(f"{src.rel}: {name} is also used at import time")
     ed = case.edit(src)
     comment = (
         "    # Read when called (in a request or command), not when Python imports the module.\n"
@@ -795,7 +797,7 @@ def _constant_to_function(
     for fn_node, _ in src.functions():
         for s in fn_node.body.body:
             if any(n == name for n, _ in assigned_names(s)):
-                raise PatchError(f"{src.rel}: {fn_node.name.value}() assigns {name} too; no patch")
+                raise PatchError(f"{src.rel}: {fn_node.name.value}() assigns {name} too")
 
 
 def _pytest(case: Case) -> None:
