@@ -96,11 +96,23 @@ def test_big_stream_is_skimmed_with_the_same_result() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "path", REAL + sorted((HERE / "tracebacks").glob("flask-3.1.3/*.txt")), ids=lambda p: p.name
+# Every captured traceback of the newest and oldest Flask (their paths differ: absolute, relative,
+# Windows-free), and every old-version signal capture.
+_EVERY_INPUT = (
+    REAL
+    + sorted((HERE / "tracebacks").glob("flask-3.1.3/*.txt"))
+    + sorted((HERE / "tracebacks").glob("flask-1.1.4/*.txt"))
+    + sorted((HERE / "signals").glob("*.txt"))
 )
+
+
+@pytest.mark.parametrize("path", _EVERY_INPUT, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_test_input_through_the_cli(runner, path: Path) -> None:  # noqa: ANN001
     result = runner.invoke(cli, ["explain", "--format", "json", str(path)])
+    # CliRunner turns an exception of ctxfix's own into exit status 1: look at it too.
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     assert result.exit_code in (0, 1), result.output
     assert "Traceback (most recent call last)" not in result.stderr
     assert "internal error" not in result.stderr

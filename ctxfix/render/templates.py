@@ -138,11 +138,12 @@ def import_names(paths: Iterable[str]) -> dict[str, str]:
     paths = [p for p in dict.fromkeys(paths) if p.endswith(".py")]
     norm = {p: p.replace("\\", "/") for p in paths}
     folders = {n.rsplit("/", 1)[0] if "/" in n else "" for n in norm.values()}
-    root = os.path.commonpath(list(folders)) if len(folders) > 1 else None
-    if root is not None and any(f.startswith("/") for f in folders) != all(
-        f.startswith("/") for f in folders
-    ):
-        root = None
+    root = None
+    if len(folders) > 1 and len({f.startswith("/") for f in folders}) == 1:
+        try:
+            root = os.path.commonpath(list(folders))
+        except ValueError:  # paths on different drives
+            root = None
     out: dict[str, str] = {}
     for p, n in norm.items():
         dotted = _on_disk(p)
