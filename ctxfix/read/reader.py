@@ -65,11 +65,15 @@ class _State:
     log_shapes: frozenset[str] = frozenset()
     open_repr: int = 0
     """Lines left to read of an exception's repr whose string goes on over the next lines."""
+    after_trailer: bool = False
+    """pytest's long form printed a failure's `path:N: Error` trailer: the failure ends there
+    unless a chain separator comes next (pytest prints each exception of a chain in turn)."""
 
     def forget_record(self) -> None:
         """Drop what belongs to the record just closed; the pytest section stays."""
         self.tb = None
         self.open_repr = 0
+        self.after_trailer = False
         self.expecting_code = self.in_message = self.chained = False
         self.prefix = None
         self.pytest_source = self.pytest_def = ""

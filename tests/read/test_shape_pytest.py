@@ -118,3 +118,34 @@ def test_the_long_form_under_a_log_prefix_and_indented(read):
         tb = r.one
         assert tb.frames[0].code == "connection = _db.engine.connect()", prefix
         assert "_db = <SQLAlchemy engine=None>" in tb.context, prefix
+
+
+def test_a_long_form_chain_is_one_failure(read):
+    r = read(
+        """
+        ______________________________ test_publish ______________________________
+
+        self = <sqlalchemy.util._collections.ScopedRegistry object at 0x7f>
+
+            def __call__(self):
+        >       return self.registry[key]
+        E       KeyError: 140273219880768
+
+        venv/lib/python3.10/site-packages/sqlalchemy/util/_collections.py:1008: KeyError
+
+        During handling of the above exception, another exception occurred:
+
+            def test_publish():
+        >       db.session.add(Post(title="Hello"))
+
+        tests/test_posts.py:6:
+        _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _
+        E       RuntimeError: No application found. Either work inside a view function or push an application context.
+
+        venv/lib/python3.10/site-packages/flask_sqlalchemy/__init__.py:1042: RuntimeError
+        """
+    )
+    tb = r.one
+    assert r.shape_of(10) == "pytest-trailer"
+    assert [t for t, _, _ in tb.chain] == ["KeyError"]
+    assert tb.exc_type == "RuntimeError" and tb.frames[0].function == "test_publish"

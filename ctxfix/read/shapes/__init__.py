@@ -28,6 +28,7 @@ class Shape:
 SHAPES: tuple[Shape, ...] = (
     Shape("log-viewer", logs.viewer_line),
     Shape("repr-continued", message.repr_continued),
+    Shape("pytest-trailer", pytest.after_trailer),
     Shape("pytest-section", pytest.section),
     Shape("pytest-argument", pytest.argument),
     Shape("pytest-def", pytest.def_line),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ctxfix.read.clean import ANSI, Lazy
-from ctxfix.read.kinds import EXC, EXC_REPR, gist, looks_final, unrepr
+from ctxfix.read.kinds import CHAIN, EXC, EXC_REPR, gist, looks_final, unrepr
 from ctxfix.read.model import Frame
 from ctxfix.read.reader import MAX_MESSAGE_LINES
 
@@ -219,7 +219,23 @@ def location(r: TracebackReader, ln: Line) -> bool:
     st.in_message = False
     st.noise_run = 0
     if groups.get("exc"):
-        r.end_record(ln)
+        st.after_trailer = True  # the end of the failure, unless its chain goes on
+    return True
+
+
+def after_trailer(r: TracebackReader, ln: Line) -> bool:
+    """After a long-form failure's trailer: blank lines wait, a chain separator carries the
+    record on to the next exception of the chain, anything else ends the failure."""
+    st = r.st
+    if not st.after_trailer or st.tb is None:
+        return False
+    if not ln.stripped:
+        return True
+    st.after_trailer = False
+    if CHAIN.search(ln.body):
+        return False  # python-chain reads it
+    r.end_record(ln)
+    ln.again = True
     return True
 
 
