@@ -1,6 +1,6 @@
-"""Hatchling build hook: compile ctxfix/_skim.c into the optional native scanner.
+"""Hatchling build hook: compile ctxfix/read/_skim.c into the optional native scanner.
 
-A wheel built on a machine with a C compiler carries ``ctxfix/_ctxfix_skim.so`` (``.dylib`` on
+A wheel built on a machine with a C compiler carries ``ctxfix/read/_ctxfix_skim.so`` (``.dylib`` on
 macOS, ``.dll`` on Windows) and is tagged ``py3-none-<platform>``: the library is plain C loaded
 with ctypes, so it does not depend on the Python version. An editable install builds it next to
 the loader in the source tree. With no compiler, when compiling fails, or with
@@ -23,10 +23,10 @@ from typing import Any, Optional, Sequence
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 ROOT = Path(__file__).resolve().parent
-SOURCE = ROOT / "ctxfix" / "_skim.c"
+SOURCE = ROOT / "ctxfix" / "read" / "_skim.c"
 LIBRARY = "_ctxfix_skim" + (
     ".dll" if sys.platform == "win32" else ".dylib" if sys.platform == "darwin" else ".so"
-)  # the same name as ctxfix._native.LIBRARY
+)  # the same name as ctxfix.read._native.LIBRARY
 
 
 def compiler() -> Optional[list[str]]:
@@ -87,7 +87,7 @@ class NativeScannerHook(BuildHookInterface):
         if why:
             print(f"ctxfix: native scanner not built, the wheel is pure Python: {why}")
             return
-        build_data["force_include"][str(out)] = f"ctxfix/{LIBRARY}"
+        build_data["force_include"][str(out)] = f"ctxfix/read/{LIBRARY}"
         build_data["pure_python"] = False
         build_data["tag"] = f"py3-none-{platform_tag()}"
 

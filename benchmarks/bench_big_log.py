@@ -55,7 +55,7 @@ def timed(
 def native_scanner() -> str:
     """Which scanner explain skims with in this interpreter, as one line."""
     code = (
-        "from ctxfix import _native; import os; fn = _native.load(); "
+        "from ctxfix.read import _native; import os; fn = _native.load(); "
         "print(('native (' + os.path.dirname(_native.__file__) + '/' + _native.LIBRARY + ')') "
         "if fn else 'pure Python (no native library: installed without a C compiler?)')"
     )

@@ -2,7 +2,7 @@
 
 What ``ctxfix explain``, ``ctxfix diagnose``, ``ctxfix run`` and the pytest plugin share. It
 returns the engine's :class:`~ctxfix.engine.Outcome` and draws nothing; errors a user can cause
-are raised as :class:`~ctxfix.inputs.InputError` with a one-line message.
+are raised as :class:`~ctxfix.read.stream.InputError` with a one-line message.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from ctxfix import engine
-from ctxfix.inputs import InputError
 from ctxfix.knowledge import KnowledgeBase
+from ctxfix.read.stream import InputError
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -54,8 +54,8 @@ def explain_files(
     """
     from contextlib import nullcontext
 
-    from ctxfix.inputs import open_source, source_size
-    from ctxfix.parallel import feed_file
+    from ctxfix.read.parallel import feed_file
+    from ctxfix.read.stream import open_source, source_size
 
     findings: list[engine.Finding] = []
     tracebacks = truncated = dropped = 0

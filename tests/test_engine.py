@@ -170,8 +170,8 @@ def test_every_family_wording_is_found_in_a_skimmed_big_log(kb):
     skipped there (knowledge/families.yaml is the one list of both)."""
     import io
 
-    from ctxfix import inputs
     from ctxfix.engine.families import finder
+    from ctxfix.read import stream as inputs
 
     found = finder(kb)
     filler = "".join(f"2026-01-01 10:00:00 INFO GET /item/{i} 200\n" for i in range(30_000))

@@ -17,8 +17,8 @@ import pytest
 from test_parallel import _log, _summary
 from test_parallel import small_threshold as small_threshold  # a fixture
 
-from ctxfix import inputs
 from ctxfix.cli import cli
+from ctxfix.read import stream as inputs
 
 ENCODINGS = [
     (b"\xff\xfe", "utf-16-le"),

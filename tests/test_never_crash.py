@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctxfix import inputs
 from ctxfix.cli import cli
 from ctxfix.engine.families import finder
 from ctxfix.knowledge import load
 from ctxfix.read import TracebackReader, read_tracebacks
+from ctxfix.read import stream as inputs
 
 HERE = Path(__file__).parent
 SHAPES = HERE / "shapes"

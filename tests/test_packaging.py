@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ctxfix._native import LIBRARY
+from ctxfix.read._native import LIBRARY
 
 ROOT = Path(__file__).resolve().parent.parent
 HAVE_CC = any(shutil.which(c) for c in ("cc", "gcc", "clang"))
@@ -85,8 +85,8 @@ def test_installed_layout_loads_knowledge_from_another_folder(wheel, tmp_path):
 _BIG_LOG_CODE = """
 import sys
 sys.path.insert(0, sys.argv[1])
-import ctxfix, ctxfix._native as native
-from ctxfix import inputs
+import ctxfix, ctxfix.read._native as native
+from ctxfix.read import stream as inputs
 from ctxfix.read import TracebackReader
 text = (b"GET / 200\\n" * 200_000 + b"Traceback (most recent call last):\\n"
         + b'  File "app.py", line 3, in f\\n' + b"RuntimeError: boom\\n" + b"GET / 200\\n" * 10)
@@ -114,8 +114,8 @@ def _run_installed(site: Path, cwd: Path) -> list[str]:
 @pytest.mark.skipif(not HAVE_CC, reason="no C compiler on PATH: the wheel is pure Python")
 def test_wheel_carries_the_native_scanner_and_uses_it(wheel, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
-    assert f"ctxfix/{LIBRARY}" in names
-    assert "ctxfix/_skim.c" not in names
+    assert f"ctxfix/read/{LIBRARY}" in names
+    assert "ctxfix/read/_skim.c" not in names
     assert not wheel.name.endswith("-none-any.whl"), wheel.name  # a platform wheel
     assert "-py3-none-" in wheel.name  # plain C through ctypes: any Python 3
     site = tmp_path / "site"
@@ -129,8 +129,8 @@ def test_wheel_without_native_scanner_is_pure_and_works(tmp_path):
     whl = build_wheel(tmp_path / "dist", CTXFIX_NO_NATIVE="1")
     assert whl.name.endswith("-py3-none-any.whl"), whl.name
     names = zipfile.ZipFile(whl).namelist()
-    assert f"ctxfix/{LIBRARY}" not in names
-    assert "ctxfix/_native.py" in names
+    assert f"ctxfix/read/{LIBRARY}" not in names
+    assert "ctxfix/read/_native.py" in names
     site = tmp_path / "site"
     zipfile.ZipFile(whl).extractall(site)
     ours, loaded, found = _run_installed(site, tmp_path)

@@ -1,4 +1,4 @@
-"""Two halves of a big log read at once give what one pass gives (ctxfix.parallel).
+"""Two halves of a big log read at once give what one pass gives (ctxfix.read.parallel).
 
 The logs are built here from the project's own captured tracebacks and filler lines written
 for these tests; the size threshold is lowered so a few MB are enough.
@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ctxfix import engine, inputs, parallel
+from ctxfix import engine
 from ctxfix.cli import cli
+from ctxfix.read import parallel
+from ctxfix.read import stream as inputs
 
 CORPUS = Path(__file__).parent / "tracebacks" / "flask-3.1.3"
 PICKS = [

@@ -1,4 +1,4 @@
-"""The native scanner (ctxfix/_skim.c) and the pure-Python skim give the same answers.
+"""The native scanner (ctxfix/read/_skim.c) and the pure-Python skim give the same answers.
 
 The C file is compiled here, in three builds (AVX2 where the CPU has it, SSE2 only, scalar only),
 so the tests check the source as it is, whatever library an install left behind.
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctxfix import _native, inputs
 from ctxfix.cli import cli
-from ctxfix.read import TracebackReader
+from ctxfix.read import TracebackReader, _native
+from ctxfix.read import stream as inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -191,7 +191,7 @@ print("ok")
 
 @needs_cc
 def test_installed_library_loads_and_agrees():
-    """The library shipped next to ctxfix._native (built by pip install or pip install -e)."""
+    """The library shipped next to ctxfix.read._native (built by pip install or pip install -e)."""
     fn = _native.load()
     assert fn is not None, (
         f"{Path(_native.__file__).with_name(_native.LIBRARY)} is missing or does not load: "
@@ -221,7 +221,7 @@ def test_explain_does_not_import_ctypes_for_a_small_input():
     code = (
         "import sys; from ctxfix.cli import main; sys.argv = ['ctxfix', 'explain', sys.argv[1]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('ctypes' in sys.modules, 'ctxfix._native' in sys.modules, file=sys.stderr)"
+        "print('ctypes' in sys.modules, 'ctxfix.read._native' in sys.modules, file=sys.stderr)"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(sample)], capture_output=True, text=True, timeout=60

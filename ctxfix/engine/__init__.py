@@ -844,7 +844,7 @@ class Explainer:
     def hand_over(self, found: list[Finding]) -> dict:
         """What this explainer found, as plain picklable data for :meth:`take_over`.
 
-        Used by the process that read the second half of a big log (:mod:`ctxfix.parallel`).
+        Used by the process that read the second half of a big log (:mod:`ctxfix.read.parallel`).
         Causes travel as ids; pytest summary records held back travel as records.
         """
         return {

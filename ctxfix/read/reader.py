@@ -150,7 +150,7 @@ class TracebackReader:
 
     Lines that cannot start a record cost little: while no record is open, a line holding none
     of :attr:`anchors` is skipped. A caller streaming a big file can go further and not feed such
-    lines at all (see :meth:`skip`): :mod:`ctxfix.inputs` does that for big logs.
+    lines at all (see :meth:`skip`): :mod:`ctxfix.read.stream` does that for big logs.
     """
 
     def __init__(
@@ -208,7 +208,7 @@ class TracebackReader:
         :meth:`release`), and no pytest section is in force. (Message gists remembered for
         pytest's summary lines are the one exception: see :meth:`seen_before`.) A reader at rest
         and a new one, told the line number, read what follows alike, after a stretch of lines
-        with no anchor: that is what lets :mod:`ctxfix.parallel` read the second half of a log
+        with no anchor: that is what lets :mod:`ctxfix.read.parallel` read the second half of a log
         in another process.
         """
         return self.idle and not self.st.section and not self._holds_mergeable()
@@ -222,7 +222,7 @@ class TracebackReader:
         """Hand out a held-back one-line report that nothing still to come can merge with.
 
         One reader emits it when the next record completes; a caller that stops reading here
-        (:mod:`ctxfix.parallel` at its cut) takes it now, in the same place in the order.
+        (:mod:`ctxfix.read.parallel` at its cut) takes it now, in the same place in the order.
         """
         if self.pending is None or self._holds_mergeable():
             return []

@@ -9,7 +9,7 @@ the rest of such a line is skipped, never held.
 Big inputs are skimmed: past the first :data:`SKIM_AFTER` bytes, while the reader has no record
 open, the bytes are searched for the reader's anchors and the lines between are only counted.
 An ordinary log line then costs a share of one scan instead of a Python call. The scan is native
-(:mod:`ctxfix._native`: all anchors and the newlines in one pass) when the library was built,
+(:mod:`ctxfix.read._native`: all anchors and the newlines in one pass) when the library was built,
 and a few ``bytes.find`` calls and a ``bytes.count`` otherwise; both give the same answers.
 """
 
@@ -19,8 +19,8 @@ import os
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Optional, TypeVar
 
 if TYPE_CHECKING:
-    from ctxfix._native import Scan as _Scan
     from ctxfix.read import TracebackReader
+    from ctxfix.read._native import Scan as _Scan
 
 __all__ = [
     "InputError",
@@ -304,7 +304,7 @@ def feed_stream(
         else:
             if not started:
                 started = True
-                from ctxfix import _native
+                from ctxfix.read import _native
 
                 native = _native.scanner(region, anchors)
                 if native is None:  # the finders sample a region: costly, and only for Python
@@ -348,7 +348,7 @@ class _Finder:
 
 
 def _pure_scan(region: bytearray, finders: list[_Finder]) -> _Scan:
-    """``scan(pos, end) -> (hit, lines)`` in Python, as :func:`ctxfix._native.scanner` gives it.
+    """``scan(pos, end) -> (hit, lines)`` in Python, as :func:`~ctxfix.read._native.scanner` does.
 
     ``hit`` is where the first anchor at or after ``pos`` starts (-1 for none), ``lines`` the
     newlines from ``pos`` up to it (or up to ``end``). Each anchor's next place is remembered, so

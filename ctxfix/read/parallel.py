@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Optional, Protocol
 
-from ctxfix.inputs import decoded_by_bom, feed_stream, source_size
+from ctxfix.read.stream import decoded_by_bom, feed_stream, source_size
 
 if TYPE_CHECKING:
     from ctxfix.read import TracebackReader
@@ -130,7 +130,7 @@ def feed_file(
     progress: Optional[Callable[[int], None]] = None,
     fold: Optional[Callable[[list], list]] = None,
 ) -> tuple[list, bool]:
-    """Feed ``stream`` to ``ex`` like :func:`ctxfix.inputs.feed_stream`, in two halves if worth it.
+    """Feed ``stream`` to ``ex`` like :func:`~ctxfix.read.stream.feed_stream`, in two halves.
 
     Returns the findings (line numbers from the start of the input) and whether the input held
     any text. The caller still calls ``ex.close()`` afterwards.
