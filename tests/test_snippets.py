@@ -258,3 +258,10 @@ def test_every_bundled_fixed_example_proves_its_verify_snippet(kb):
         texts = [p.read_text() for p in ex.fixed.rglob("*.py")] + list(ex.run) + [ex.stdin or ""]
         assert any(VERIFY_MARKER in t for t in texts), f"{ex.label} has no '{VERIFY_MARKER}' line"
         assert not any("ctxfix verify: ok" in t for t in texts), f"{ex.label} pastes by hand"
+
+
+def test_import_names_of_a_relative_script_beside_absolute_modules():
+    # Python 3.8 prints `python main.py` as "main.py" and the modules it imports absolutely
+    # (tests/tracebacks/flask-1.1.4/non-flask-host--wsgi-middleware-audit.txt)
+    names = import_names(["main.py", "/home/dev/project/audit.py"])
+    assert names == {"main.py": "main", "/home/dev/project/audit.py": "audit"}
