@@ -89,7 +89,8 @@ _OFFICIAL_DOCS = (
     r"|flask-socketio\.readthedocs\.io|viniciuschiele\.github\.io/flask-apscheduler"
     r"|docs\.python\.org|dramatiq\.io|huey\.readthedocs\.io|schedule\.readthedocs\.io"
     r"|flask-login\.readthedocs\.io|python-babel\.github\.io/flask-babel"
-    r"|flask-mail\.readthedocs\.io|www\.gevent\.org|eventlet\.readthedocs\.io)/"
+    r"|flask-mail\.readthedocs\.io|www\.gevent\.org|eventlet\.readthedocs\.io"
+    r"|quart\.palletsprojects\.com|www\.sphinx-doc\.org|connexion\.readthedocs\.io)/"
 )
 
 # Lint codes are stable: never renumber or reuse one. docs/writing-a-cause.md lists them.
