@@ -122,12 +122,15 @@ _CODE_PROXIES: list[tuple[str, Callable[[str], bool]]] = [
         ),
     ),
     ("request", lambda c: _bare(c, "request", ".")),
+    ("websocket", lambda c: _bare(c, "websocket", ".")),
     ("g", lambda c: _bare(c, "g", ".")),
     ("app.app_context", lambda c: "app.app_context(" in c),
     ("jsonify", lambda c: _bare(c, "jsonify", "(")),
     ("emit", lambda c: _bare(c, "emit", "(") or _bare(c, "send", "(")),
 ]
 _REQUEST_PROXIES = {"request", "session", "flash", "current_user"}
+_REQUEST_FAMILIES = ("request-context", "quart-request-context", "quart-websocket-context")
+"""Families whose failing name is a request's (Quart's websocket is one)."""
 
 # Which proxy failed, read from the library frames (innermost first wins): the end of the
 # frame's path, the function names (None: any), and the proxy.
@@ -463,8 +466,8 @@ def _detect_proxy(tb: Traceback, family: str, user: Optional[Frame]) -> tuple[Op
             break
     if user is not None and user.code:
         candidates = [name for name, used in _CODE_PROXIES if used(user.code)]
-        if family == "request-context":
-            pick = [c for c in candidates if c in _REQUEST_PROXIES]
+        if family in _REQUEST_FAMILIES:
+            pick = [c for c in candidates if c in _REQUEST_PROXIES or c == "websocket"]
         elif family == "url-adapter":
             pick = [c for c in candidates if c == "url_for"]
         else:
