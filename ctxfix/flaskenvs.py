@@ -56,7 +56,7 @@ class Target:
 # its "No application found" family is recorded; Flask-APScheduler 1.12.4, which needs `six`,
 # before Flask 2.2.5; Celery 5.1 while Flask 1.1 pins click below 8).
 # The rest is the newest release for that Python; installed.txt records what was used.
-_COMMON = ("rq", "redis", "APScheduler<4", "pytest")
+_COMMON = ("rq", "redis", "APScheduler<4", "pytest", "asgiref", "Flask-SocketIO")
 TARGETS = (
     Target(
         "1.1.4",

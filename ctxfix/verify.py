@@ -90,6 +90,9 @@ _PIP_NAMES = {
     "sqlalchemy": "SQLAlchemy",
     "pytest": "pytest",
     "pytest_flask": "pytest-flask",
+    "asgiref": "asgiref",
+    "flask_socketio": "Flask-SocketIO",
+    "quart": "quart",
 }
 _IN_VERIFY_EXTRA = set(_PIP_NAMES)
 _SERVICE_HINTS = {

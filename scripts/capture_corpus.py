@@ -8,6 +8,9 @@ saves what the program printed to
 
     tests/tracebacks/flask-<version>/<cause>--<example>.txt
 
+Examples that import Quart run instead under each Quart release of QUART_TARGETS (0.18 to 0.22,
+each on the Python of its time), saved to tests/tracebacks/quart-<version>/.
+
 Examples run with pytest are run four times: as written, and with --tb=short, --tb=line and
 --tb=native (saved as <cause>--<example>--tb-short.txt and so on). Temporary folders, the
 virtualenv, the Python install, memory addresses, times, ids and ports are replaced with stable
@@ -61,6 +64,21 @@ TB_FORMS = ("short", "line", "native")
 PROJECT = "/home/dev/project"
 VENV = "/home/dev/venv"
 PYTHON_HOME = "/usr/local"
+
+
+# Quart: each release on a Python it installs on, with the Flask family it runs with (0.18 has
+# its own code and needs only Werkzeug 2.2+; 0.19 and newer build on Flask 3). Only examples that
+# import quart run here, and only here.
+QUART_TARGETS = (
+    Target("2.2.5", "3.9", ("Werkzeug==2.2.3", "Quart==0.18.4", "pytest"), name="quart-0.18.4"),
+    Target("3.0.3", "3.11", ("Werkzeug==3.0.6", "Quart==0.19.9", "pytest"), name="quart-0.19.9"),
+    Target("3.1.3", "3.12", ("Werkzeug==3.1.3", "Quart==0.20.0", "pytest"), name="quart-0.20.0"),
+    Target("3.1.3", "3.13", ("Werkzeug==3.1.3", "Quart==0.22.0", "pytest"), name="quart-0.22.0"),
+)
+
+
+def is_quart_example(example: verify.Example) -> bool:
+    return "quart" in example.requires
 
 
 _OLD_FLASK = ("Werkzeug==0.10.4", "Jinja2==2.7.3", "itsdangerous==0.24", "MarkupSafe==0.23")
@@ -316,6 +334,8 @@ def capture(
     outcomes: list[Outcome] = []
     work = []
     for ex in examples:
+        if is_quart_example(ex) != target.folder.startswith("quart-"):
+            continue  # Quart examples run under the Quart targets, the others under Flask's
         reason = verify.skip_reason(ex, python=str(py), flask=target.flask)
         forms: list[Optional[str]] = [None] + (list(TB_FORMS) if uses_pytest(ex) else [])
         if reason:
@@ -455,7 +475,9 @@ def capture_signals(cache: Path, envs: list[str], names: list[str], jobs: int) -
 
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flask", action="append", default=[], metavar="VERSION")
+    ap.add_argument(
+        "--flask", action="append", default=[], metavar="VERSION", help="a Flask version, or quart"
+    )
     ap.add_argument("--cause", action="append", default=[], metavar="CAUSE")
     ap.add_argument(
         "--cache-dir",
@@ -485,12 +507,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 1 if problems else 0
 
     targets = [t for t in TARGETS if not args.flask or t.flask in args.flask]
-    if args.flask and len(targets) != len(set(args.flask)):
+    if args.flask and len(targets) != len(set(args.flask) - {"quart"}):
         known = ", ".join(t.flask for t in TARGETS)
-        ap.error(f"unknown Flask version in {args.flask}; known: {known}")
+        ap.error(f"unknown Flask version in {args.flask}; known: {known} (or quart)")
+    if not args.flask or "quart" in args.flask:
+        targets += QUART_TARGETS
     if args.list:
         for t in targets:
-            say(f"Flask {t.flask}: {' '.join(t.pins)}")
+            say(f"{t.folder}: Flask {t.flask} {' '.join(t.pins)}")
         return 0
     kb = load(use_cache=False)
     for c in args.cause:

@@ -1,7 +1,9 @@
 """explain is right on what every example really printed under every supported Flask version.
 
 The files in tests/tracebacks/flask-<version>/ were recorded by scripts/capture_corpus.py, one
-virtualenv per Flask version. A file's name says what explain must find in it:
+virtualenv per Flask version; the examples that import Quart were recorded under each Quart
+release instead, in tests/tracebacks/quart-<version>/. A file's name says what explain must find
+in it:
 <cause>--<example>[--tb-<form>].txt, and the example's example.yaml gives the variant.
 """
 
@@ -18,13 +20,24 @@ from ctxfix.knowledge import bundled_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "tracebacks"
-FILES = sorted(CORPUS.glob("flask-*/*--*.txt"))
+FILES = sorted([*CORPUS.glob("flask-*/*--*.txt"), *CORPUS.glob("quart-*/*--*.txt")])
 NAME = re.compile(r"^(?P<cause>[a-z0-9-]+?)--(?P<example>[a-z0-9-]+?)(?:--tb-(?P<form>\w+))?$")
 MIN_VERSIONS = 6
 
 
 def _version(folder: Path) -> str:
+    """The Flask version of a folder: its name, or the Flask its Quart release ran with."""
+    if folder.name.startswith("quart-"):
+        pins = (folder / "installed.txt").read_text(encoding="utf-8").lower().splitlines()
+        return next(p.split("==")[1] for p in pins if p.startswith("flask=="))
     return folder.name.removeprefix("flask-")
+
+
+def _applies(example: verify.Example, folder: Path) -> bool:
+    """Quart examples run under the Quart releases only, the others under Flask's."""
+    if ("quart" in example.requires) != folder.name.startswith("quart-"):
+        return False
+    return not example.flask or verify.version_matches(_version(folder), example.flask)
 
 
 def _example(cause: str, name: str) -> verify.Example:
@@ -33,8 +46,14 @@ def _example(cause: str, name: str) -> verify.Example:
 
 
 def test_the_corpus_spans_enough_flask_versions():
-    folders = sorted({p.parent.name for p in FILES})
+    folders = sorted({p.parent.name for p in FILES if p.parent.name.startswith("flask-")})
     assert len(folders) >= MIN_VERSIONS, folders
+
+
+def test_the_corpus_spans_the_supported_quart_releases():
+    folders = {p.parent.name for p in FILES if p.parent.name.startswith("quart-")}
+    minors = {".".join(f.removeprefix("quart-").split(".")[:2]) for f in folders}
+    assert {"0.18", "0.19", "0.20", "0.22"} <= minors, sorted(folders)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -64,7 +83,7 @@ def test_every_example_is_in_the_corpus_for_every_version_it_applies_to(kb):
         if ex.problems:
             continue
         for f in folders:
-            if ex.flask and not verify.version_matches(_version(f), ex.flask):
+            if not _applies(ex, f):
                 continue
             if (f.name, f"{ex.cause}--{ex.name}") not in saved:
                 missing.append(f"{f.name}/{ex.cause}--{ex.name}.txt")
@@ -86,7 +105,10 @@ def test_pytest_examples_are_saved_in_every_traceback_form():
 @pytest.mark.parametrize("folder", sorted({p.parent for p in FILES}), ids=lambda p: p.name)
 def test_each_folder_was_made_with_its_flask_version(folder):
     pins = (folder / "installed.txt").read_text(encoding="utf-8").lower().splitlines()
-    assert f"flask=={_version(folder)}" in pins
+    if folder.name.startswith("quart-"):
+        assert f"quart=={folder.name.removeprefix('quart-')}" in pins
+    else:
+        assert f"flask=={_version(folder)}" in pins
 
 
 def test_saved_text_holds_no_machine_paths():

@@ -22,6 +22,16 @@ def test_families_from_the_first_line_of_each_message(kb):
         "Application was not able to create a URL adapter for request independent URL "
         "generation.": "url-adapter",
         "Attempted to generate a URL without the application context being pushed.": "app-context",
+        # issue 12's families: Quart 0.18-0.22 (quart/globals.py), 0.6-0.17's _ctx_lookup, the
+        # context stack's own errors (flask/ctx.py, contextvars) and Flask-SocketIO's emit()
+        "Not within an app context": "quart-app-context",
+        "Attempt to access g outside of a relevant context": "quart-app-context",
+        "Not within a request nor websocket context": "quart-request-context",
+        "Attempt to access websocket outside of a relevant context": "quart-websocket-context",
+        "Popped wrong app context.  (<flask.ctx.AppContext object at 0x7f2a> instead of <flask."
+        "ctx.AppContext object at 0x7f3c>)": "context-pop",
+        "<ContextVar name='flask.app_ctx' at 0x7f5de1a91170>": "context-pop",
+        "'Request' object has no attribute 'sid'": "socketio-context",
     }
     for message, family in cases.items():
         assert engine.detect_family(tb(message), kb)[0] == family, message
@@ -30,7 +40,8 @@ def test_families_from_the_first_line_of_each_message(kb):
 def test_close_relatives_are_not_context_errors(kb):
     for message in (
         "The session is unavailable because no secret key was set.",
-        "Popped wrong app context.",
+        "<ContextVar name='request_id' at 0x7f5de1a91170>",
+        "'Request' object has no attribute 'user_id'",
         "cannot schedule new futures after interpreter shutdown",
         "'NoneType' object has no attribute 'is_authenticated'",
     ):

@@ -58,13 +58,21 @@ def corpus_names(kb) -> list[tuple[str, dict[str, str]]]:
 
 
 def _compiles(text: str, name: str) -> None:
-    """Compile a snippet as a module, or as the body of a view when it returns from one."""
+    """Compile a snippet as a module, or as the body of a view when it returns from one (an
+    async view when it awaits, as Quart's and async views' snippets do)."""
     try:
         compile(text, name, "exec", dont_inherit=True)
+        return
     except SyntaxError as exc:
-        if "outside function" not in str(exc):
+        if not str(exc).startswith(("'return' outside function", "'await' outside", "'async")):
             raise
-        compile("def view():\n" + textwrap.indent(text, "    "), name, "exec", dont_inherit=True)
+    body = textwrap.indent(text, "    ")
+    try:
+        compile("def view():\n" + body, name, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        if "outside async function" not in str(exc):
+            raise
+        compile("async def view():\n" + body, name, "exec", dont_inherit=True)
 
 
 def test_every_snippet_filled_with_names_from_the_corpus_compiles(kb, corpus_names):
@@ -211,7 +219,8 @@ def test_verify_snippets_bind_no_name_where_they_are_pasted(kb):
             if not is_verify:
                 continue
             imports, body = split_verify(code)
-            assert imports.splitlines()[0].startswith("import flask"), f"{page.title} / {label}"
+            first = imports.splitlines()[0]
+            assert first.startswith(("import flask", "import quart")), f"{page.title} / {label}"
             assert body and "ctxfix verify: ok" in body
             bound = _binds(ast.parse(body))
             assert not bound, f"{page.title} / {label} binds {bound} in the user's function"
@@ -238,7 +247,7 @@ def test_a_verify_snippet_pasted_into_a_function_that_uses_current_app_runs(kb):
         '''
     )
     for page in _pages(kb):
-        if "has_app_context" not in page.verify or "sqlalchemy" in page.verify:
+        if "assert flask.has_app_context()" not in page.verify or "sqlalchemy" in page.verify:
             continue
         pasted = paste_verify(source, page.verify)
         assert pasted is not None and VERIFY_MARKER not in pasted

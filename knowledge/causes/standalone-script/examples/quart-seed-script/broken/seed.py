@@ -1,0 +1,12 @@
+import asyncio
+
+from catalog import create_app, seed_products
+
+
+async def main():
+    app = create_app()
+    products = await seed_products(["teapot", "kettle"])
+    print(f"seeded {len(products)} products for {app.name}")
+
+
+asyncio.run(main())
