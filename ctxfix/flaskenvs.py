@@ -57,6 +57,8 @@ class Target:
 # before Flask 2.2.5; Celery 5.1 while Flask 1.1 pins click below 8).
 # The rest is the newest release for that Python; installed.txt records what was used.
 _COMMON = ("rq", "redis", "APScheduler<4", "pytest", "asgiref", "Flask-SocketIO")
+# Connexion 3 (its Flask app runs behind its own ASGI middleware) needs Flask 2.2 or newer.
+_CONNEXION = ("connexion[flask]>=3",)
 TARGETS = (
     Target(
         "1.1.4",
@@ -127,7 +129,8 @@ TARGETS = (
             "Flask-APScheduler==1.13.1",
             "pytest-flask==1.3.0",
         )
-        + _COMMON,
+        + _COMMON
+        + _CONNEXION,
     ),
     Target(
         "2.3.3",
@@ -145,7 +148,8 @@ TARGETS = (
             "Flask-APScheduler==1.13.1",
             "pytest-flask==1.3.0",
         )
-        + _COMMON,
+        + _COMMON
+        + _CONNEXION,
     ),
     Target(
         "3.0.3",
@@ -163,7 +167,8 @@ TARGETS = (
             "Flask-APScheduler==1.13.1",
             "pytest-flask==1.3.0",
         )
-        + _COMMON,
+        + _COMMON
+        + _CONNEXION,
     ),
     Target(
         "3.1.3",
@@ -181,7 +186,8 @@ TARGETS = (
             "Flask-APScheduler==1.13.1",
             "pytest-flask==1.3.0",
         )
-        + _COMMON,
+        + _COMMON
+        + _CONNEXION,
     ),
 )
 

@@ -93,6 +93,7 @@ _PIP_NAMES = {
     "asgiref": "asgiref",
     "flask_socketio": "Flask-SocketIO",
     "quart": "quart",
+    "connexion": "connexion[flask]",
 }
 _IN_VERIFY_EXTRA = set(_PIP_NAMES)
 _SERVICE_HINTS = {
