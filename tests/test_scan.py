@@ -336,6 +336,7 @@ NOT_STATIC = {
     # scan resolves Flask's names (flask.current_app...), not Quart's: its Quart rules are to come
     "background-thread/quart-thread-receipt": "scan does not know Quart's names yet",
     "pytest-test/quart-current-app-in-test": "scan does not know Quart's names yet",
+    "pytest-test/quart-request-in-test": "scan does not know Quart's names yet",
     "cli-command/quart-app-cli-command": "scan does not know Quart's names yet",
     "import-time/quart-config-at-import": "scan does not know Quart's names yet",
     "standalone-script/quart-seed-script": "scan does not know Quart's names yet",
