@@ -128,6 +128,23 @@ def test_flask_version_read_from_message_and_frames(kb):
     assert engine.diagnose(kb, new).flask_version == "3.2"
 
 
+def test_quart_errors_name_no_flask_version(kb):
+    # Quart 0.18+ raises through the same Werkzeug proxy as Flask 2.2+, which says nothing of
+    # the Flask version (tests/tracebacks/quart-0.18.4 runs Flask 2.2.5 beside Quart)
+    frames = [
+        Frame("/srv/q/search.py", 11, "search_terms", 'request.args.get("q")'),
+        Frame(
+            "/venv/site-packages/werkzeug/local.py",
+            519,
+            "_get_current_object",
+            "raise RuntimeError(unbound_message) from None",
+        ),
+    ]
+    f = engine.diagnose(kb, tb("Not within a request context", frames))
+    assert f.family == "quart-request-context" and f.proxy == "request"
+    assert f.flask_version is None
+
+
 def test_group_merges_same_cause_and_location(kb):
     frames = [Frame("/home/ana/shop/tasks.py", 9, "run", "current_app.name")]
     a = engine.diagnose(

@@ -376,6 +376,8 @@ def _family_from_frames(tb: Traceback, kb: KnowledgeBase) -> Optional[str]:
 
 def _flask_version(tb: Traceback, family: str) -> tuple[Optional[str], Optional[str]]:
     """A Flask version range read from the message wording and frames, and why."""
+    if family.startswith("quart-"):
+        return None, None  # Quart printed it: Werkzeug's frames say nothing of a Flask version
     msg = " ".join(tb.message.split()).lower()
     frames = tb.all_frames()
     paths = [(f.norm_path, f.function) for f in frames]
