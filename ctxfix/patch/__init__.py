@@ -110,6 +110,14 @@ def build(
                 f"no patch for {where}: ctxfix has no patch for {cause}; see `ctxfix show {cause}`"
             )
             continue
+        if f.family.startswith("quart-"):
+            # The edits push Flask's contexts with `with`; Quart's are pushed with `async with`
+            # in a coroutine, so a Flask edit would not run there.
+            out.notes.append(
+                f"no patch for {where} ({cause}): ctxfix's edits are Flask's, not Quart's; "
+                f"the fix above is Quart's"
+            )
+            continue
         places, outside = places_of(f, cwd, project_root)
         if not places:
             why = outside[-1] if outside else "no frame of the traceback is in a file of yours"
