@@ -1,0 +1,162 @@
+"""The facts a traceback's shape gives evidence rules: tags (a script's top, an import chain,
+a test file...) and the Flask version its wording and frames imply."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ctxfix.engine.frames import _is_interactive, _is_user
+from ctxfix.read import Frame, Traceback
+
+
+def _flask_version(tb: Traceback, family: str) -> tuple[Optional[str], Optional[str]]:
+    """A Flask version range read from the message wording and frames, and why."""
+    if family.startswith("quart-"):
+        return None, None  # Quart printed it: Werkzeug's frames say nothing of a Flask version
+    msg = " ".join(tb.message.split()).lower()
+    frames = tb.all_frames()
+    paths = [(f.norm_path, f.function) for f in frames]
+    if (
+        "there is no request in this context" in msg
+        or "expected a current application" in msg
+        or ("expected an active http request" in msg)
+    ):
+        return "3.2", "the message wording is the one Flask 3.2 prints"
+    if "to interface with the current application object in a way" in msg:
+        return "0.11-0.12", "the message wording is the one Flask 0.11 and 0.12 print"
+    if "interface with the current application object in some way" in msg:
+        return "1.0-2.1", "the message wording is the one Flask 1.0 to 2.1 print"
+    if "needed the current application. to solve this" in msg:
+        return "2.2-3.1", "the message wording is the one Flask 2.2 to 3.1 print"
+    if (
+        msg.startswith("working outside of")
+        and msg.rstrip(".") == msg
+        and len(msg) < 45
+        and (msg == msg.lower() and tb.message.strip()[:1].islower())
+    ):
+        return "0.9-0.10", "the one-line lowercase message is the one Flask 0.10 and older print"
+    if "not able to create a url adapter" in msg or "attempted to generate a url without" in msg:
+        return "<=2.1", "this url_for message was replaced in Flask 2.2"
+    if "unable to build urls outside an active request" in msg:
+        return ">=2.2", "this url_for message is the one Flask 2.2 and newer print"
+    if any(
+        p.endswith("flask/globals.py") and fn.startswith(("_find_app", "_lookup_"))
+        for p, fn in paths
+    ):
+        return "<=2.1", "flask/globals.py raising the error means Flask 2.1 or older"
+    if any(p.endswith("werkzeug/local.py") and fn == "__getattr__" for p, fn in paths):
+        return (
+            "<=1.1",
+            "werkzeug/local.py __getattr__ frames mean Werkzeug 1.x (Flask 1.1 or older)",
+        )
+    if any(
+        p.endswith("werkzeug/local.py") and "unbound_message" in f.code
+        for (p, _), f in zip(paths, frames)
+    ):
+        return ">=2.2", "Werkzeug raising unbound_message means Flask 2.2 or newer"
+    return None, None
+
+
+@dataclass
+class _Facts:
+    """What evidence rules are matched against for one traceback."""
+
+    tb: Traceback
+    family: str
+    proxy: Optional[str]
+    user: Optional[Frame]
+    frames: list[Frame]
+    context: list[str]
+    tags: frozenset[str] = frozenset()
+
+
+def _is_test_path(p: str) -> bool:
+    name = p.rsplit("/", 1)[-1]
+    return (
+        any(f"/{d}/" in "/" + p for d in ("tests", "test", "testing"))
+        or (name.startswith("test_") and name.endswith(".py"))
+        or name.endswith(("_test.py", "_tests.py"))
+        or name == "conftest.py"
+    )
+
+
+def _is_import_machinery(p: str) -> bool:
+    return p.startswith("<frozen importlib") or p.endswith(
+        ("importlib/__init__.py", "flask/cli.py")
+    )
+
+
+def _tags(
+    tb: Traceback,
+    frames: list[Frame],
+    user: Optional[Frame],
+    project_root: Optional[str],
+    yours: bool = True,
+) -> frozenset[str]:
+    """Generic facts about a traceback's shape, for evidence rules to weigh. ``user`` is the
+    user's frame, or the frame standing in for it (``yours`` False)."""
+    tags: set[str] = set()
+    if frames:
+        tags.add("has-frames")
+    if frames and not yours:
+        tags.add("no-user-frame")
+    if tb.truncated:
+        tags.add("truncated")
+    if tb.shape.startswith("pytest"):
+        tags.add("pytest-output")
+    if user is None:
+        if frames:
+            tags.add("no-user-frame")
+        return frozenset(tags)
+    if _is_interactive(user.path):
+        tags.add("interactive")
+    if _is_test_path(user.norm_path):
+        tags.add("test-file")
+    if user.function == "<module>":
+        tags.add("module-level")
+    modules = {
+        f.norm_path for f in frames if f.function == "<module>" and _is_user(f, project_root)[0]
+    }
+    importing = any(
+        _is_import_machinery(f.norm_path)
+        and f.function
+        in (
+            "locate_app",
+            "load_app",
+            "find_best_app",
+            "import_module",
+            "_load_app",
+            "_find_and_load",
+            "_call_with_frames_removed",
+            "__call__",
+        )
+        for f in frames
+    ) or any(f.norm_path.startswith("<frozen importlib") for f in frames)
+    if len(modules) >= 2 or (importing and "module-level" in tags):
+        tags.add("import-chain")
+    # The final exception's own frames: an earlier chained one (a KeyError before Flask-SQLAlchemy
+    # 2.x's "No application found") starts somewhere else.
+    first = (tb.frames or frames)[0]
+    if (
+        first.function == "<module>"
+        and _is_user(first, project_root)[0]
+        and "interactive" not in tags
+        and not _is_interactive(first.path)
+        and "import-chain" not in tags
+        and "test-file" not in tags
+    ):
+        tags.add("script-top")
+    idx = max(i for i, f in enumerate(frames) if f is user)
+    if idx + 1 < len(frames):
+        callee = frames[idx + 1].norm_path
+        if re.search(r"(?:^|/)flask_\w+(?:/|\.py$)", callee):
+            tags.add("calls-extension")
+    if (
+        re.fullmatch(r"[A-Z]\w*", user.function or "")
+        and idx > 0
+        and (frames[idx - 1].function == "<module>")
+    ):
+        tags.add("class-body")
+    return frozenset(tags)
