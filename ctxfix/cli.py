@@ -42,17 +42,40 @@ def _one_line(text: str) -> str:
 
 
 class _Ctx:
-    def __init__(self, knowledge_dirs: tuple[str, ...], color: Optional[bool]) -> None:
-        self.knowledge_dirs = knowledge_dirs
-        self.color = color
+    """What the global options said, and what they lead to (settings, knowledge, output)."""
+
+    def __init__(self) -> None:
+        self.knowledge_dirs: tuple[str, ...] = ()
+        self.color_choice = "auto"
+        self.pager = True
+        self.isolated = False
         self._kb: Any = None
+        self._settings: Any = None
+
+    def settings(self, start: Optional[str] = None) -> Any:
+        """The ``[tool.ctxfix]`` settings found from ``start`` (the current folder) upward."""
+        if self._settings is None:
+            from ctxfix.config import ConfigError, load
+
+            try:
+                self._settings = load(start, isolated=self.isolated)
+            except ConfigError as exc:
+                _fail(str(exc))
+        return self._settings
+
+    def all_knowledge_dirs(self) -> tuple[str, ...]:
+        """--knowledge-dir folders, or the settings' knowledge-dirs when none is given."""
+        return self.knowledge_dirs or self.settings().knowledge_dirs
+
+    def project_root(self, given: Optional[str]) -> Optional[str]:
+        return given if given is not None else self.settings().project_root
 
     def kb(self) -> Any:
         if self._kb is None:
             from ctxfix.knowledge import KnowledgeError, load
 
             try:
-                self._kb = load(self.knowledge_dirs)
+                self._kb = load(self.all_knowledge_dirs())
             except KnowledgeError as exc:
                 for p in exc.problems:
                     click.echo(_one_line(p.format()), err=True)
@@ -63,19 +86,70 @@ class _Ctx:
         return self._kb
 
     def fancy(self) -> bool:
-        """Rich output: only to a terminal, and not when colour is turned off."""
-        if self.color is False or os.environ.get("NO_COLOR"):
-            return False
-        return sys.stdout.isatty() or self.color is True
+        """Rich output with colour: see ctxfix.render.terminal for how it is decided."""
+        from ctxfix.render.terminal import wants_color
+
+        return wants_color(self.color_choice)
 
     def console(self) -> Any:
-        from rich.console import Console
+        from ctxfix.render.terminal import make_console
 
-        from ctxfix.render.text import terminal_width
+        return make_console(self.fancy())
 
-        return Console(
-            no_color=not self.fancy(), highlight=False, soft_wrap=False, width=terminal_width()
-        )
+    def output(self) -> Any:
+        """Where a report goes: stdout, or the pager when it is taller than the terminal."""
+        from ctxfix.render.terminal import Output
+
+        return Output(self.fancy(), self.pager)
+
+
+def _global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Record a global option, given before or after the command name (the later one wins)."""
+    if value is None or value is False or value == ():
+        return
+    obj = ctx.ensure_object(_Ctx)
+    if param.name == "knowledge_dirs":
+        obj.knowledge_dirs += tuple(value)
+    elif param.name == "color":
+        obj.color_choice = value
+    elif param.name == "no_color":
+        obj.color_choice = "never"
+    elif param.name == "no_pager":
+        obj.pager = False
+    elif param.name == "isolated":
+        obj.isolated = True
+
+
+def _flag(name: str, help: str) -> click.Option:
+    return click.Option([name], is_flag=True, expose_value=False, callback=_global, help=help)
+
+
+def _global_options() -> list[click.Option]:
+    """The options every command takes, before or after its name: ``ctxfix table --no-color``."""
+    return [
+        click.Option(
+            ["--knowledge-dir", "knowledge_dirs"],
+            multiple=True,
+            type=click.Path(file_okay=False),
+            metavar="DIR",
+            expose_value=False,
+            callback=_global,
+            help="Add a folder of your own causes (repeatable). Also read from "
+            "CTXFIX_KNOWLEDGE_PATH and knowledge-dirs in [tool.ctxfix].",
+        ),
+        click.Option(
+            ["--color"],
+            type=click.Choice(["auto", "always", "never"]),
+            default=None,
+            expose_value=False,
+            callback=_global,
+            help="Colour and rich drawing: auto (a terminal, unless NO_COLOR is set; "
+            "FORCE_COLOR forces it), always, or never.",
+        ),
+        _flag("--no-color", "The same as --color never."),
+        _flag("--no-pager", "Never page long output (also when CTXFIX_PAGER is set to nothing)."),
+        _flag("--isolated", "Ignore [tool.ctxfix] in pyproject.toml."),
+    ]
 
 
 def _format_option(
@@ -102,6 +176,27 @@ def _report_version_option() -> Callable[[Any], Any]:
         callback=lambda _ctx, _param, value: int(value),
         help="With --format json: 2 lists the fixes; 1 is the older report that scripts may use.",
     )
+
+
+def _completion_kb(ctx: click.Context) -> Any:
+    """The knowledge while completing a word: None when it cannot be loaded."""
+    obj = ctx.find_object(_Ctx) or _Ctx()
+    try:
+        return obj.kb()
+    except (SystemExit, Exception):  # noqa: BLE001 - a completion never fails loudly
+        return None
+
+
+def _complete_causes(ctx: click.Context, _param: click.Parameter, incomplete: str) -> Any:
+    from ctxfix import completion
+
+    return completion.causes(_completion_kb(ctx), incomplete)
+
+
+def _complete_answers(ctx: click.Context, _param: click.Parameter, incomplete: str) -> Any:
+    from ctxfix import completion
+
+    return completion.answers(_completion_kb(ctx), incomplete)
 
 
 def _answers(values: tuple[str, ...], kb: Any) -> dict[str, str]:
@@ -141,18 +236,11 @@ class _Group(click.Group):
     cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, "--version", prog_name="ctxfix", message="%(prog)s %(version)s")
-@click.option(
-    "--knowledge-dir",
-    "knowledge_dirs",
-    multiple=True,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="Add a folder of your own causes (repeatable). Also read from CTXFIX_KNOWLEDGE_PATH.",
+@click.version_option(
+    __version__, "-V", "--version", prog_name="ctxfix", message="%(prog)s %(version)s"
 )
-@click.option("--no-color", is_flag=True, help="Plain text, no colour (also when NO_COLOR is set).")
 @click.pass_context
-def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Explain Flask's "Working outside of application context" errors and print the fix.
 
     \b
@@ -167,8 +255,12 @@ def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> 
       ctxfix scan src/
       ctxfix run -- flask --app shop run
       pytest --ctxfix
+
+    \b
+    Options before or after the command name apply to it alike. Settings in
+    [tool.ctxfix] of the nearest pyproject.toml; command-line flags win over them.
     """
-    ctx.obj = _Ctx(knowledge_dirs, False if no_color else None)
+    ctx.ensure_object(_Ctx)
 
 
 @cli.command()
@@ -182,6 +274,12 @@ def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> 
     "-v", "--verbose", is_flag=True, help="Also show how your frame was chosen, and scores."
 )
 @click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="One line per error: path:line: cause (family). Asks nothing.",
+)
+@click.option(
     "--project-root",
     metavar="DIR",
     help="Treat frames under DIR as your own code, even inside site-packages.",
@@ -191,9 +289,15 @@ def cli(ctx: click.Context, knowledge_dirs: tuple[str, ...], no_color: bool) -> 
     "answers",
     multiple=True,
     metavar="QUESTION=CHOICE",
+    shell_complete=_complete_answers,
     help="Answer a question the traceback cannot settle (repeatable), e.g. where=celery-task.",
 )
 @click.option("--no-ask", is_flag=True, help="Never ask questions, even in a terminal.")
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Explain a bundled sample: what a thread using current_app printed under Flask 3.1.",
+)
 @_report_version_option()
 @click.option(
     "--diff",
@@ -207,9 +311,11 @@ def explain(
     files: tuple[str, ...],
     fmt: str,
     verbose: bool,
+    quiet: bool,
     project_root: Optional[str],
     answers: tuple[str, ...],
     no_ask: bool,
+    example: bool,
     report_version: int,
     as_diff: bool,
 ) -> None:
@@ -231,23 +337,33 @@ def explain(
       ctxfix explain --format json app.log
       python manage.py 2>&1 | ctxfix explain
       ctxfix explain --diff error.txt | patch -p0
+      ctxfix explain --example
 
     \b
     Exit status: 0 a context error was found (with --diff: a patch was printed); 1 none was
     found (with --diff: no patch could be made); 2 bad usage or unreadable input.
     """
     from ctxfix import service
+    from ctxfix.render import terminal
 
+    if quiet and verbose:
+        _fail("-q and -v do not go together")
+    if example and files:
+        _fail("--example explains the bundled sample; give no FILE with it")
     kb = obj.kb()
     given = _answers(answers, kb)
-    names = list(files) or ["-"]
+    names = [service.example_file()] if example else list(files) or ["-"]
     if names.count("-") > 1:
         _fail("stdin (-) can be read only once")
     if "-" in names and sys.stdin.isatty():
-        click.echo("Paste the traceback, then press Ctrl-D (Ctrl-Z Enter on Windows):", err=True)
+        click.echo(terminal.paste_prompt(), err=True)
     try:
         outcome = service.explain_files(
-            names, kb, project_root=project_root, answers=given, progress=_reading_progress
+            names,
+            kb,
+            project_root=obj.project_root(project_root),
+            answers=given,
+            progress=_reading_progress,
         )
     except service.InputError as exc:
         _fail(str(exc))
@@ -257,8 +373,8 @@ def explain(
     if (
         outcome.findings
         and fmt == "text"
-        and not no_ask
-        and obj.fancy()
+        and not (no_ask or quiet)
+        and terminal.is_terminal()
         and any(f.pending for f in outcome.findings)
     ):
         from ctxfix import wizard
@@ -269,6 +385,7 @@ def explain(
 
     from ctxfix import render
 
+    out = obj.output()
     if fmt == "json":
         patch_for = None
         if as_diff:  # each finding's own patch in its `patch` field
@@ -276,13 +393,16 @@ def explain(
             def patch_for(f: Any) -> Optional[str]:
                 return service.patches([f], project_root=project_root).diff or None
 
-        click.echo(render.render_json(outcome.findings, kb, report_version, patch_for))
+        out.echo(render.render_json(outcome.findings, kb, report_version, patch_for))
+    elif quiet:
+        out.echo(render.render_quiet(outcome, kb), nl=False)
     elif obj.fancy() and outcome.findings:
-        render.render_rich(outcome, kb, obj.console(), verbose)
+        render.render_rich(outcome, kb, out.console, verbose)
     else:
-        click.echo(render.render_text(outcome, kb, verbose), nl=False)
+        out.echo(render.render_text(outcome, kb, verbose), nl=False)
+    out.close()
     if not outcome.findings:
-        if fmt == "json":
+        if fmt == "json" or quiet:
             click.echo(f"ctxfix: {render.summary_line(outcome)}", err=True)
         sys.exit(1)
 
@@ -312,6 +432,7 @@ def _reading_progress(size: int, name: str) -> Any:
     "answers",
     multiple=True,
     metavar="QUESTION=CHOICE",
+    shell_complete=_complete_answers,
     help="Answer a question without a terminal (repeatable), e.g. where=background-thread.",
 )
 @_format_option("text", "json", help="How to print the page the wizard ends on.")
@@ -339,12 +460,14 @@ def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str, report_version: int)
         outcome = wizard.run(kb, _answers(answers, kb))
     except wizard.MissingAnswer as exc:
         _fail(str(exc))
+    out = obj.output()
     if fmt == "json":
-        click.echo(render.render_json(outcome.findings, kb, report_version))
+        out.echo(render.render_json(outcome.findings, kb, report_version))
     elif obj.fancy():
-        render.render_rich(outcome, kb, obj.console())
+        render.render_rich(outcome, kb, out.console)
     else:
-        click.echo(render.render_text(outcome, kb), nl=False)
+        out.echo(render.render_text(outcome, kb), nl=False)
+    out.close()
 
 
 @cli.command()
@@ -370,35 +493,42 @@ def table(obj: _Ctx, fmt: Optional[str]) -> None:
 
     kb = obj.kb()
     fmt = fmt or ("rich" if obj.fancy() else "text")
-    text = render.render_table(kb, fmt, obj.console() if fmt == "rich" else None)
+    out = obj.output()
+    text = render.render_table(kb, fmt, out.console if fmt == "rich" else None)
     if text is not None:
-        click.echo(text, nl=False)
+        out.echo(text, nl=False)
+    out.close()
 
 
 @cli.command()
-@click.argument("cause")
-@_format_option("text", "markdown")
+@click.argument("cause", required=False, shell_complete=_complete_causes)
+@_format_option("text", "markdown", "json", help="json gives the page (or the list) as data.")
 @click.pass_obj
-def show(obj: _Ctx, cause: str, fmt: str) -> None:
+def show(obj: _Ctx, cause: Optional[str], fmt: str) -> None:
     """Print one cause's whole page: why, fixes, verify snippet, version notes.
 
-    \b
-    Example:
-      ctxfix show background-thread
-    """
-    import difflib
+    With no CAUSE, list every cause: its id, title and error families.
 
+    \b
+    Examples:
+      ctxfix show
+      ctxfix show background-thread
+      ctxfix show celery-task --format json
+    """
     from ctxfix import render
 
     kb = obj.kb()
-    if cause not in kb.causes:
-        close = difflib.get_close_matches(cause, list(kb.causes), n=3, cutoff=0.4)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; `ctxfix table` lists them"
-        _fail(f"unknown cause '{cause}'{hint}")
+    out = obj.output()
+    if cause is None:
+        out.echo(render.render_cause_list(list(kb.causes.values()), fmt), nl=False)
+        out.close()
+        return
+    _known_causes(kb, (cause,))
     if fmt == "text" and obj.fancy():
-        render.print_markdown(obj.console(), render.render_cause(kb.causes[cause], "markdown"))
+        render.print_markdown(out.console, render.render_cause(kb.causes[cause], "markdown"))
     else:
-        click.echo(render.render_cause(kb.causes[cause], fmt), nl=False)
+        out.echo(render.render_cause(kb.causes[cause], fmt), nl=False)
+    out.close()
 
 
 @cli.command()
@@ -412,21 +542,21 @@ def lint(obj: _Ctx, dirs: tuple[str, ...]) -> None:
     Codes are listed in docs/writing-a-cause.md.
 
     \b
-    Exit status: 0 no problems; 2 problems found.
+    Exit status: 0 no problems; 1 problems found; 2 bad usage.
     """
     from ctxfix.knowledge import lint as run_lint
 
     for d in dirs:
         if not os.path.isdir(d):
             _fail(f"{d}: no such folder")
-    problems = run_lint(dirs, obj.knowledge_dirs)
+    problems = run_lint(dirs, obj.all_knowledge_dirs())
     for p in problems:
         click.echo(_one_line(p.format()))
     if problems:
         click.echo(
             f"ctxfix lint: {len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True
         )
-        sys.exit(EXIT_USAGE)
+        sys.exit(1)
     click.echo("ctxfix lint: no problems")
 
 
@@ -454,12 +584,18 @@ def lint(obj: _Ctx, dirs: tuple[str, ...]) -> None:
     is_flag=True,
     help="Exit 2 when a file cannot be read or parsed (by default it is a note).",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Only the findings and errors; no summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say which settings and rules were used.")
+@click.pass_obj
 def scan(
+    obj: _Ctx,
     paths: tuple[str, ...],
     fmt: str,
     select: tuple[str, ...],
     ignore_: tuple[str, ...],
     strict: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Find code that will raise a Flask context error, without running it.
 
@@ -467,6 +603,8 @@ def scan(
     reports threads, tasks, jobs, commands, streams and module-level code that use Flask
     globals with no context. Each finding names the cause; `ctxfix show CAUSE` has the fix.
     Silence one line with `# ctxfix: ignore[CTX104]`. The rules are listed in docs/scan.md.
+    select, ignore, exclude, extend-exclude and per-file-ignores can be set in [tool.ctxfix]
+    of pyproject.toml (found from the first PATH upward); --select and --ignore replace them.
 
     \b
     Examples:
@@ -481,21 +619,32 @@ def scan(
     """
     from ctxfix import scan as scanner
 
+    if quiet and verbose:
+        _fail("-q and -v do not go together")
+    paths = paths or (".",)
+    settings = obj.settings(paths[0])
     try:
-        report = scanner.scan_paths(
-            paths or ["."],
-            scanner.parse_codes(select),
-            scanner.parse_codes(ignore_),
-            strict=strict,
-        )
+        chosen = scanner.parse_codes(select) if select else list(settings.select)
+        left_out = scanner.parse_codes(ignore_) if ignore_ else list(settings.ignore)
+        report = scanner.scan_paths(paths, chosen, left_out, strict=strict, settings=settings)
     except scanner.ScanUsageError as exc:
         _fail(str(exc))
+    if verbose:
+        click.echo(
+            f"ctxfix scan: settings from {settings.path or 'no pyproject.toml with [tool.ctxfix]'}"
+            f"; rules {','.join(chosen) or 'all'}"
+            + (f" except {','.join(left_out)}" if left_out else "")
+            + f"; {report.files} file{'s' if report.files != 1 else ''} read",
+            err=True,
+        )
     for error in report.errors:
         click.echo(error.format(strict), err=True)
     if fmt == "json":
         click.echo(scanner.format_json(report), nl=False)
     elif fmt == "sarif":
         click.echo(scanner.format_sarif(report, __version__), nl=False)
+    elif quiet:
+        click.echo("".join(f"{f.format()}\n" for f in report.findings), nl=False)
     else:
         click.echo(scanner.format_text(report), nl=False)
         if not report.findings:
@@ -536,7 +685,7 @@ def run(obj: _Ctx, command: tuple[str, ...], project_root: Optional[str]) -> Non
 
     kb = obj.kb()
     try:
-        code = run_command(command, kb, project_root=project_root)
+        code = run_command(command, kb, project_root=obj.project_root(project_root))
     except RunError as exc:
         _fail(str(exc))
     sys.exit(code)
@@ -557,7 +706,7 @@ def _known_causes(kb: Any, names: tuple[str, ...]) -> None:
 
 
 @cli.command("verify")
-@click.argument("causes", nargs=-1, metavar="[CAUSE]...")
+@click.argument("causes", nargs=-1, metavar="[CAUSE]...", shell_complete=_complete_causes)
 @_format_option(
     "text",
     "json",
@@ -619,10 +768,10 @@ def verify_command(
     kb = obj.kb()
     _known_causes(kb, causes)
     examples = verifier.find_examples(kb, list(dict.fromkeys(causes)))
-    dirs = [str(d) for d in obj.knowledge_dirs]
+    dirs = [str(d) for d in obj.all_knowledge_dirs()]
     if flask_versions is not None:
         _verify_versions(kb, examples, dirs, flask_versions, fmt, jobs, verbose)
-    if fmt == "text" and sys.stderr.isatty() and obj.color is not False:
+    if fmt == "text" and sys.stderr.isatty() and obj.color_choice != "never":
         from rich.console import Console
 
         with render.VerifyProgress(len(examples), Console(stderr=True)) as bar:
@@ -678,37 +827,47 @@ def _verify_versions(
 @click.option(
     "-o",
     "--output",
-    default="docs",
-    show_default=True,
+    default=None,
     type=click.Path(file_okay=False),
     metavar="DIR",
-    help="The docs folder: pages go to DIR/causes/<id>.md and DIR/quick-reference.md.",
+    help="The docs folder: pages go to DIR/causes/<id>.md and DIR/quick-reference.md. "
+    "Needed outside a ctxfix checkout (where docs/ is the default).",
 )
 @click.option(
     "--check", is_flag=True, help="Write nothing; exit 1 when the pages in DIR are out of date."
 )
 @click.pass_obj
-def docs_command(obj: _Ctx, output: str, check: bool) -> None:
+def docs_command(obj: _Ctx, output: Optional[str], check: bool) -> None:
     """Write a page per cause and the quick-reference page from the knowledge.
 
     Each cause page holds what the error means, the broken example, why, the fix, the fixed
     example, how to verify it, and version notes. Run it after changing a cause or an example.
+    It writes into a ctxfix checkout's own docs/ (run from the checkout), or into --output DIR;
+    anywhere else it says what it would write and exits 2.
 
     \b
     Examples:
       ctxfix docs
       ctxfix docs --check
+      ctxfix --knowledge-dir mycauses docs --output site/
 
     \b
     Exit status: 0 the pages are written (or, with --check, up to date); 1 --check found
-    pages out of date; 2 bad usage.
+    pages out of date; 2 bad usage, or no --output outside a ctxfix checkout.
     """
     from pathlib import Path
 
     from ctxfix import docs
 
     pages = docs.build(obj.kb())
-    out = Path(output)
+    if output is None and not docs.in_checkout(Path.cwd()):
+        causes = sum(rel.startswith(f"{docs.CAUSES}/") for rel in pages)
+        _fail(
+            f"this is not a ctxfix checkout, so nothing was {'checked' if check else 'written'}: "
+            f"the {len(pages)} pages ({docs.QUICK_REFERENCE} and {docs.CAUSES}/<id>.md for "
+            f"{causes} causes) go to a folder you name with --output DIR"
+        )
+    out = Path(output or docs.DOCS)
     if check:
         stale = docs.check(pages, out)
         for rel in stale:
@@ -726,6 +885,35 @@ def docs_command(obj: _Ctx, output: str, check: bool) -> None:
     for rel in touched:
         click.echo(f"{out / rel}: {'written' if rel in pages else 'removed'}")
     click.echo(f"ctxfix docs: {len(pages)} pages, {len(touched)} changed")
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the completion script for SHELL: commands, options, cause ids and answers.
+
+    \b
+    bash, in ~/.bashrc:
+      eval "$(ctxfix completion bash)"
+    zsh, in ~/.zshrc:
+      eval "$(ctxfix completion zsh)"
+    fish:
+      ctxfix completion fish > ~/.config/fish/completions/ctxfix.fish
+
+    \b
+    Exit status: 0 printed; 2 a shell it does not know.
+    """
+    from ctxfix import completion as completions
+
+    click.echo(completions.script(cli, shell))
+
+
+if os.environ.get("_CTXFIX_COMPLETE"):
+    import ctxfix.completion  # noqa: F401 - its bash completion reads the whole word
+
+_GLOBAL_OPTIONS = _global_options()  # shared: an Option holds no state of a parse
+for _command in (cli, *cli.commands.values()):
+    _command.params.extend(_GLOBAL_OPTIONS)
 
 
 class _ClosedOutput(io.TextIOBase):

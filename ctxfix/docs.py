@@ -17,14 +17,32 @@ from ctxfix.render.table import quick_reference_doc
 from ctxfix.render.templates import paste_verify
 from ctxfix.verify import Example, examples_of
 
-__all__ = ["QUICK_REFERENCE", "build", "cause_page", "check", "quick_reference", "write"]
+__all__ = [
+    "DOCS",
+    "QUICK_REFERENCE",
+    "build",
+    "cause_page",
+    "check",
+    "in_checkout",
+    "quick_reference",
+    "write",
+]
 
 QUICK_REFERENCE = "quick-reference.md"
 CAUSES = "causes"
+DOCS = "docs"
+"""The docs folder of a ctxfix checkout, where ``ctxfix docs`` writes by default."""
 
 _SKIP_PARTS = {"__pycache__", ".pytest_cache"}
 _SKIP_SUFFIXES = {".pyc", ".db", ".sqlite", ".sqlite3", ".log"}
 """What running an example in place leaves behind; it is not part of the example."""
+
+
+def in_checkout(folder: Path) -> bool:
+    """Whether ``folder`` is the top of a ctxfix checkout (its package beside its knowledge)."""
+    return (folder / "ctxfix" / "docs.py").is_file() and (
+        folder / "knowledge" / "tree.yaml"
+    ).is_file()
 
 
 def _banner(source: str) -> str:

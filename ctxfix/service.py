@@ -27,6 +27,7 @@ __all__ = [
     "EMPTY_INPUT",
     "PROGRESS_FROM",
     "InputError",
+    "example_file",
     "explain_files",
     "explain_text",
     "patches",
@@ -36,6 +37,22 @@ EMPTY_INPUT = "the input is empty: paste a traceback, or give a file that holds 
 
 PROGRESS_FROM = 5 * 1024 * 1024
 """Inputs smaller than this are read before progress would be worth reporting."""
+
+
+EXAMPLE = "background-thread--thread-app-config.txt"
+"""The bundled sample (``explain --example``): what the background-thread cause's example
+printed under Flask 3.1.3, as scripts/capture_corpus.py recorded it in tests/tracebacks/."""
+
+
+def example_file() -> str:
+    """The path of the bundled sample traceback: inside the wheel, or in a checkout's tests."""
+    import os
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    inside = os.path.join(here, "example", EXAMPLE)
+    if os.path.isfile(inside):
+        return inside
+    return os.path.join(os.path.dirname(here), "tests", "tracebacks", "flask-3.1.3", EXAMPLE)
 
 
 def explain_files(

@@ -16,9 +16,14 @@ from ctxfix import engine
 from ctxfix.engine import Finding, Outcome, choice_key
 from ctxfix.knowledge import KnowledgeBase, Question
 
-__all__ = ["MissingAnswer", "Prompter", "run", "settle"]
+__all__ = ["BACK", "NOT_SURE", "MissingAnswer", "Prompter", "run", "settle"]
 
 _STDIN_WAIT = 1.0
+
+BACK = "\x00back"
+"""What :meth:`Prompter.choose` returns for "Back" (or Esc): undo the last answer."""
+NOT_SURE = "\x00not-sure"
+"""What :meth:`Prompter.choose` returns for "Not sure": stop asking, leave the cause open."""
 
 
 class MissingAnswer(Exception):
@@ -48,19 +53,44 @@ class Prompter:
             kw["output"] = self.output
         return kw
 
-    def choose(self, q: Question) -> str:
+    def choose(self, q: Question, back: bool = True) -> str:
+        """The key of the chosen answer, :data:`NOT_SURE`, or :data:`BACK` (also for Esc) when
+        ``back`` says there is somewhere to go back to."""
         import questionary
+        from prompt_toolkit.keys import Keys
 
-        choices = [
+        choices: list[Any] = [
             questionary.Choice(title=ch.label, value=choice_key(ch, i, self.kb))
             for i, ch in enumerate(q.choices)
         ]
-        answer = questionary.select(
-            q.text, choices=choices, instruction=q.help or None, **self._kw()
-        ).unsafe_ask()
+        choices.append(questionary.Separator())
+        choices.append(questionary.Choice("Not sure (show what it could be)", value=NOT_SURE))
+        if back:
+            choices.append(questionary.Choice("Back", value=BACK))
+        question = questionary.select(
+            q.text,
+            choices=choices,
+            instruction=(q.help + " " if q.help else "") + ("(Esc goes back)" if back else ""),
+            **self._kw(),
+        )
+        if back:
+
+            @question.application.key_bindings.add(Keys.Escape, eager=True)
+            def _back(event: Any) -> None:
+                event.app.exit(result=BACK)
+
+        answer = question.unsafe_ask()
         if answer is None:
             raise KeyboardInterrupt
         return str(answer)
+
+    def say(self, text: str) -> None:
+        """A line for the person answering, where the questions are shown."""
+        if self.output is not None:
+            self.output.write(text + "\n")
+            self.output.flush()
+        else:
+            print(text, flush=True)
 
     def start(self) -> str:
         import questionary
@@ -135,9 +165,15 @@ def _stdin_text() -> str:
         return ""
 
 
-def _from_answers(kb: KnowledgeBase, answers: dict[str, str], ask: Optional[Prompter]) -> Finding:
-    """Walk the tree from the start, asking what the answers do not cover."""
+def _from_answers(
+    kb: KnowledgeBase, answers: dict[str, str], ask: Optional[Prompter]
+) -> Optional[Finding]:
+    """Walk the tree from the start, asking what the answers do not cover.
+
+    None when the person goes back from the first question asked.
+    """
     answers = dict(answers)
+    asked: list[str] = []
     while True:
         w = engine.walk(kb, None, answers)
         if w.cause is not None:
@@ -146,7 +182,16 @@ def _from_answers(kb: KnowledgeBase, answers: dict[str, str], ask: Optional[Prom
         q = kb.questions[w.pending]
         if ask is None:
             raise MissingAnswer(q, kb)
-        answers[q.id] = ask.choose(q)
+        answer = ask.choose(q)
+        if answer == BACK:
+            if not asked:
+                return None
+            del answers[asked.pop()]
+        elif answer == NOT_SURE:
+            return _open(kb, answers, q.id)
+        else:
+            answers[q.id] = answer
+            asked.append(q.id)
     family = _family_of(kb, answers)
     cause = kb.causes[w.cause]
     return Finding(
@@ -158,12 +203,34 @@ def _from_answers(kb: KnowledgeBase, answers: dict[str, str], ask: Optional[Prom
         cause=cause,
         variant=w.variant,
         candidates=[],
-        evidence=[
-            f"you answered “{kb.questions[q].text}” with “{label}”"
-            for q, label, how in w.answered
-            if how == "you answered"
-        ],
+        evidence=_answered(kb, w.answered),
         answered=w.answered,
+    )
+
+
+def _answered(kb: KnowledgeBase, answered: list[tuple[str, str, str]]) -> list[str]:
+    return [
+        f"you answered “{kb.questions[q].text}” with “{label}”"
+        for q, label, how in answered
+        if how == "you answered"
+    ]
+
+
+def _open(kb: KnowledgeBase, answers: dict[str, str], qid: str) -> Finding:
+    """What "Not sure" at question ``qid`` ends on: the causes still possible, unsettled."""
+    w = engine.walk(kb, None, answers)
+    return Finding(
+        family=_family_of(kb, answers),
+        exc_type=None,
+        message="",
+        proxy=None,
+        location=None,
+        cause=None,
+        variant=None,
+        candidates=sorted(kb.causes_under(qid)),
+        evidence=_answered(kb, w.answered),
+        answered=w.answered,
+        pending=qid,
     )
 
 
@@ -179,10 +246,19 @@ def _family_of(kb: KnowledgeBase, answers: dict[str, str]) -> str:
 
 
 def settle(
-    kb: KnowledgeBase, finding: Finding, answers: dict[str, str], ask: Optional[Prompter] = None
+    kb: KnowledgeBase,
+    finding: Finding,
+    answers: dict[str, str],
+    ask: Optional[Prompter] = None,
+    back: bool = False,
 ) -> Finding:
-    """Ask the questions a finding left open, until its cause (and variant) is settled."""
+    """Ask the questions a finding left open, until its cause (and variant) is settled.
+
+    "Not sure" leaves the rest open. "Back" undoes the last answer; with ``back``, going back
+    from the first question raises :class:`_Back` (the wizard returns to where it started).
+    """
     answers = dict(answers)
+    asked: list[str] = []
     current = finding
     with _terminal(kb) if ask is None else _nullctx(ask) as prompter:
         while current.pending:
@@ -191,9 +267,22 @@ def settle(
                 break
             if prompter is None:
                 raise MissingAnswer(q, kb)
-            answers[q.id] = prompter.choose(q)
-            current = engine.reconsider(kb, finding, answers)
+            answer = prompter.choose(q, back=back or bool(asked))
+            if answer == NOT_SURE:
+                break
+            if answer == BACK:
+                if not asked:
+                    raise _Back
+                del answers[asked.pop()]
+            else:
+                answers[q.id] = answer
+                asked.append(q.id)
+            current = engine.reconsider(kb, finding, answers) if asked else finding
     return current
+
+
+class _Back(Exception):
+    """The person went back from the first question the wizard asked."""
 
 
 @contextmanager
@@ -207,24 +296,58 @@ def run(
     ask: Optional[Prompter] = None,
     stdin_text: Optional[str] = None,
 ) -> Outcome:
-    """The whole wizard: read a piped traceback or offer to paste one, then ask what is left."""
+    """The whole wizard: read a piped traceback or offer to paste one, then ask what is left.
+
+    "Back" at the first question returns to the start; a paste with no Flask context error in
+    it is said to be so, and the wizard starts again.
+    """
     text = _stdin_text() if stdin_text is None else stdin_text
     with _terminal(kb) if ask is None else _nullctx(ask) as prompter:
-        if not text.strip() and prompter is not None and not answers:
-            if prompter.start() == "paste":
-                text = prompter.paste()
-        if text.strip():
-            outcome = engine.explain_lines(kb, text.splitlines())
-            if outcome.findings:
-                first = (
-                    engine.reconsider(kb, outcome.findings[0], answers)
-                    if answers
-                    else (outcome.findings[0])
-                )
-                settled = settle(kb, first, answers, prompter) if first.pending else first
-                if settled.pending and settled.pending not in answers and prompter is None:
-                    raise MissingAnswer(kb.questions[settled.pending], kb)
-                outcome.findings = [settled]
-                return outcome
-        finding = _from_answers(kb, answers, prompter)
-    return Outcome([finding], 0, [])
+        while True:
+            interactive = prompter is not None and not answers
+            pasted = False
+            if not text.strip() and interactive:
+                assert prompter is not None
+                if prompter.start() == "paste":
+                    text, pasted = prompter.paste(), True
+            if text.strip():
+                outcome = engine.explain_lines(kb, text.splitlines())
+                if outcome.findings:
+                    try:
+                        return _settled(kb, outcome, answers, prompter, back=interactive)
+                    except _Back:
+                        text = ""
+                        continue
+                if prompter is not None:
+                    from ctxfix.render.model import summary_line
+
+                    where = "that paste" if pasted else "what stdin carried"
+                    then = "Paste it again, or answer questions instead." if pasted else ""
+                    prompter.say(
+                        f"ctxfix cannot read a Flask context error in {where}: "
+                        f"{summary_line(outcome)}. {then}".rstrip()
+                    )
+                text = ""
+                if pasted:
+                    continue
+            finding = _from_answers(kb, answers, prompter)
+            if finding is not None:
+                return Outcome([finding], 0, [])
+
+
+def _settled(
+    kb: KnowledgeBase,
+    outcome: Outcome,
+    answers: dict[str, str],
+    prompter: Optional[Prompter],
+    back: bool,
+) -> Outcome:
+    """The first finding of a pasted traceback, with what it left open asked."""
+    first = outcome.findings[0]
+    if answers:
+        first = engine.reconsider(kb, first, answers)
+    settled = settle(kb, first, answers, prompter, back=back) if first.pending else first
+    if settled.pending and settled.pending not in answers and prompter is None:
+        raise MissingAnswer(kb.questions[settled.pending], kb)
+    outcome.findings = [settled]
+    return outcome

@@ -20,15 +20,32 @@ collect_ignore = ["signals/programs", "patch_programs"]
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test gets its own knowledge cache and no user knowledge or colour settings."""
+    """Every test gets its own knowledge cache, no user knowledge, colour or pager settings,
+    and no pager (the tests of paging turn it on)."""
     monkeypatch.setenv("CTXFIX_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    for name in ("CTXFIX_KNOWLEDGE_PATH", "NO_COLOR", "CTXFIX_DEBUG"):
+    monkeypatch.setenv("CTXFIX_PAGER", "")
+    for name in ("CTXFIX_KNOWLEDGE_PATH", "NO_COLOR", "FORCE_COLOR", "PAGER", "CTXFIX_DEBUG"):
         monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+THREAD_MODULE = (
+    "import threading\n"
+    "from flask import current_app\n\n"
+    "def job():\n"
+    "    return current_app.name\n\n"
+    "threading.Thread(target=job).start()\n"
+)
+"""A module `ctxfix scan` reports: CTX101 at line 7 (a thread target using current_app)."""
+
+
+@pytest.fixture
+def thread_module() -> str:
+    return THREAD_MODULE
 
 
 @pytest.fixture(scope="session")

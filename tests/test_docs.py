@@ -73,3 +73,19 @@ def test_docs_command_writes_checks_and_prunes(runner, tmp_path):
     assert "ctxfix docs: " in again.stdout and ", 2 changed" in again.stdout
     assert not gone.exists() and mine.exists()
     assert "hand edit" not in page.read_text()
+
+
+def test_docs_writes_only_with_output_or_in_a_checkout(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in (["docs"], ["docs", "--check"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2
+        assert result.stderr.startswith("ctxfix: this is not a ctxfix checkout, so nothing was ")
+        assert "--output DIR" in result.stderr and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == [], "nothing written"
+    result = runner.invoke(cli, ["docs", "--output", "site"])
+    assert result.exit_code == 0
+    assert (tmp_path / "site" / "quick-reference.md").is_file()
+    assert runner.invoke(cli, ["docs", "--check", "-o", "site"]).exit_code == 0
+    monkeypatch.chdir(ROOT)
+    assert runner.invoke(cli, ["docs", "--check"]).exit_code == 0, "a checkout's own docs/"

@@ -109,7 +109,7 @@ def test_a_full_disk_is_one_plain_line(cjk_log, command):
     [
         (["explain", "--nope"], "ctxfix explain"),
         (["explain", "--format", "xml"], "ctxfix explain"),
-        (["show"], "ctxfix show"),
+        (["show", "background-thread", "extra"], "ctxfix show"),  # `show` alone lists causes
         (["nosuch"], "ctxfix"),
     ],
 )

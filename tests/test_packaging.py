@@ -58,28 +58,50 @@ def test_wheel_contains_every_knowledge_file(wheel):
     assert "ctxfix = ctxfix.cli:main" in text
 
 
-def test_installed_layout_loads_knowledge_from_another_folder(wheel, tmp_path):
+def _run_from_elsewhere(wheel: Path, tmp_path: Path, code: str) -> tuple[Path, str]:
+    """Unpack the wheel and run ``code`` (sys.argv[1] is the unpacked site) from another
+    folder, isolated from this checkout; the site and what it printed."""
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import ctxfix.knowledge as k;"
-        "kb = k.load(use_cache=False);"
-        "print(k.bundled_dir(), len(kb.causes))"
-    )
     proc = subprocess.run(
-        [sys.executable, "-I", "-c", code, str(site)],
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import sys; sys.path.insert(0, sys.argv[1]); {code}",
+            str(site),
+        ],
         cwd=elsewhere,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    where, count = proc.stdout.split()
+    return site, proc.stdout
+
+
+def test_installed_layout_loads_knowledge_from_another_folder(wheel, tmp_path):
+    code = (
+        "import ctxfix.knowledge as k;"
+        "kb = k.load(use_cache=False);"
+        "print(k.bundled_dir(), len(kb.causes))"
+    )
+    site, out = _run_from_elsewhere(wheel, tmp_path, code)
+    where, count = out.split()
     assert Path(where) == site / "ctxfix" / "knowledge"
     assert int(count) == len(list((ROOT / "knowledge" / "causes").glob("*/cause.yaml")))
+
+
+def test_installed_layout_explains_the_bundled_example_from_another_folder(wheel, tmp_path):
+    code = (
+        "sys.argv = ['ctxfix', 'explain', '--example', '--isolated'];"
+        "from ctxfix.cli import main; main()"
+    )
+    site, out = _run_from_elsewhere(wheel, tmp_path, code)
+    assert "Cause:     background-thread (app-data)" in out
+    assert str(site / "ctxfix" / "example") in out, "read from the installed package"
 
 
 _BIG_LOG_CODE = """

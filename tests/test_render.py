@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from rich.console import Console
@@ -71,6 +72,66 @@ def test_table_formats(kb):
     render.render_table(kb, "rich", Console(file=buf, width=120, color_system=None))
     assert "quick reference" in buf.getvalue()
     assert all(cid in buf.getvalue() for cid in kb.causes)
+
+
+def _spans(text: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", text)
+
+
+@pytest.mark.parametrize("width", [50, 60, 80, 100, 140])
+def test_table_fits_the_width_and_keeps_inline_code_whole(kb, width, monkeypatch):
+    monkeypatch.setenv("COLUMNS", str(width))
+    text = render.render_table(kb, "text")
+    assert all(len(line) <= width for line in text.splitlines()), "prose fits the terminal"
+    for cause in kb.causes.values():
+        for span in _spans(cause.quick_reference["fix"]) + _spans(
+            cause.quick_reference["scenario"]
+        ):
+            assert f"`{span}`" in text, f"{span!r} is cut or split across lines"
+    flat = " ".join(text.split())
+    for cause in kb.causes.values():
+        assert " ".join(cause.quick_reference["fix"].split()) in flat
+
+    buf = io.StringIO()
+    render.render_table(kb, "rich", Console(file=buf, width=width, color_system=None))
+    drawn = buf.getvalue()
+    assert "…" not in drawn, "nothing is cut short"
+    assert "`" not in drawn, "inline code is drawn as code, not as backticks"
+    assert all(len(line) <= width for line in drawn.splitlines())
+    for cause in kb.causes.values():
+        for span in _spans(cause.quick_reference["fix"]):
+            assert span in drawn, f"{span!r} is split across lines at {width} columns"
+
+
+def test_table_puts_prose_beside_the_cause_only_when_it_has_room(kb, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = render.render_table(kb, "text").splitlines()
+    assert narrow[0] == next(iter(kb.causes)), "the cause on a line of its own"
+    assert narrow[1].startswith("  ") and not narrow[1].startswith("   ")
+    monkeypatch.setenv("COLUMNS", "100")
+    wide = render.render_table(kb, "text").splitlines()
+    first = next(iter(kb.causes))
+    assert wide[0].startswith(first + " ") and wide[0][len(first) :].strip()
+
+
+def test_inline_code_is_drawn_as_code_in_colour(kb):
+    buf = io.StringIO()
+    render.render_table(kb, "rich", Console(file=buf, width=100, force_terminal=True))
+    drawn = buf.getvalue()
+    code = Console(file=io.StringIO()).get_style("markdown.code")
+    assert code.bold and "`" not in drawn
+    assert re.search(r"\x1b\[[0-9;]*mcurrent_app\._get_current_object\(\)", drawn)
+
+
+def test_wrap_keeps_inline_code_whole():
+    from ctxfix.render.text import words, wrap
+
+    assert words("a `b c` d") == ["a", "`b c`", "d"]
+    assert words("Pass `x y`; then") == ["Pass", "`x y`;", "then"]
+    assert words("an `unclosed span") == ["an", "`unclosed", "span"]
+    assert (
+        wrap("-> `with app.app_context():` inside", 12) == "->\n`with app.app_context():`\ninside"
+    )
 
 
 def test_fill_uses_values_then_defaults():

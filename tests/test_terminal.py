@@ -129,3 +129,16 @@ def test_run_brief_in_a_terminal_prints_the_fix_whole(kb, thread_error, tmp_path
     _assert_whole(fix, screen)
     for line in filter(str.strip, fix.splitlines()):
         assert f"ctxfix: {line}" not in brief
+
+
+def test_table_in_a_terminal_60_columns_wide_keeps_every_fix_readable(kb, tmp_path):
+    import re
+
+    screen = _in_tmux([sys.executable, "-m", "ctxfix", "table"], 60, tmp_path)
+    assert "…" not in screen and "`" not in screen, "nothing cut short; code drawn as code"
+    lines = screen.splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    for cause in kb.causes.values():
+        assert cause.id in lines, "each cause on a line of its own at 60 columns"
+        for span in re.findall(r"`([^`]+)`", cause.quick_reference["fix"]):
+            assert any(span in line for line in lines), f"{span!r} is not whole on screen"

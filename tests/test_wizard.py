@@ -3,65 +3,15 @@
 from __future__ import annotations
 
 import os
-import select
-import subprocess
-import sys
-import time
 
 import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
+from pty_session import Terminal
 
 from ctxfix import wizard
 
 DOWN, ENTER = "\x1b[B", "\r"
-
-
-class Terminal:
-    """A real pseudo-terminal running ``python -m ctxfix ARGS``, read until text appears."""
-
-    def __init__(self, *args: str) -> None:
-        import pty
-
-        self.master, slave = pty.openpty()
-        env = dict(os.environ, TERM="xterm", COLUMNS="100", LINES="40")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ctxfix", *args],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            close_fds=True,
-            start_new_session=True,
-        )
-        os.close(slave)
-        self.seen = b""
-
-    def read_until(self, needle: bytes, timeout: float = 20.0) -> None:
-        end = time.monotonic() + timeout
-        while needle not in self.seen:
-            left = end - time.monotonic()
-            assert left > 0, f"timed out waiting for {needle!r}; screen: {self.seen[-600:]!r}"
-            if select.select([self.master], [], [], left)[0]:
-                try:
-                    self.seen += os.read(self.master, 65536)
-                except OSError:
-                    break
-
-    def drain(self) -> None:
-        try:
-            while select.select([self.master], [], [], 0.5)[0]:
-                self.seen += os.read(self.master, 65536)
-        except OSError:
-            pass
-
-    def type(self, keys: str) -> None:
-        os.write(self.master, keys.encode())
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        os.close(self.master)
 
 
 def run_with_keys(kb, keys: list[str], answers=None, stdin_text: str = ""):
@@ -110,15 +60,20 @@ def test_no_terminal_raises_missing_answer_naming_choices(kb, monkeypatch):
     assert "streaming-response" in str(err.value)
 
 
+def _to_where(term: Terminal) -> None:
+    """Start the wizard by picking, answer app-context, and wait for "Where ...?"."""
+    term.read_until(b"How do you want to start?")
+    term.type(DOWN + ENTER)
+    term.read_until(b"Which error do you see?")
+    term.type(ENTER)
+    term.read_until(b"Where does the failing code run?")
+
+
 @pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
 def test_real_terminal_session():
     term = Terminal("diagnose")
     try:
-        term.read_until(b"How do you want to start?")
-        term.type(DOWN + ENTER)
-        term.read_until(b"Which error do you see?")
-        term.type(ENTER)
-        term.read_until(b"Where does the failing code run?")
+        _to_where(term)
         term.type(DOWN * 6 + ENTER)  # pytest
         term.read_until(b"pytest-test")
         term.proc.wait(timeout=20)
@@ -151,6 +106,101 @@ def test_explain_in_a_terminal_asks_what_the_text_cannot_settle(tmp_path):
         term.read_until(b"Where does the failing code run?")
         term.type(DOWN * 5 + ENTER)  # scheduled job
         term.read_until(b"scheduler.app.app_context()")
+        term.proc.wait(timeout=20)
+        assert term.proc.returncode == 0
+    finally:
+        term.close()
+
+
+UP, ESC = "\x1b[A", "\x1b"
+
+
+class Recorder(wizard.Prompter):
+    """A prompter that also keeps what the wizard said."""
+
+    def __init__(self, pipe, kb) -> None:
+        super().__init__(pipe, DummyOutput(), kb)
+        self.said: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+
+def run_recorded(kb, keys: list[str], answers=None):
+    with create_pipe_input() as pipe:
+        for k in keys:
+            pipe.send_text(k)
+        prompter = Recorder(pipe, kb)
+        return wizard.run(kb, answers or {}, ask=prompter, stdin_text=""), prompter
+
+
+def test_every_question_offers_not_sure_and_back(kb):
+    seen = []
+
+    class Spy(wizard.Prompter):
+        def choose(self, q, back=True):
+            seen.append((q.id, back))
+            return wizard.NOT_SURE if q.id == "thread-data" else super().choose(q, back)
+
+    with create_pipe_input() as pipe:
+        # start: pick; error: app-context; where: threads; thread-data: not sure (the spy)
+        for k in [DOWN + ENTER, ENTER, DOWN * 2 + ENTER]:
+            pipe.send_text(k)
+        outcome = wizard.run(kb, {}, ask=Spy(pipe, DummyOutput(), kb), stdin_text="")
+    assert seen == [("error", True), ("where", True), ("thread-data", True)]
+    (finding,) = outcome.findings
+    assert finding.cause is None and finding.pending == "thread-data"
+    assert finding.candidates == ["background-thread"]
+
+
+def test_not_sure_leaves_the_cause_open_with_what_it_could_be(kb):
+    # start: pick; error: app-context; where: scroll past the 11 choices and the separator
+    outcome, _ = run_recorded(kb, [DOWN + ENTER, ENTER, UP * 2 + ENTER])
+    (finding,) = outcome.findings
+    assert finding.cause is None
+    assert finding.pending == "where"
+    assert set(finding.candidates) == kb.causes_under("where")
+    assert finding.family == "app-context"
+
+
+def test_back_and_esc_undo_the_last_answer(kb):
+    # error: request-context, then Back to error; app-context; where: Esc back to error;
+    # app-context again; where: 4th (celery); celery-version: first
+    keys = [DOWN + ENTER, DOWN * 2 + ENTER, UP + ENTER, ENTER, ESC, ENTER, DOWN * 3 + ENTER, ENTER]
+    outcome, _ = run_recorded(kb, keys)
+    (finding,) = outcome.findings
+    assert finding.cause_id == "celery-task"
+    assert finding.family == "app-context"
+
+
+def test_back_from_the_first_question_returns_to_the_start(kb):
+    # start: pick; error: Back (last entry) -> start again: pick; error: url-adapter
+    outcome, _ = run_recorded(kb, [DOWN + ENTER, UP + ENTER, DOWN + ENTER, DOWN * 3 + ENTER])
+    assert outcome.findings[0].cause_id == "url-for-no-server-name"
+
+
+def test_a_paste_it_cannot_read_says_so_and_starts_again(kb):
+    keys = [ENTER, "KeyError: 'user_id'", "\x1b\r", DOWN + ENTER, DOWN * 3 + ENTER]
+    outcome, prompter = run_recorded(kb, keys)
+    assert prompter.said == [
+        "ctxfix cannot read a Flask context error in that paste: 1 traceback or error found, "
+        "none is a Flask context error: KeyError: 'user_id'. Paste it again, or answer "
+        "questions instead."
+    ]
+    assert outcome.findings[0].cause_id == "url-for-no-server-name"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a POSIX pseudo-terminal")
+def test_esc_goes_back_in_a_real_terminal():
+    term = Terminal("diagnose")
+    try:
+        _to_where(term)
+        assert b"Not sure" in term.seen and b"Back" in term.seen
+        mark = len(term.seen)
+        term.type(ESC)
+        term.read_until(b"Which error do you see?", start=mark)
+        term.type(DOWN * 3 + ENTER)  # url-adapter
+        term.read_until(b"url-for-no-server-name")
         term.proc.wait(timeout=20)
         assert term.proc.returncode == 0
     finally:

@@ -62,6 +62,8 @@ def open_source(name: str) -> BinaryIO:
     if name == "-":
         import sys
 
+        if sys.stdin.isatty():
+            return _typed(sys.stdin.fileno())
         return sys.stdin.buffer
     if os.path.isdir(name):
         raise InputError(f"{name} is a folder, not a file: give the traceback or log file inside")
@@ -73,6 +75,23 @@ def open_source(name: str) -> BinaryIO:
         raise InputError(f"{name}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{name}: cannot open ({exc.strerror or exc})") from None
+
+
+def _typed(fd: int) -> BinaryIO:
+    """What is pasted into a terminal, up to the first end of input.
+
+    A terminal ends input with one empty read (Ctrl-D on an empty line; Ctrl-Z Enter on
+    Windows). A buffered reader asked for more than that would read again and wait for a
+    second Ctrl-D, so the terminal is read here directly and the first empty read ends it.
+    """
+    import io
+
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return io.BytesIO(b"".join(chunks))
+        chunks.append(chunk)
 
 
 def source_size(stream: BinaryIO) -> Optional[int]:

@@ -8,13 +8,14 @@ decides anything about Flask. Submodules load when one of their names is first u
 ========================  ==========================================================
 ``model``                 the row model: FindingRow, CodeBlock, summary_line
 ``templates``             fill, placeholders
-``text``                  render_text (plain text)
+``text``                  render_text, render_quiet (``explain -q``)
 ``panels``                render_rich, print_markdown (a terminal)
 ``json_report``           render_json, finding_record
 ``brief``                 run_brief (``ctxfix run``), pytest_section (the plugin)
-``page``                  render_cause (``ctxfix show``), cause_doc (``ctxfix docs``)
+``page``                  render_cause, render_cause_list (``show``), cause_doc
 ``table``                 render_table, quick_reference_doc, verify reports (and --flask)
 ``progress``              progress bars for big logs and verify
+``terminal``              colour, the rich console, paging long output
 ========================  ==========================================================
 """
 
@@ -32,6 +33,7 @@ _HOMES = {
     "fill": "templates",
     "placeholders": "templates",
     "render_text": "text",
+    "render_quiet": "text",
     "render_rich": "panels",
     "print_code": "panels",
     "print_markdown": "panels",
@@ -41,6 +43,7 @@ _HOMES = {
     "pytest_section": "brief",
     "run_brief": "brief",
     "render_cause": "page",
+    "render_cause_list": "page",
     "cause_doc": "page",
     "render_table": "table",
     "quick_reference_doc": "table",
@@ -49,6 +52,9 @@ _HOMES = {
     "render_verify_text": "table",
     "VerifyProgress": "progress",
     "reading_progress": "progress",
+    "Output": "terminal",
+    "make_console": "terminal",
+    "wants_color": "terminal",
 }
 
 __all__ = sorted(_HOMES)

@@ -107,6 +107,11 @@ class FindingRow(_Record):
     """The names the snippets were filled with."""
     patch: Optional[str] = None
     """A unified diff of the user's files that applies the fix, when one could be built."""
+    cause: Optional[str] = None
+    """The cause id, None when not settled."""
+    family: str = ""
+    at: str = "-"
+    """Where, short: ``path:line`` of the user's frame, or ``-`` when there is none."""
 
 
 def page_of(f: Finding, kb: KnowledgeBase) -> Cause:
@@ -151,6 +156,13 @@ def _where(f: Finding) -> str:
         return "not in the input (no frames)"
     s = f"{loc.path}:{loc.line}" if loc.line else loc.path
     return from_input(f"{s} in {loc.function}" if loc.function else s)
+
+
+def _at(f: Finding) -> str:
+    loc = f.location
+    if loc is None:
+        return "-"
+    return from_input(f"{loc.path}:{loc.line}" if loc.line else loc.path)
 
 
 def _cause_label(f: Finding) -> str:
@@ -241,6 +253,9 @@ def finding_row(
         more=f"ctxfix show {f.cause.id}" if f.cause is not None else None,
         values=names,
         patch=patch,
+        cause=f.cause_id,
+        family=f.family,
+        at=_at(f),
     )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "cause_doc",
     "page_rows",
     "render_cause",
+    "render_cause_list",
     "tidy",
 ]
 
@@ -168,11 +169,72 @@ def _text(p: PageRows, width: int) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+PAGE_VERSION = 1
+"""The ``report_version`` of ``ctxfix show --format json``, with or without a cause."""
+
+
+def _block(block: CodeBlock) -> dict[str, Optional[str]]:
+    return {"title": block.title, "variant": block.variant, "code": block.code}
+
+
+def _json(p: PageRows) -> str:
+    import json
+
+    page = {
+        "report_version": PAGE_VERSION,
+        "id": p.id,
+        "title": p.title,
+        "summary": p.summary,
+        "families": p.families,
+        "why": p.why,
+        "fixes": [_block(b) for b in p.fixes],
+        "variants": [
+            {
+                "id": v.id,
+                "title": v.title,
+                "summary": v.summary,
+                "fixes": [_block(b) for b in v.fixes],
+                "verify": v.verify,
+            }
+            for v in p.variants
+        ],
+        "verify": p.verify,
+        "quick_reference": p.quick_reference,
+        "versions": p.versions,
+        "references": p.references,
+    }
+    return json.dumps(page, indent=2, ensure_ascii=False) + "\n"
+
+
 def render_cause(cause: Cause, fmt: str = "text", width: Optional[int] = None) -> str:
     """One cause's whole page, like `rustc --explain`: text (prose fitting ``width``, the
-    terminal's when not given) or markdown."""
+    terminal's when not given), markdown, or json (the page as data)."""
     rows = page_rows(cause)
+    if fmt == "json":
+        return _json(rows)
     return _markdown(rows) if fmt == "markdown" else _text(rows, width or terminal_width())
+
+
+def render_cause_list(causes: list[Cause], fmt: str = "text", width: Optional[int] = None) -> str:
+    """Every cause in one line each (``ctxfix show`` with no cause): id, title and families."""
+    if fmt == "json":
+        import json
+
+        listed = [{"id": c.id, "title": c.title, "families": list(c.families)} for c in causes]
+        doc = {"report_version": PAGE_VERSION, "causes": listed}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        out = ["| Cause | Title | Error families |", "|---|---|---|"]
+        out += [f"| `{c.id}` | {c.title} | {', '.join(c.families)} |" for c in causes]
+        return "\n".join(out) + "\n"
+    width = width or terminal_width()
+    wid = max((len(c.id) for c in causes), default=0)
+    pad = " " * (wid + 2)
+    out = [
+        wrap(f"{c.title} [{', '.join(c.families)}]", width, f"{c.id:<{wid}}  ", pad) for c in causes
+    ]
+    out.append(f"{len(causes)} causes; `ctxfix show CAUSE` prints one's page.")
+    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------

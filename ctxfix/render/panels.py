@@ -89,8 +89,13 @@ def render_rich(outcome: Outcome, kb: KnowledgeBase, console: Any, verbose: bool
     """Draw the report: a panel of prose per finding, its code below it (terminals only)."""
     from rich.text import Text
 
+    from ctxfix.render.text import summary_list
+
+    rows = report_rows(outcome, kb)
     console.print(Text(f"ctxfix: {summary_line(outcome)}", style="bold"))
-    for row in report_rows(outcome, kb):
+    for line in summary_list(rows):
+        console.print(Text(line), no_wrap=True, overflow="ignore")
+    for row in rows:
         console.print(_panel(row, verbose))
         for fix in row.fixes:
             print_code(console, fix, f"Fix: {fix.title}", "bold green")

@@ -6,6 +6,7 @@ import json
 from typing import Any, Optional
 
 from ctxfix.knowledge import KnowledgeBase
+from ctxfix.render.text import terminal_width, wrap
 
 TABLE_VERSION = 1
 """The ``report_version`` of ``ctxfix table --format json``."""
@@ -47,19 +48,64 @@ def render_table(kb: KnowledgeBase, fmt: str, console: Any = None) -> Optional[s
         lines = ["| Cause | Scenario | Fix |", "|---|---|---|"]
         lines += ["| `{}` | {} | {} |".format(c, s, f.replace("|", "\\|")) for c, s, f in rows]
         return "\n".join(lines) + "\n"
+    width = console.width if console is not None else terminal_width()
+    lines = _fitted(rows, width)
     if fmt == "text" or console is None:
-        wid = max(len(c) for c, _, _ in rows)
-        return "\n".join(f"{c:<{wid}}  {s}\n{'':<{wid}}  -> {f}" for c, s, f in rows) + "\n"
-    from rich.table import Table
+        return "".join(f"{head}{body}\n" for head, body, _ in lines)
+    from rich.text import Text
 
-    t = Table(title="ctxfix quick reference", show_lines=True)
-    t.add_column("Cause", style="bold cyan", no_wrap=True)
-    t.add_column("Scenario")
-    t.add_column("Fix", style="green")
-    for c, s, f in rows:
-        t.add_row(c, s, f)
-    console.print(t)
+    console.print(Text("ctxfix quick reference", style="bold"))
+    for head, body, kind in lines:
+        line = Text()
+        line.append(head, style="bold cyan")
+        if body.startswith("-> "):
+            body = "→ " + body[3:]
+        line.append_text(_inline_code(body, "green" if kind == "fix" else ""))
+        console.print(line, no_wrap=True, overflow="ignore", crop=False)
     return None
+
+
+_BESIDE = 60
+"""Prose gets at least this many columns beside the cause column, or goes below the cause."""
+
+
+def _fitted(rows: list[tuple[str, str, str]], width: int) -> list[tuple[str, str, str]]:
+    """The table laid out for ``width`` columns: (cause column, prose, kind) per line.
+
+    Wide enough, each cause has its scenario beside it and the fix under the scenario; narrower,
+    the scenario and fix go under the cause, indented. Prose wraps at spaces, never inside
+    `inline code`.
+    """
+    wid = max(len(c) for c, _, _ in rows)
+    beside = width - wid - 2 >= _BESIDE
+    out: list[tuple[str, str, str]] = []
+    for cause, scenario, fix in rows:
+        if beside:
+            pad = " " * (wid + 2)
+            prose = width - len(pad)
+            parts = [(scenario, "", "scenario"), (fix, "-> ", "fix")]
+            first = True
+            for text, mark, kind in parts:
+                for line in wrap(text, prose, mark, " " * len(mark)).split("\n"):
+                    out.append((f"{cause:<{wid}}  " if first else pad, line, kind))
+                    first = False
+        else:
+            if out:
+                out.append(("", "", "gap"))
+            out.append((cause, "", "cause"))
+            out += [("  ", line, "scenario") for line in wrap(scenario, width - 2).split("\n")]
+            out += [("  ", line, "fix") for line in wrap(fix, width - 2, "-> ", "   ").split("\n")]
+    return out
+
+
+def _inline_code(prose: str, style: str) -> Any:
+    """Prose as rich text, each `inline code` span drawn as code, without its backticks."""
+    from rich.text import Text
+
+    text = Text(style=style)
+    for i, part in enumerate(prose.split("`") if prose.count("`") % 2 == 0 else [prose]):
+        text.append(part, style="markdown.code" if i % 2 else None)
+    return text
 
 
 def quick_reference_doc(kb: KnowledgeBase, banner: str, causes_dir: str) -> list[str]:

@@ -13,7 +13,15 @@ from ctxfix.engine import Outcome
 from ctxfix.knowledge import KnowledgeBase
 from ctxfix.render.model import CodeBlock, FindingRow, report_rows, summary_line
 
-__all__ = ["code_block", "render_text", "terminal_width", "wrap"]
+__all__ = [
+    "code_block",
+    "render_quiet",
+    "render_text",
+    "short_line",
+    "summary_list",
+    "terminal_width",
+    "wrap",
+]
 
 DEFAULT_WIDTH = 80
 MIN_WIDTH = 40
@@ -44,15 +52,35 @@ def code_block(block: CodeBlock, heading: str) -> list[str]:
     return [heading, "", block.code, ""]
 
 
+def words(text: str) -> list[str]:
+    """The words of prose: split at spaces, except inside `inline code`, which stays whole."""
+    if "`" not in text or text.count("`") % 2:
+        return text.split()
+    out: list[str] = []
+    word: list[str] = []
+    code = False
+    for ch in text:
+        if ch == "`":
+            code = not code
+        if code or not ch.isspace():
+            word.append(ch)
+        elif word:
+            out.append("".join(word))
+            word = []
+    if word:
+        out.append("".join(word))
+    return out
+
+
 def wrap(text: str, width: int = 88, initial_indent: str = "", subsequent_indent: str = "") -> str:
     """Wrap prose greedily at spaces (textwrap.fill's job, without textwrap's import cost).
 
-    A word longer than the width stays whole on a line of its own.
+    A word longer than the width stays whole on a line of its own, and so does `inline code`.
     """
     lines: list[str] = []
     line = initial_indent
     fresh = True
-    for word in text.split():
+    for word in words(text):
         if not fresh and len(line) + 1 + len(word) > width:
             lines.append(line)
             line, fresh = subsequent_indent, True
@@ -105,12 +133,42 @@ def _finding(row: FindingRow, verbose: bool, width: int) -> list[str]:
     return out
 
 
+def _cause(row: FindingRow) -> str:
+    if row.cause is not None:
+        return row.cause
+    return "not settled" + (f": {', '.join(row.maybe)}" if row.maybe else "")
+
+
+def short_line(row: FindingRow) -> str:
+    """One finding in one line: ``path:line: cause (family)``, ``-`` for no location."""
+    return f"{row.at}: {_cause(row)} ({row.family})"
+
+
+def summary_list(rows: list[FindingRow]) -> list[str]:
+    """With several findings, the list that comes before them: number, cause and location."""
+    if len(rows) < 2:
+        return []
+    causes = [f"{_cause(row)} ({row.family})" for row in rows]
+    number = len(str(len(rows)))
+    wide = min(max(map(len, causes)), 40)
+    return [
+        f"  {row.index:>{number}}. {cause:<{wide}}  {row.at}".rstrip()
+        for row, cause in zip(rows, causes)
+    ]
+
+
+def render_quiet(outcome: Outcome, kb: KnowledgeBase) -> str:
+    """``explain -q``: one line per finding and nothing else."""
+    return "".join(short_line(row) + "\n" for row in report_rows(outcome, kb))
+
+
 def render_text(
     outcome: Outcome, kb: KnowledgeBase, verbose: bool = False, width: Optional[int] = None
 ) -> str:
     """The plain-text report; prose fits ``width`` (the terminal's, when not given)."""
     width = width or terminal_width()
-    out = [f"ctxfix: {summary_line(outcome)}"]
-    for row in report_rows(outcome, kb):
+    rows = report_rows(outcome, kb)
+    out = [f"ctxfix: {summary_line(outcome)}", *summary_list(rows)]
+    for row in rows:
         out += _finding(row, verbose, width)
     return "\n".join(out) + "\n"

@@ -11,14 +11,14 @@ import io
 import os
 import stat
 import tokenize
-from typing import Iterator, Optional, Sequence, Union
+from typing import Callable, Iterator, Optional, Sequence, Union
+
+from ctxfix.config import Settings
 
 from .findings import ScanError, ScanUsageError
 
 MAX_BYTES = 4 * 1024 * 1024
 """Python files larger than this (4 MB) are not scanned: a note says so."""
-
-SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env"}
 
 
 def display(path: str) -> str:
@@ -26,30 +26,39 @@ def display(path: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
-def walk(paths: Sequence[str], notes: Optional[list[ScanError]] = None) -> Iterator[str]:
-    """Python files under ``paths``, in a stable order. Named files are taken as they are.
+def walk(
+    paths: Sequence[str],
+    notes: Optional[list[ScanError]] = None,
+    settings: Optional[Settings] = None,
+) -> Iterator[str]:
+    """Python files under ``paths``, in a stable order. Named files are taken as they are; what
+    the walk finds is left out when ``settings`` excludes it (by default: hidden folders,
+    caches, installed packages and build output; see :data:`ctxfix.config.DEFAULT_EXCLUDE`).
 
     Folders that cannot be listed are added to ``notes``.
     """
+    excluded = (settings or Settings()).excluded
     for given in paths:
         if os.path.isdir(given):
-            yield from _walk_dir(given, notes)
+            yield from _walk_dir(given, notes, excluded)
         elif os.path.lexists(given):
             yield given
         else:
             raise ScanUsageError(f"no such file or directory: {given}")
 
 
-def _walk_dir(top: str, notes: Optional[list[ScanError]]) -> Iterator[str]:
+def _walk_dir(
+    top: str, notes: Optional[list[ScanError]], excluded: Callable[[str], bool]
+) -> Iterator[str]:
     def failed(exc: OSError) -> None:
         if notes is not None:
             where = display(exc.filename or top)
             notes.append(ScanError(where, 1, 1, f"cannot read folder: {exc.strerror or exc}"))
 
     for root, dirs, files in os.walk(top, onerror=failed):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+        dirs[:] = sorted(d for d in dirs if not excluded(os.path.join(root, d)))
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith(".py") and not excluded(os.path.join(root, name)):
                 yield os.path.join(root, name)
 
 

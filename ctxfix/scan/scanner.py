@@ -7,6 +7,8 @@ import ast
 import gc
 from typing import Iterable, Optional, Sequence, Union
 
+from ctxfix.config import Settings
+
 from . import catalog, files
 from .findings import ScanError, ScanFinding, ScanReport, ScanUsageError
 from .model import Module, build
@@ -164,14 +166,16 @@ def scan_paths(
     ignore: Sequence[str] = (),
     jobs: Optional[int] = None,
     strict: bool = False,
+    settings: Optional[Settings] = None,
 ) -> ScanReport:
     """Scan every Python file under ``paths`` as one project.
 
     ``jobs`` is the number of processes; by default large trees use one per CPU. Files that
     cannot be read or parsed are notes; ``strict`` makes the exit status count them.
+    ``settings`` (from ``[tool.ctxfix]``) leaves out files and silences rules per file.
     """
     notes: list[ScanError] = []
-    paths_found = list(files.walk(paths, notes))
+    paths_found = list(files.walk(paths, notes, settings))
     report = ScanReport(files=len(paths_found), strict=strict)
     modules: list[Module] = []
     names: dict[str, int] = {}
@@ -190,6 +194,8 @@ def scan_paths(
                 names[result.name] = 0
             modules.append(result)
     report.findings, rule_notes = run_rules(modules, select, ignore)
+    if settings is not None and settings.per_file_ignores:
+        report.findings = [f for f in report.findings if not settings.ignored(f.path, f.rule)]
     report.errors = sorted(notes + rule_notes)
     return report
 
