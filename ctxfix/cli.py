@@ -180,9 +180,13 @@ def _report_version_option() -> Callable[[Any], Any]:
 
 def _completion_kb(ctx: click.Context) -> Any:
     """The knowledge while completing a word: None when it cannot be loaded."""
+    import contextlib
+    import io
+
     obj = ctx.find_object(_Ctx) or _Ctx()
     try:
-        return obj.kb()
+        with contextlib.redirect_stderr(io.StringIO()):  # nothing may land on the command line
+            return obj.kb()
     except (SystemExit, Exception):  # noqa: BLE001 - a completion never fails loudly
         return None
 

@@ -68,6 +68,9 @@ def test_a_broken_knowledge_completes_nothing_quietly(runner, tmp_path, monkeypa
     (broken / "x" / "cause.yaml").write_text("id: [\n")
     monkeypatch.setenv("CTXFIX_KNOWLEDGE_PATH", str(broken))
     assert _complete("bash", ["show"], "back") == []
+    env = {completion.VAR: "zsh_complete", "COMP_WORDS": "ctxfix show back", "COMP_CWORD": "2"}
+    result = runner.invoke(cli, [], env=env, prog_name="ctxfix")
+    assert (result.exit_code, result.stdout.strip(), result.stderr) == (0, "", "")
 
 
 @needs_tmux

@@ -94,7 +94,7 @@ def render_rich(outcome: Outcome, kb: KnowledgeBase, console: Any, verbose: bool
     rows = report_rows(outcome, kb)
     console.print(Text(f"ctxfix: {summary_line(outcome)}", style="bold"))
     for line in summary_list(rows):
-        console.print(Text(line), no_wrap=True, overflow="ignore")
+        console.print(Text(line), no_wrap=True, overflow="ignore", crop=False)
     for row in rows:
         console.print(_panel(row, verbose))
         for fix in row.fixes:

@@ -65,8 +65,9 @@ def render_table(kb: KnowledgeBase, fmt: str, console: Any = None) -> Optional[s
     return None
 
 
-_BESIDE = 60
-"""Prose gets at least this many columns beside the cause column, or goes below the cause."""
+_BESIDE = 50
+"""Prose gets at least this many columns beside the cause column, or goes below the cause
+(at 80 columns it has 56 beside the widest cause id; at 60, 36 would be too few)."""
 
 
 def _fitted(rows: list[tuple[str, str, str]], width: int) -> list[tuple[str, str, str]]:
