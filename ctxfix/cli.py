@@ -705,7 +705,7 @@ def _known_causes(kb: Any, names: tuple[str, ...]) -> None:
     for name in names:
         if name not in kb.causes:
             close = difflib.get_close_matches(name, list(kb.causes), n=3, cutoff=0.4)
-            hint = f"; did you mean {', '.join(close)}?" if close else "; `ctxfix table` lists them"
+            hint = f"; did you mean {', '.join(close)}?" if close else "; `ctxfix show` lists them"
             _fail(f"unknown cause '{name}'{hint}")
 
 

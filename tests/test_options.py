@@ -182,6 +182,8 @@ def test_show_lists_every_cause_and_gives_json(runner, kb):
     assert page["quick_reference"] == cause.quick_reference
     markdown = runner.invoke(cli, ["show", "--format", "markdown"]).stdout
     assert markdown.startswith("| Cause | Title | Error families |")
+    unknown = runner.invoke(cli, ["show", "zzzzzz"])
+    assert unknown.stderr == "ctxfix: unknown cause 'zzzzzz'; `ctxfix show` lists them\n"
 
 
 def test_lint_exit_statuses(runner, tmp_path):
