@@ -440,9 +440,12 @@ def _reading_progress(size: int, name: str) -> Any:
     help="Answer a question without a terminal (repeatable), e.g. where=background-thread.",
 )
 @_format_option("text", "json", help="How to print the page the wizard ends on.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show each answer and where it came from.")
 @_report_version_option()
 @click.pass_obj
-def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str, report_version: int) -> None:
+def diagnose(
+    obj: _Ctx, answers: tuple[str, ...], fmt: str, verbose: bool, report_version: int
+) -> None:
     """Answer a few questions and get the fix for your situation.
 
     It first offers to read a traceback (then asks only what the traceback cannot settle) or to
@@ -468,9 +471,9 @@ def diagnose(obj: _Ctx, answers: tuple[str, ...], fmt: str, report_version: int)
     if fmt == "json":
         out.echo(render.render_json(outcome.findings, kb, report_version))
     elif obj.fancy():
-        render.render_rich(outcome, kb, out.console)
+        render.render_rich(outcome, kb, out.console, verbose)
     else:
-        out.echo(render.render_text(outcome, kb), nl=False)
+        out.echo(render.render_text(outcome, kb, verbose), nl=False)
     out.close()
 
 

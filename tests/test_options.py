@@ -255,3 +255,18 @@ def test_the_readme_starts_with_a_command_that_works_anywhere(tmp_path):
         if line.startswith(("Seen:", "  eventlet)")):  # where it is installed; the Why, cut
             continue
         assert line in printed, f"the README shows a line explain does not print: {line!r}"
+
+
+def test_verbose_wherever_there_is_detail(runner, monkeypatch):
+    monkeypatch.setenv("CTXFIX_NO_TTY", "1")
+    args = ["diagnose", "--answer", "error=app-context", "--answer", "where=task-queue"]
+    plain = runner.invoke(cli, args)
+    verbose = runner.invoke(cli, [*args, "-v"])
+    assert plain.exit_code == verbose.exit_code == 0
+    assert "Tree:" not in plain.stdout
+    shown = " ".join(verbose.stdout.split())
+    assert "Tree: - Which error do you see? -> Working outside of application context." in shown
+    assert "Where does the failing code run? -> An RQ, Dramatiq or Huey job" in shown
+    for name, command in cli.commands.items():
+        if name in ("explain", "diagnose", "scan", "verify"):
+            assert "--verbose" in {o for p in command.params for o in p.opts}, name
