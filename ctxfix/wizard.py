@@ -166,11 +166,12 @@ def _stdin_text() -> str:
 
 
 def _from_answers(
-    kb: KnowledgeBase, answers: dict[str, str], ask: Optional[Prompter]
+    kb: KnowledgeBase, answers: dict[str, str], ask: Optional[Prompter], back: bool = False
 ) -> Optional[Finding]:
     """Walk the tree from the start, asking what the answers do not cover.
 
-    None when the person goes back from the first question asked.
+    With ``back`` (there is a start to go back to), None when the person goes back from the
+    first question asked.
     """
     answers = dict(answers)
     asked: list[str] = []
@@ -182,7 +183,7 @@ def _from_answers(
         q = kb.questions[w.pending]
         if ask is None:
             raise MissingAnswer(q, kb)
-        answer = ask.choose(q)
+        answer = ask.choose(q, back=back or bool(asked))
         if answer == BACK:
             if not asked:
                 return None
@@ -330,7 +331,7 @@ def run(
                 text = ""
                 if pasted:
                     continue
-            finding = _from_answers(kb, answers, prompter)
+            finding = _from_answers(kb, answers, prompter, back=interactive)
             if finding is not None:
                 return Outcome([finding], 0, [])
 

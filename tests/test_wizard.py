@@ -148,6 +148,11 @@ def test_every_question_offers_not_sure_and_back(kb):
             pipe.send_text(k)
         outcome = wizard.run(kb, {}, ask=Spy(pipe, DummyOutput(), kb), stdin_text="")
     assert seen == [("error", True), ("where", True), ("thread-data", True)]
+    seen.clear()
+    with create_pipe_input() as pipe:
+        pipe.send_text(DOWN * 2 + ENTER)  # given the error, nothing to go back to at "where"
+        wizard.run(kb, {"error": "app-context"}, ask=Spy(pipe, DummyOutput(), kb), stdin_text="")
+    assert seen == [("where", False), ("thread-data", True)]
     (finding,) = outcome.findings
     assert finding.cause is None and finding.pending == "thread-data"
     assert finding.candidates == ["background-thread"]
