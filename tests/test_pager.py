@@ -28,19 +28,13 @@ def _recorder(folder: Path, name: str) -> Path:
     return script
 
 
-def _run(term: Tmux, command: str) -> str:
-    term.type(f"{command}; echo status=$?")
-    term.send("Enter")
-    return term.wait_for(r"re:status=\d", history=True)
-
-
 @needs_tmux
 def test_a_report_taller_than_the_screen_goes_to_pager(tmp_path):
     pager = _recorder(tmp_path, "pager")
     term = Tmux(tmp_path, height=24, env={"PAGER": f"{pager} --from-pager-variable"})
     try:
-        screen = _run(term, "ctxfix explain --example")
-        assert "PAGED" in screen and "status=0" in screen
+        screen = term.run("ctxfix explain --example")
+        assert "PAGED" in screen and "status-1=0" in screen
         log = (tmp_path / "pager.log").read_text().splitlines()
         assert log == ["args:--from-pager-variable", "LESS=FRX"]
         paged = (tmp_path / "pager.out").read_text()
@@ -56,14 +50,14 @@ def test_short_output_no_pager_and_ctxfix_pager(tmp_path):
     mine = _recorder(tmp_path, "mine")
     term = Tmux(tmp_path, height=24, env={"PAGER": str(pager)})
     try:
-        screen = _run(term, "ctxfix explain -q --example")
+        screen = term.run("ctxfix explain -q --example")
         assert "/home/dev/project/shop.py:7: background-thread (app-context)" in screen
-        _run(term, "clear; ctxfix --no-pager explain --example")
-        _run(term, "clear; ctxfix explain --example --no-pager")
-        _run(term, "clear; CTXFIX_PAGER= ctxfix explain --example")
-        _run(term, "clear; ctxfix explain --example | cat")
+        term.run("clear; ctxfix --no-pager explain --example")
+        term.run("clear; ctxfix explain --example --no-pager")
+        term.run("clear; CTXFIX_PAGER= ctxfix explain --example")
+        term.run("clear; ctxfix explain --example | cat")
         assert not (tmp_path / "pager.log").exists(), "none of these is paged"
-        _run(term, f"clear; CTXFIX_PAGER='{mine} -x' ctxfix show background-thread")
+        term.run(f"clear; CTXFIX_PAGER='{mine} -x' ctxfix show background-thread")
         assert (tmp_path / "mine.log").read_text().startswith("args:-x\n")
         assert not (tmp_path / "pager.log").exists(), "CTXFIX_PAGER wins over PAGER"
     finally:
@@ -77,7 +71,7 @@ def test_less_minus_frx_by_default_and_a_real_less(tmp_path):
     _recorder(bin_dir, "less")
     term = Tmux(tmp_path, height=24, env={"PATH": f"{bin_dir}:{os.environ['PATH']}"})
     try:
-        _run(term, "ctxfix table")
+        term.run("ctxfix table")
         assert (bin_dir / "less.log").read_text().splitlines()[0] == "args:-FRX"
     finally:
         term.close()

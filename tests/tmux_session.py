@@ -30,6 +30,7 @@ class Tmux:
         self, tmp_path: Path, width: int = 80, height: int = 24, env: Optional[dict] = None
     ) -> None:
         self.server = f"ctxfix-test-{uuid.uuid4().hex[:12]}"
+        self._runs = 0
         self.tmux = ["tmux", "-L", self.server, "-f", os.devnull]
         rc = tmp_path / f"rc-{self.server}"
         lines = ["unset COLUMNS LINES NO_COLOR FORCE_COLOR PAGER CTXFIX_PAGER", "PS1='$ '"]
@@ -45,6 +46,14 @@ class Tmux:
             check=True,
         )
         self.wait_for("$ ")
+
+    def run(self, command: str) -> str:
+        """Type ``command`` and Enter, wait until it has finished (a marker of its own, with its
+        exit status, shows), and return everything the pane has shown."""
+        self._runs += 1
+        self.type(f"{command}; echo status-{self._runs}=$?")
+        self.send("Enter")
+        return self.wait_for(rf"re:status-{self._runs}=\d", history=True)
 
     def send(self, *keys: str) -> None:
         """Type ``keys`` (tmux key names such as Tab, Enter, C-d, or literal text)."""
