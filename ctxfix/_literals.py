@@ -69,14 +69,56 @@ def literal_runs(branch: str) -> list[str]:
 
 def required_words(pattern: str, shortest: int = 3) -> Optional[tuple[str, ...]]:
     """Lower-case texts such that every match of ``pattern`` holds one of them: the longest
-    literal run of each top-level alternative. None when some alternative has none at least
-    ``shortest`` long, or the pattern sets flags (then every text must be tried)."""
+    literal run of each top-level alternative, or the words of a group every match of that
+    alternative goes through. None when some alternative has neither, or the pattern sets
+    flags (then every text must be tried)."""
     if pattern.startswith("(?") and not pattern.startswith(("(?:", "(?=", "(?!", "(?<")):
         return None
-    words = []
+    words: list[str] = []
     for branch in top_level_split(pattern):
         runs = [r for r in literal_runs(branch) if len(r.strip()) >= shortest]
-        if not runs:
+        if runs:
+            words.append(max(runs, key=len).lower())
+            continue
+        inner = _required_group(branch)
+        if inner is None:
             return None
-        words.append(max(runs, key=len).lower())
+        found = required_words(inner, shortest)
+        if found is None:
+            return None
+        words.extend(found)
     return tuple(words)
+
+
+def _required_group(branch: str) -> Optional[str]:
+    """The content of the first non-capturing group at depth 0 that every match goes through
+    (not optional, not repeated from zero, not a lookaround), or None."""
+    i = 0
+    while i < len(branch):
+        ch = branch[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            close = branch.find("]", i + 2)
+            if close < 0:
+                return None
+            i = close + 1
+            continue
+        if ch == "(":
+            depth, j = 1, i + 1
+            while j < len(branch) and depth:
+                if branch[j] == "\\":
+                    j += 2
+                    continue
+                depth += {"(": 1, ")": -1}.get(branch[j], 0)
+                j += 1
+            if depth:
+                return None
+            after = branch[j : j + 1]
+            if branch.startswith("(?:", i) and after not in ("?", "*", "{"):
+                return branch[i + 3 : j - 1]
+            i = j
+            continue
+        i += 1
+    return None

@@ -17,13 +17,13 @@ import re
 import stat
 import sys
 import zlib
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Optional
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 from ctxfix import __version__
+from ctxfix._record import Factory, Record
 
 __all__ = [
     "PLACEHOLDERS",
@@ -290,21 +290,34 @@ class KnowledgeError(Exception):
         super().__init__("\n".join(p.format() for p in self.problems))
 
 
-@dataclass(frozen=True, order=True)
 class Problem:
-    """One problem in the knowledge: where, which lint code, and what."""
+    """One problem in the knowledge: where, which lint code, and what. Sorted by place."""
 
-    path: str
-    line: int
-    code: str
-    message: str
+    __slots__ = ("path", "line", "code", "message")
+
+    def __init__(self, path: str, line: int, code: str, message: str) -> None:
+        self.path, self.line, self.code, self.message = path, line, code, message
+
+    def _key(self) -> tuple[str, int, str, str]:
+        return (self.path, self.line, self.code, self.message)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and self._key() == other._key()
+
+    def __lt__(self, other: Problem) -> bool:
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Problem{self._key()!r}"
 
     def format(self) -> str:
         return f"{self.path}:{self.line}: {self.code} {self.message}"
 
 
-@dataclass
-class Snippet:
+class Snippet(Record):
     """A fix or verify snippet: a title and a code template."""
 
     title: str
@@ -312,19 +325,17 @@ class Snippet:
     variant: Optional[str] = None
 
 
-@dataclass
-class Variant:
+class Variant(Record):
     """A flavour of a cause with its own fix and verify (e.g. old vs new Celery pattern)."""
 
     id: str
     title: str
     summary: str = ""
-    fix: list[Snippet] = field(default_factory=list)
+    fix: list[Snippet] = Factory(list)
     verify: Optional[str] = None
 
 
-@dataclass
-class Rule:
+class Rule(Record):
     """One evidence rule; patterns are compiled on first use."""
 
     id: str
@@ -343,8 +354,7 @@ class Rule:
     no_tags: tuple[str, ...] = ()
 
 
-@dataclass
-class Sign:
+class Sign(Record):
     """A sign of an error family other than its message: a frame, or another exception.
 
     ``frame`` patterns (path, function, code) must all match one frame. A frame sign is looked
@@ -362,8 +372,7 @@ class Sign:
     innermost: bool = False
 
 
-@dataclass
-class FamilySigns:
+class FamilySigns(Record):
     """How an error family is recognised in text: the one home of every family's wordings.
 
     ``messages`` are lower-case phrases, each enough to name the family; ``patterns`` are
@@ -379,13 +388,12 @@ class FamilySigns:
     patterns: tuple[Pattern, ...] = ()
     leads: tuple[str, ...] = ()
     skim: tuple[str, ...] = ()
-    frames: list[Sign] = field(default_factory=list)
-    symptoms: list[Sign] = field(default_factory=list)
-    context: list[Sign] = field(default_factory=list)
+    frames: list[Sign] = Factory(list)
+    symptoms: list[Sign] = Factory(list)
+    context: list[Sign] = Factory(list)
 
 
-@dataclass
-class Cause:
+class Cause(Record):
     """One cause page: what happened, why, the fixes, verify, and how to recognise it."""
 
     id: str
@@ -422,8 +430,7 @@ class Cause:
         return v.verify if v is not None and v.verify else self.verify
 
 
-@dataclass
-class Choice:
+class Choice(Record):
     """A choice of a tree question, leading to another question or to a cause."""
 
     label: str
@@ -433,8 +440,7 @@ class Choice:
     families: tuple[str, ...] = ()
 
 
-@dataclass
-class Question:
+class Question(Record):
     """A question of the decision tree."""
 
     id: str
@@ -443,14 +449,13 @@ class Question:
     choices: list[Choice]
 
 
-@dataclass
-class KnowledgeBase:
+class KnowledgeBase(Record):
     causes: dict[str, Cause]
     questions: dict[str, Question]
     start: str
-    families: dict[str, Cause] = field(default_factory=dict)
+    families: dict[str, Cause] = Factory(dict)
     """A page per error family, shown when the evidence cannot settle the cause."""
-    signs: dict[str, FamilySigns] = field(default_factory=dict)
+    signs: dict[str, FamilySigns] = Factory(dict)
     """How each error family is recognised, in the order of families.yaml."""
 
     def cause(self, cid: str) -> Cause:
@@ -507,15 +512,14 @@ def user_dirs(extra: Iterable[str] = ()) -> list[Path]:
     return [Path(d) for d in _user_paths(extra)]
 
 
-@dataclass
-class _Layer:
+class _Layer(Record):
     """What one knowledge folder holds where causes are looked for."""
 
-    causes: list[str] = field(default_factory=list)
+    causes: list[str] = Factory(list)
     """``cause.yaml`` files: the folder's own, or its children's and its causes/ children's."""
-    strays: list[str] = field(default_factory=list)
+    strays: list[str] = Factory(list)
     """Other YAML files in those places: probably a cause under the wrong name."""
-    folders: list[str] = field(default_factory=list)
+    folders: list[str] = Factory(list)
     """The folders looked in (a file added or removed changes one's time)."""
 
 

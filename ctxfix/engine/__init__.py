@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Optional
 
+from ctxfix._record import Record
 from ctxfix.engine._text import clip as _clip
 from ctxfix.engine._text import dedupe as _dedupe
 from ctxfix.engine.detect import bare_messages, detect_family, family_from_cut, family_from_frames
@@ -54,8 +55,7 @@ __all__ = [
 ]
 
 
-@dataclass
-class Location:
+class Location(Record):
     """The user's own line the error came through."""
 
     path: str
@@ -123,8 +123,7 @@ class Finding:
         )
 
 
-@dataclass
-class Outcome:
+class Outcome(Record):
     """Everything explain found in one input: findings, plus what else it saw."""
 
     findings: list[Finding]

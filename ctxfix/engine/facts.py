@@ -4,9 +4,9 @@ a test file...) and the Flask version its wording and frames imply."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Optional
 
+from ctxfix._record import Record
 from ctxfix.engine.frames import _is_interactive, _is_user
 from ctxfix.read import Frame, Traceback
 
@@ -59,8 +59,7 @@ def _flask_version(tb: Traceback, family: str) -> tuple[Optional[str], Optional[
     return None, None
 
 
-@dataclass
-class _Facts:
+class _Facts(Record):
     """What evidence rules are matched against for one traceback."""
 
     tb: Traceback

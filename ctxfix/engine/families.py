@@ -9,8 +9,9 @@ for pastes that end before their error line, and symptoms (other exceptions that
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+
+from ctxfix._record import Record
 
 if TYPE_CHECKING:
     from ctxfix.knowledge import FamilySigns, KnowledgeBase, Pattern, Sign
@@ -45,6 +46,13 @@ class _Wordings:
         self.phrases = tuple(phrases)
         self.patterns = tuple(patterns)
         self._rx: Optional[re.Pattern] = None
+        self._needs: Optional[tuple[str, ...]] = None
+        if self.patterns:
+            from ctxfix._literals import required_words
+
+            needs = [required_words(p) for p in self.patterns]
+            if all(needs):
+                self._needs = tuple(w for n in needs for w in n)  # type: ignore[union-attr]
 
     def search(self, text: str) -> Optional[_Match]:
         low = text.lower()
@@ -53,7 +61,7 @@ class _Wordings:
             i = low.find(ph)
             if i >= 0 and (best is None or i < best[0]):
                 best = (i, i + len(ph))
-        if self.patterns:
+        if self.patterns and (self._needs is None or any(w in low for w in self._needs)):
             if self._rx is None:
                 self._rx = re.compile("|".join(f"(?:{p})" for p in self.patterns), re.I)
             m = self._rx.search(text)
@@ -62,8 +70,7 @@ class _Wordings:
         return _Match(text, *best) if best else None
 
 
-@dataclass
-class Detected:
+class Detected(Record):
     """A family and the evidence line that named it."""
 
     family: str

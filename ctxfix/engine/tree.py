@@ -3,20 +3,19 @@ the evidence scores, and stop at the first question nothing settles."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
 
+from ctxfix._record import Factory, Record
 from ctxfix.engine.evidence import MARGIN, THRESHOLD
 from ctxfix.knowledge import Choice, KnowledgeBase
 
 
-@dataclass
-class Walk:
+class Walk(Record):
     """Where the decision tree ended: a cause, or a question the evidence could not answer."""
 
     cause: Optional[str]
     variant: Optional[str]
-    answered: list[tuple[str, str, str]] = field(default_factory=list)
+    answered: list[tuple[str, str, str]] = Factory(list)
     pending: Optional[str] = None
 
 

@@ -123,6 +123,22 @@ META_LINE = Lazy(
 )
 """A line holding only a time stamp (and maybe a level): log viewers put one above each line."""
 
+
+def is_meta_line(line: str) -> bool:
+    """A time stamp (and level) on a line of its own; cheap for the lines that cannot be one."""
+    first = line.lstrip()[:1]
+    return (first.isdigit() or first.isupper()) and META_LINE.match(line) is not None
+
+
+def is_elision(stripped: str) -> bool:
+    """``...``, ``<snip>``, ``[Previous line repeated 996 more times]`` and the like."""
+    return stripped[:1] in ".…<[(" and stripped != "" and ELISION.match(stripped) is not None
+
+
+def is_divider(stripped: str) -> bool:
+    return stripped[:1] in "-=~" and stripped != "" and DIVIDER.match(stripped) is not None
+
+
 IDLE_TOKENS = (
     "raceback",
     "File ",

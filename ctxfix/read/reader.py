@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Protocol
 
 from ctxfix._literals import literal_runs, top_level_split
+from ctxfix._record import Record
 from ctxfix.read.clean import Lazy, clean_line
 from ctxfix.read.kinds import (
     HEADER,
@@ -42,8 +42,7 @@ _CONTEXT_LINES = 6
 _MERGE_REACH = 3 + MAX_MESSAGE_LINES  # the farthest a one-line report merges with a traceback
 
 
-@dataclass
-class _State:
+class _State(Record):
     """The record being read and what the shapes learnt about it so far."""
 
     tb: Optional[Traceback] = None

@@ -11,8 +11,9 @@ enters the rows through :func:`from_input` only.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
+from ctxfix._record import Record
 from ctxfix.engine import Finding, Outcome, choice_key
 from ctxfix.knowledge import Cause, KnowledgeBase
 from ctxfix.render.templates import fill, placeholders
@@ -33,40 +34,7 @@ def from_input(text: str) -> str:
     return text
 
 
-class _Record:
-    """Plain data: the fields its class annotates, given by position or keyword.
-
-    A hand-made record rather than a dataclass or NamedTuple: those generate and compile code
-    when their module is imported, and this module is imported by every explain.
-    """
-
-    def __init__(self, *values: Any, **fields: Any) -> None:
-        names = list(type(self).__annotations__)
-        if len(values) > len(names):
-            raise TypeError(f"{type(self).__name__} takes {len(names)} fields")
-        fields.update(zip(names, values))
-        unknown = set(fields) - set(names)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
-        for name in names:
-            if name in fields:
-                setattr(self, name, fields[name])
-            elif not hasattr(type(self), name):
-                raise TypeError(f"{type(self).__name__} needs {name}")
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in type(self).__annotations__)
-        return f"{type(self).__name__}({shown})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and all(
-            getattr(self, n) == getattr(other, n) for n in type(self).__annotations__
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class CodeBlock(_Record):
+class CodeBlock(Record):
     """A titled piece of code: a fix or a verify snippet, already filled in."""
 
     title: str
@@ -74,7 +42,7 @@ class CodeBlock(_Record):
     variant: Optional[str] = None
 
 
-class FindingRow(_Record):
+class FindingRow(Record):
     """One finding, ready to draw."""
 
     finding: Finding

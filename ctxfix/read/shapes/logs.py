@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ctxfix.read.kinds import EXC, META_LINE, PY_FRAME
+from ctxfix.read.kinds import EXC, PY_FRAME, is_meta_line
 
 if TYPE_CHECKING:
     from ctxfix.read.reader import Line, TracebackReader
@@ -18,7 +18,7 @@ def viewer_line(r: TracebackReader, ln: Line) -> bool:
         r.st.tb is None
         or not line
         or len(line) >= 80
-        or not (META_LINE.match(line) or (len(history) == 2 and line == history[0]))
+        or not (is_meta_line(line) or (len(history) == 2 and line == history[0]))
         or PY_FRAME.search(line)
         or EXC.match(line.strip())
     ):

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 from ctxfix.read.clean import ANSI, Lazy
 from ctxfix.read.kinds import (
     ANY_EXC,
-    DIVIDER,
-    ELISION,
     EXC,
     EXC_REPR,
     LOG_PREFIX,
     STREAM_PREFIX,
     ends_message,
+    is_divider,
+    is_elision,
     looks_final,
     prefix_pattern,
     unrepr,
@@ -111,7 +111,7 @@ def line(r: TracebackReader, ln: Line) -> bool:
         _exception(r, ln, exc)
     elif st.tb is not None and st.in_message:
         _message_goes_on(r, ln)
-    elif st.tb is not None and (not stripped or ELISION.match(stripped)):
+    elif st.tb is not None and (not stripped or is_elision(stripped)):
         st.expecting_code = False
         if not stripped and st.tb.exc_type is not None:
             r.end_record(ln)
@@ -180,8 +180,8 @@ def _message_goes_on(r: TracebackReader, ln: Line) -> None:
         elif tb.message:
             tb.message += "\n"
     elif (
-        ELISION.match(stripped)
-        or DIVIDER.match(stripped)
+        is_elision(stripped)
+        or is_divider(stripped)
         or st.message_lines >= MAX_MESSAGE_LINES
         or (st.prefix is None and LOG_PREFIX.match(ln.line))
         or (st.prefix is not None and not st.prefix.match(ln.line))

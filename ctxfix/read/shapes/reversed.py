@@ -11,7 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from ctxfix.read.clean import clean_line
-from ctxfix.read.kinds import EXC, HEADER, META_LINE, PY_FRAME, PY_FRAME_NOQUOTE, strip_known_prefix
+from ctxfix.read.kinds import (
+    EXC,
+    HEADER,
+    PY_FRAME,
+    PY_FRAME_NOQUOTE,
+    is_meta_line,
+    strip_known_prefix,
+)
 from ctxfix.read.model import Traceback
 from ctxfix.read.reader import MAX_FRAMES
 
@@ -66,7 +73,7 @@ class Reversal:
         if _is_frame(line):
             self.frames += 1
             self.other = 0
-        elif line.strip() and not META_LINE.match(line):
+        elif line.strip() and not is_meta_line(line):
             self.other += 1
         if self.other > _LOOKAHEAD_OTHER or len(look) > _LOOKAHEAD_LIMIT:
             return self._in_order()
@@ -131,7 +138,7 @@ def _reads_reversed(look: list[tuple[int, str]]) -> bool:
     kinds = []
     for _, raw in look:
         line = clean_line(raw)
-        if not line.strip() or META_LINE.match(line):
+        if not line.strip() or is_meta_line(line):
             continue
         if HEADER.search(line):
             kinds.append("H")
