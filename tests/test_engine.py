@@ -234,3 +234,22 @@ def test_distinct_errors_past_the_cap_are_counted_not_kept(kb):
     again = engine.explain_lines(kb, (text + block.format(i=0)).splitlines())
     assert again.dropped == extra  # a repeat of a kept error is kept, not dropped
     assert max(f.occurrences for f in again.findings) == 2
+
+
+def test_a_cut_off_import_chain_under_flasks_own_warnings_is_read(kb):
+    """Flask 0.11-0.12's flask/exthook.py warns as an app imports `flask.ext.x`: lines above a
+    traceback cut off in the app's modules show it is a Flask app being imported (paste shape
+    written for this test)."""
+    text = (
+        "/srv/venv/lib/python2.7/site-packages/flask/exthook.py:71: ExtDeprecationWarning: "
+        "Importing flask.ext.sqlalchemy is deprecated, use flask_sqlalchemy instead.\n"
+        "  .format(x=modname), ExtDeprecationWarning\n"
+        "Traceback (most recent call last):\n"
+        '  File "./manage.py", line 5, in <module>\n'
+        "    from shop import app\n"
+        '  File "/srv/shop/shop/__init__.py", line 14, in <module>\n'
+        "    api.create_api(Order)\n"
+    )
+    (f,) = engine.explain_text(text, kb)
+    assert f.cause_id == "import-time" and f.truncated
+    assert engine.explain_text(text.split("\n", 2)[2], kb) == []  # without them: no guess

@@ -329,6 +329,10 @@ def _context_lines(context: list[str]) -> list[str]:
     return [c[:400] for c in context[-30:]]
 
 
+_FLASK_PATH = re.compile(r"[/\\](?:flask|werkzeug|flask_\w+)[/\\][\w/\\]*\.py\b|\bflask\.ext\.\w")
+"""A path into Flask, Werkzeug or an extension, or an old `flask.ext.` import, in a log line."""
+
+
 def diagnose(
     kb: KnowledgeBase,
     tb: Traceback,
@@ -376,11 +380,12 @@ def diagnose(
     if guessed:
         # A cut-off traceback counts only when Flask's world is in it: a frame of Flask,
         # Werkzeug, an extension or a library that runs Flask code (Celery, RQ, APScheduler...),
-        # or a line using a context name; and only when some cause's evidence is strong.
+        # a line using a context name, or Flask's own warnings printed right above it (its
+        # flask/exthook.py, an extension's path); and only when some cause's evidence is strong.
         flaskish = any(
             _is_flask_internal(f.norm_path) or re.search(_CODE_FLASKISH, f.code or "")
             for f in frames
-        )
+        ) or any(_FLASK_PATH.search(c) for c in tb.context)
         if not flaskish or max(scores.values(), default=0.0) < THRESHOLD:
             return None
 
