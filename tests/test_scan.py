@@ -333,13 +333,6 @@ EXAMPLES = sorted((HERE.parent / "knowledge" / "causes").glob("*/examples/*"))
 # Broken examples that a static scan cannot or should not flag, and why.
 NOT_STATIC = {
     "cli-command/add-command-before-2-2": "it fails only on Flask < 2.2, and scan assumes 2.2+",
-    # scan resolves Flask's names (flask.current_app...), not Quart's: its Quart rules are to come
-    "background-thread/quart-thread-receipt": "scan does not know Quart's names yet",
-    "pytest-test/quart-current-app-in-test": "scan does not know Quart's names yet",
-    "pytest-test/quart-request-in-test": "scan does not know Quart's names yet",
-    "cli-command/quart-app-cli-command": "scan does not know Quart's names yet",
-    "import-time/quart-config-at-import": "scan does not know Quart's names yet",
-    "standalone-script/quart-seed-script": "scan does not know Quart's names yet",
 }
 
 

@@ -6,7 +6,8 @@ here; the semantic model and the rules read these tables and name no library the
 
 Versions read: Flask 3.1.3 and Werkzeug 3.1.8 (the installed test dependencies), Flask-SQLAlchemy
 3.1.1, Flask-Caching 2.5.1, Flask-Babel 4.0.0, Flask-Mail 0.10.0, Flask-Login 0.6.3, Flask-RQ2 18.3,
-rq 3.0.0, huey 3.5.4, dramatiq 2.2.1, Flask-Melodramatiq 1.0.2, Celery 5.x, APScheduler 3.x.
+rq 3.0.0, huey 3.5.4, dramatiq 2.2.1, Flask-Melodramatiq 1.0.2, Celery 5.x, APScheduler 3.x,
+Quart 0.22.0, Flask-SocketIO 5.7.0.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class Need:
 
 _GLOBALS = "flask/globals.py: LocalProxy over the context variables"
 _APP_CALL = "calls current_app (flask/helpers.py, flask/templating.py, flask/json/__init__.py)"
+_QUART_GLOBALS = "quart/globals.py: LocalProxy over the context variables"
+_QUART_APP_CALL = "awaits current_app (quart/helpers.py, quart/templating.py)"
 
 # Module-level names (qualified) that need a context.
 NAMES: dict[str, Need] = {
@@ -54,6 +57,25 @@ NAMES: dict[str, Need] = {
     "flask_babel.get_babel": Need(
         APP, CALL, "flask_babel/__init__.py get_babel: app or current_app"
     ),
+    # Quart keeps the same names in its own context variables. Its helpers are coroutines:
+    # calling one only makes the coroutine, but it is always awaited right there.
+    "quart.current_app": Need(APP, PROXY, _QUART_GLOBALS),
+    "quart.g": Need(APP, PROXY, _QUART_GLOBALS),
+    "quart.request": Need(REQUEST, PROXY, _QUART_GLOBALS),
+    "quart.websocket": Need(REQUEST, PROXY, _QUART_GLOBALS + " (a websocket context)"),
+    "quart.session": Need(REQUEST, PROXY, "quart/globals.py _session_lookup: request or websocket"),
+    "quart.url_for": Need(APP, CALL, "quart/helpers.py url_for -> current_app.url_for"),
+    "quart.render_template": Need(APP, CALL, _QUART_APP_CALL),
+    "quart.render_template_string": Need(APP, CALL, _QUART_APP_CALL),
+    "quart.stream_template": Need(APP, CALL, _QUART_APP_CALL),
+    "quart.stream_template_string": Need(APP, CALL, _QUART_APP_CALL),
+    "quart.make_response": Need(APP, CALL, _QUART_APP_CALL),
+    "quart.jsonify": Need(APP, CALL, "quart/json/__init__.py jsonify -> current_app.json"),
+    "quart.send_file": Need(APP, CALL, "quart/helpers.py send_file -> current_app"),
+    "quart.send_from_directory": Need(APP, CALL, "quart/helpers.py -> send_file"),
+    "quart.get_template_attribute": Need(APP, CALL, "quart/helpers.py -> current_app"),
+    "quart.flash": Need(REQUEST, CALL, "quart/helpers.py flash reads session"),
+    "quart.get_flashed_messages": Need(REQUEST, CALL, "quart/helpers.py reads request_ctx"),
 }
 
 # Modules that re-export the names above under another path.
@@ -62,13 +84,19 @@ MODULE_ALIASES: dict[str, str] = {
     "flask.helpers": "flask",
     "flask.templating": "flask",
     "flask.json": "flask",
+    "quart.globals": "quart",
+    "quart.helpers": "quart",
+    "quart.templating": "quart",
+    "quart.json": "quart",
+    "quart.ctx": "quart",
 }
 
 # The url_for that needs a request or SERVER_NAME once an app context is there.
 URL_FOR = "flask.url_for"
 
 # Calling these pushes a context for the block under `with`, or for the rest of the block after
-# `.push()` (flask/app.py app_context, test_request_context, request_context).
+# `.push()` (flask/app.py app_context, test_request_context, request_context; Quart's under
+# `async with` and after `await ctx.push()`, quart/app.py and quart/ctx.py).
 PUSHERS: dict[str, int] = {
     "app_context": APP,
     "test_request_context": REQUEST,
@@ -76,22 +104,46 @@ PUSHERS: dict[str, int] = {
 }
 
 # Calls whose truth tells whether a context is there; code they guard is left alone.
-GUARDS = {"flask.has_app_context", "flask.has_request_context"}
+GUARDS = {
+    "flask.has_app_context",
+    "flask.has_request_context",
+    "quart.has_app_context",
+    "quart.has_request_context",
+    "quart.has_websocket_context",
+}
 
-# Wrappers that carry the request context along with a function or a generator.
-CARRY_REQUEST = {"flask.copy_current_request_context", "flask.stream_with_context"}
+# Wrappers that carry a context along with a function or a generator (quart/ctx.py copy_*,
+# quart/helpers.py stream_with_context: Quart's wrap coroutine functions and async generators).
+CARRY_REQUEST = {
+    "flask.copy_current_request_context",
+    "flask.stream_with_context",
+    "quart.copy_current_app_context",
+    "quart.copy_current_request_context",
+    "quart.copy_current_websocket_context",
+    "quart.stream_with_context",
+}
 PARTIAL = "functools.partial"
-APP_CONTEXT_DECORATORS = {"flask.cli.with_appcontext"}
+APP_CONTEXT_DECORATORS = {"flask.cli.with_appcontext", "quart.cli.with_appcontext"}
 
-FLASK = "flask.Flask"
+# The classes that make an app (calling one marks a factory or a module that builds the app).
+APP_CLASSES = {"flask.Flask", "quart.Quart"}
 FACTORY_NAMES = {"create_app", "make_app", "app_factory"}
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
-RESPONSES = {"flask.Response", "werkzeug.wrappers.Response", "werkzeug.Response"}
+RESPONSES = {
+    "flask.Response",
+    "werkzeug.wrappers.Response",
+    "werkzeug.Response",
+    "quart.Response",
+    "quart.wrappers.Response",
+}
 RESPONSE_ATTRS = {"response_class", "Response"}
 
 # Instances: the qualified name of a class -> the kind of instance it makes.
 CONSTRUCTORS: dict[str, str] = {
     "flask.Flask": "app",
+    "quart.Quart": "quart-app",
+    "quart.Blueprint": "quart-blueprint",
+    "quart.blueprints.Blueprint": "quart-blueprint",
     "flask_sqlalchemy.SQLAlchemy": "sqlalchemy",
     "flask_caching.Cache": "cache",
     "flask_babel.Babel": "babel",
@@ -123,6 +175,9 @@ CONSTRUCTORS: dict[str, str] = {
     "huey.FileHuey": "huey",
     "flask.cli.AppGroup": "app-group",
     "flask.cli.FlaskGroup": "app-group",
+    # Quart's AppGroup wraps a command in with_appcontext only when `command()` is given
+    # `with_appcontext=True` (quart/cli.py AppGroup.command); a Quart app's `cli` is one.
+    "quart.cli.AppGroup": "quart-app-group",
     "click.Group": "click-group",
     "click.core.Group": "click-group",
     "argparse.ArgumentParser": "argparse",
@@ -199,6 +254,10 @@ MODEL_QUERY = "query"
 
 # Setup calls at the top of a script are reported as app setup, not import time.
 SETUP_MEMBERS = {"create_all", "drop_all", "reflect"}
+
+# A call of these at the top of a module runs the script (asyncio/runners.py run(main)): its
+# code is an entry point like a `__main__` block, not import-time code.
+SCRIPT_RUNNERS = {"asyncio.run"}
 
 # Classes whose `run` is the body of a thread (threading.py Thread.run).
 THREAD_CLASSES = {"threading.Thread"}
@@ -288,6 +347,11 @@ CELERY_SIGNALS = "celery.signals"
 CLICK_COMMAND = {"click.command", "click.decorators.command"}
 CLICK_GROUP = {"click.group", "click.decorators.group"}
 APP_GROUP_CLASSES = {"flask.cli.AppGroup", "flask.cli.FlaskGroup"}
+# Instance kinds whose `.cli` is Quart's AppGroup (quart/app.py, quart/blueprints.py), and
+# the keyword of `command()` that makes it push an app context (quart/cli.py AppGroup.command).
+QUART_CLI_OWNERS = {"quart-app", "quart-blueprint"}
+QUART_CLI_GROUP = "quart-app-group"
+QUART_WITH_APPCONTEXT = "with_appcontext"
 
 # Words a call's last name must be for the model to keep its arguments (the spawners, jobs,
 # queues and responses above, and the registrations the rules read).
@@ -303,6 +367,7 @@ CALL_WORDS = frozenset(
 # Files that mention none of these cannot hold a finding or a fact, and are not parsed.
 RELEVANT = (
     "flask",
+    "quart",
     "db",
     "SQLAlchemy",
     "query",
@@ -324,6 +389,9 @@ RELEVANT = (
     "actor",
     "huey",
     "SERVER_NAME",
+    # Script entry points run the project's code even when they name nothing above.
+    "__main__",
+    "asyncio.run",
 )
 
 
@@ -338,8 +406,9 @@ def _tops() -> frozenset[str]:
     ):
         names.update(table)
     names.update(GUARDS | CARRY_REQUEST | APP_CONTEXT_DECORATORS | RESPONSES | THREAD_CLASSES)
+    names.update(SCRIPT_RUNNERS)
     names.update(CLICK_COMMAND | CLICK_GROUP | APP_GROUP_CLASSES)
-    names.update({PARTIAL, FLASK, CELERY, SHARED_TASK, CELERY_TASK, CELERY_SIGNALS})
+    names.update({PARTIAL, CELERY, SHARED_TASK, CELERY_TASK, CELERY_SIGNALS} | APP_CLASSES)
     names.update(CELERY_AWARE_MODULES | QUEUE_AWARE_MODULES | {"alembic"})
     return frozenset(n.split(".")[0] for n in names)
 

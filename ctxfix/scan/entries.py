@@ -291,7 +291,10 @@ def _decorated(
             return
         verdict = commands.command(fn, value, call, func)
         if verdict is not None:
-            yield Entry("command", fn, APP if verdict else NONE, m, fn.line, fn.col, fn.name, {})
+            detail = {"quart": True} if commands.quart(value, func) else {}
+            yield Entry(
+                "command", fn, APP if verdict else NONE, m, fn.line, fn.col, fn.name, detail
+            )
             return
 
 
@@ -548,6 +551,17 @@ class _Commands:
                 return None
         return None
 
+    def quart(self, value: Value, func: Target) -> bool:
+        """A command of Quart's AppGroup: ``app.cli`` or ``bp.cli`` of Quart, or an AppGroup."""
+        if value is not None and value[0] == "member" and value[2] == "command":
+            return value[1] == catalog.QUART_CLI_GROUP
+        if not (
+            func and func[0] == "chain" and len(func[2]) >= 2 and func[2][-2:] == ("cli", "command")
+        ):
+            return False
+        owner = self.project.target_value(("chain", func[1], func[2][:-2]))
+        return owner is not None and owner[0] == "inst" and owner[1] in catalog.QUART_CLI_OWNERS
+
     def command(
         self, fn: Function, value: Value, call: Optional[tuple], func: Target
     ) -> Optional[bool]:
@@ -567,6 +581,10 @@ class _Commands:
                 plain = False
             elif value[1] == "click-group":
                 plain = True
+        if self.quart(value, func):
+            given = project.kwarg_target(call, catalog.QUART_WITH_APPCONTEXT) if call else None
+            pushed = given is not None and given != ("const", False) and given != ("const", None)
+            return pushed or project.app_context_decorated(fn)
         if plain is None and func and func[0] == "chain" and func[2] and func[2][-1] == "command":
             owner = project.target_value(("chain", func[1], func[2][:-1]))
             if func[2][:-1] and func[2][-2] == "cli":
@@ -710,12 +728,13 @@ def _loaded_by_name(name: str, dynamic: set[str]) -> bool:
 
 
 def _app_calls(project: Project, top: Function) -> Iterator[int]:
-    """Lines where a module's top level makes the app: ``Flask(...)`` or a factory call."""
+    """Lines where a module's top level makes the app: ``Flask(...)``, ``Quart(...)`` or a
+    factory call."""
     for ref in top.refs:
         if ref.mode != CALL or len(ref.attrs) != ref.skip:
             continue
         value = project.value(ref.root)
-        if value == ("ext", catalog.FLASK) or (
+        if project.is_app_class(ref.root) or (
             value is not None and value[0] == "fn" and project.is_factory(value[1])
         ):
             yield ref.line

@@ -281,6 +281,8 @@ class _Builder:
             if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
                 main.extend(stmt.body)
                 body.extend(stmt.orelse)
+            elif self._runs_script(stmt):
+                main.append(stmt)
             else:
                 body.append(stmt)
         self._block(body)
@@ -293,6 +295,18 @@ class _Builder:
             fn, fbody, args, scope, cls = self.pending.pop()
             self._function_body(fn, fbody, args, scope, cls)
         return mod
+
+    def _runs_script(self, stmt: ast.stmt) -> bool:
+        """``asyncio.run(main())`` at the top of a module: the script's entry point, like a
+        ``__main__`` block."""
+        kind = type(stmt)
+        if kind is not ast.Expr and kind is not ast.Assign:
+            return False
+        value = stmt.value
+        if type(value) is not ast.Call:
+            return False
+        chain = self._chain_of(value.func)
+        return chain is not None and _qual(chain) in catalog.SCRIPT_RUNNERS
 
     def _collect_bindings(self, body: list[ast.stmt]) -> None:
         """Module-level names first, so that functions see names defined after them."""
@@ -613,6 +627,8 @@ class _Builder:
     def _expr_stmt(self, node: ast.Expr) -> None:
         value = node.value
         self.visit(value, REF)
+        if type(value) is ast.Await:  # Quart's contexts: `await app.app_context().push()`
+            value = value.value
         if type(value) is ast.Call and isinstance(value.func, ast.Attribute):
             attr = value.func.attr
             if attr == "push":

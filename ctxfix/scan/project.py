@@ -517,13 +517,23 @@ class Project:
         got = self._factories.get(fn.qualname)
         if got is None:
             got = fn.name in catalog.FACTORY_NAMES or any(
-                ref.mode == CALL
-                and not ref.attrs
-                and self.value(ref.root) == ("ext", catalog.FLASK)
+                ref.mode == CALL and not ref.attrs and self.is_app_class(ref.root)
                 for ref in fn.refs
             )
             self._factories[fn.qualname] = got
         return got
+
+    @staticmethod
+    def uses_quart(module: Module) -> bool:
+        """The module imports Quart, so the fix to suggest is Quart's."""
+        return any(
+            b[0] == "import" and b[1].split(".", 1)[0] == "quart" for b in module.bindings.values()
+        )
+
+    def is_app_class(self, qual: str) -> bool:
+        """``Flask`` or ``Quart``, under whatever name the module imported it."""
+        value = self.value(qual)
+        return value is not None and value[0] == "ext" and value[1] in catalog.APP_CLASSES
 
     def function_target(self, target: Target) -> Optional[tuple[Function, str]]:
         """The project function a target names, unwrapping ``partial``; None when it carries a

@@ -6,7 +6,8 @@ A function started with ``threading.Thread``, ``threading.Timer``, a ``ThreadPoo
 ``current_app``, ``g``, ``url_for``, ``render_template``, the database or an extension call that
 needs the app, itself or in a function of the project it calls. A new thread starts with no
 context, whatever the caller had. A ``try``/``except Exception`` around the body does not help:
-the work still fails, it is only logged.
+the work still fails, it is only logged. In a Quart app, ``app.add_background_task(fn)`` runs the
+function with the app context (``quart/app.py``).
 """
 
 from __future__ import annotations
@@ -97,11 +98,16 @@ def check(project: Project) -> Iterator[ScanFinding]:
                 "with no app context; push `app.app_context()` inside `run()`",
             )
         else:
+            fix = (
+                "start it with `app.add_background_task(...)`, which runs it in the app context"
+                if project.uses_quart(e.module)
+                else "push `app.app_context()` inside it"
+            )
             yield project.finding(
                 RULE.code,
                 e.module,
                 e.line,
                 e.col,
                 f"{e.detail['what']} target `{e.name}` uses {u.describe()} ({u.at(path)}) with no "
-                "app context; push `app.app_context()` inside it",
+                f"app context; {fix}",
             )

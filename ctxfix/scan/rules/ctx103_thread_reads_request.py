@@ -87,11 +87,11 @@ def check(project: Project) -> Iterator[ScanFinding]:
             head = (
                 f"{e.detail['what']} target `{e.name}` reads {u.describe()} ({u.at(e.module.path)})"
             )
+        fix = (
+            "pass the values it needs, or start it with `app.add_background_task(...)`"
+            if project.uses_quart(e.module)
+            else "wrap it in `copy_current_request_context` or pass the values it needs"
+        )
         yield project.finding(
-            RULE.code,
-            e.module,
-            line,
-            col,
-            f"{head} with no request context; wrap it in `copy_current_request_context` or pass "
-            "the values it needs",
+            RULE.code, e.module, line, col, f"{head} with no request context; {fix}"
         )

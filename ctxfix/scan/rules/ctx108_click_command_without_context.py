@@ -4,7 +4,10 @@ A plain click command (``@click.command``, or a command of a plain ``@click.grou
 globals or the database. Commands on ``app.cli``, ``blueprint.cli``, an ``AppGroup`` or a
 ``FlaskGroup``, commands decorated ``@with_appcontext``, and commands added with
 ``app.cli.add_command(...)`` anywhere in the project get an app context from the flask CLI and
-are not reported. The same goes for argparse tools: a handler registered with
+are not reported. Quart is the other way round: a command on a Quart app's or blueprint's
+``cli`` gets no app context unless it is declared ``command(..., with_appcontext=True)`` or
+decorated with ``quart.cli.with_appcontext`` (``quart/cli.py`` ``AppGroup.command``). The same
+goes for argparse tools: a handler registered with
 ``set_defaults(func=handler)`` that uses Flask globals is reported where ``args.func(args)`` runs
 it without a context.
 """
@@ -74,14 +77,22 @@ def check(project: Project) -> Iterator[ScanFinding]:
             uses = [u for u in project.needs(e.fn, e.level) if u.need != "server_name"]
             if uses:
                 u = uses[0]
+                if e.detail.get("quart"):
+                    why = (
+                        "Quart's `cli` pushes no app context; declare it with "
+                        "`command(..., with_appcontext=True)`"
+                    )
+                else:
+                    why = (
+                        "runs outside the flask CLI, with no app context; add `@with_appcontext` "
+                        "or push `app.app_context()`"
+                    )
                 yield project.finding(
                     RULE.code,
                     e.module,
                     u.line,
                     u.col,
-                    f"click command `{e.name}` uses {u.describe()} but runs outside the flask "
-                    "CLI, with no app context; add `@with_appcontext` or push "
-                    f"`app.app_context()`{more(uses)}",
+                    f"click command `{e.name}` uses {u.describe()} but {why}{more(uses)}",
                 )
         elif e.kind == "argparse":
             key = (e.module.path, e.line, e.col)
