@@ -30,6 +30,8 @@ CAUSE_IDS = {
     "streaming-response",
     "no-request",
     "url-for-no-server-name",
+    "async-task",
+    "socketio-emit",
 }
 
 _EXPECT = re.compile(r"#.*\bexpect:\s*(CTX\d{3}(?:\s*,\s*CTX\d{3})*)")

@@ -95,6 +95,10 @@ DRIVERS = {
     "CTX103": _JOIN_THREADS.format(call='app.test_client().get("/search?q=flask")'),
     "CTX104": 'print("ok")\n',
     "CTX109": 'print(app.test_client().get("/export?key=a").data)\nprint("ok")\n',
+    "CTX115": (
+        "app.testing = True  # the view's error reaches the caller\n"
+        'print(app.test_client().get("/price/100").get_json())\nprint("ok")\n'
+    ),
     "CTX114": (
         'result = app.test_cli_runner().invoke(args=["send-reminders"])\n'
         "if result.exception:\n    raise result.exception\n"
@@ -123,3 +127,77 @@ def test_the_bug_fails_and_the_twin_runs_under_flask(code: str) -> None:
     twin = _run(rule.twin + DRIVERS[code])
     assert twin.returncode == 0, twin.stderr
     assert twin.stdout.strip().endswith("ok")
+
+
+# Quart variants, run under Quart: the bug fails with Quart's own context error and is flagged
+# with the rule's code; the twin runs and is clean.
+_QUART_PRICE = """\
+import asyncio
+
+from quart import Quart, current_app
+from quart.utils import run_sync
+
+app = Quart(__name__)
+app.config["VAT"] = 0.2
+
+
+def price_with_vat(net):
+    return round(net * (1 + current_app.config["VAT"]), 2)
+
+
+@app.route("/price/<int:net>")
+async def price(net):
+    {line}
+    return {{"gross": gross}}
+
+
+async def fetch():
+    app.testing = True  # the handler's error reaches the caller
+    response = await app.test_client().get("/price/100")
+    print(await response.get_json())
+
+
+asyncio.run(fetch())
+print("ok")
+"""
+_QUART_SCRIPT = """\
+import asyncio
+
+from quart import Quart, current_app
+
+app = Quart(__name__)
+
+
+async def main():
+    {line}
+
+
+asyncio.run(main())
+print("ok")
+"""
+QUART_PAIRS = {
+    "CTX115": (
+        _QUART_PRICE.format(
+            line="loop = asyncio.get_running_loop()\n"
+            "    gross = await loop.run_in_executor(None, price_with_vat, net)"
+        ),
+        _QUART_PRICE.format(line="gross = await run_sync(price_with_vat)(net)"),
+    ),
+    "CTX110": (
+        _QUART_SCRIPT.format(line="print(current_app.name)"),
+        _QUART_SCRIPT.format(line="async with app.app_context():\n        print(current_app.name)"),
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(QUART_PAIRS))
+def test_the_quart_bug_fails_and_is_flagged_and_the_twin_runs_clean(code: str) -> None:
+    pytest.importorskip("quart")
+    bug, twin = QUART_PAIRS[code]
+    assert code in {f.rule for f in scan_source(bug, "bug.py")}
+    assert scan_source(twin, "twin.py") == []
+    failed = _run(bug)
+    assert failed.returncode != 0 and "Not within an app context" in failed.stderr, failed.stderr
+    ran = _run(twin)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip().endswith("ok")

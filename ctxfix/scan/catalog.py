@@ -306,6 +306,17 @@ SPAWN_METHODS: dict[tuple[str, str], Spawner] = {
     ("*", "run_in_executor"): Spawner("executor", None, 1, "asyncio run_in_executor(exe, func)"),
 }
 
+# Spawners (by `what`) that, called from async code, are the async-task cause: they hand the
+# function to a worker thread without the coroutine's context variables (asyncio/base_events.py
+# run_in_executor and concurrent/futures/thread.py submit copy none, CPython 3.7-3.13). The
+# asyncio calls that do copy them are no spawners at all: asyncio.to_thread (asyncio/threads.py
+# copy_context), create_task and ensure_future (asyncio/tasks.py Task.__init__ copy_context),
+# run_coroutine_threadsafe (call_soon_threadsafe copies the caller's), Quart's run_sync
+# (quart/utils.py: run_in_executor(None, copy_context().run, ...)) and add_background_task
+# (quart/app.py: a task, under `async with self.app_context()`). Checked by running each under
+# Flask 3.1.3 with asgiref 3.13.0 and under Quart 0.22.0, Python 3.11.
+ASYNC_HANDOFFS = {"executor", "pool"}
+
 # Ways to run a function in a scheduler's thread pool (APScheduler add_job(func, trigger)).
 JOB_METHODS = {("scheduler", "add_job"): Spawner("job", "func", 0, "apscheduler add_job(func)")}
 JOB_DECORATORS = {("scheduler", "scheduled_job"), ("scheduler", "task")}

@@ -55,7 +55,7 @@ def _argparse(project: Project) -> Iterator[Entry]:
         for fn in (m.top, *m.functions.values(), *([m.main] if m.main else [])):
             for site in fn.sites:
                 func = site.func
-                tail = _tail(func)
+                tail = call_name(func)
                 if tail == "set_defaults":
                     resolved = project.function_target(project.kwarg(site, "func"))
                     if resolved is not None:
@@ -67,7 +67,8 @@ def _argparse(project: Project) -> Iterator[Entry]:
                 yield Entry("argparse", handler, site.level, m, site.line, site.col, name, {})
 
 
-def _tail(func: Target) -> Optional[str]:
+def call_name(func: Target) -> Optional[str]:
+    """The last name of what a call calls: ``submit`` for ``pool.submit(...)``."""
     if func is None:
         return None
     if func[0] == "chain":
@@ -146,7 +147,14 @@ def _site_entries(
     if kind == "queue-job" and queues.aware(spawner.what):
         level = APP
     detail = {"what": spawner.what, "site": site}
+    if async_handoff(fn, spawner):
+        detail["async"] = True
     yield Entry(kind, callee, level, m, site.line, site.col, name, detail)
+
+
+def async_handoff(caller: Function, spawner: catalog.Spawner) -> bool:
+    """A coroutine hands work to an executor: the async-task cause, not a plain thread."""
+    return caller.is_async and spawner.what in catalog.ASYNC_HANDOFFS
 
 
 def _handed(site: Site, spawner: catalog.Spawner) -> Iterator[Target]:
@@ -181,13 +189,17 @@ def proxy_arg(project: Project, site: Site) -> Optional[tuple[str, str]]:
     return None
 
 
-def proxy_sites(project: Project) -> Iterator[tuple[Module, Site, str, str, str]]:
-    """Spawn calls that hand a proxy over: (module, site, what, label, need)."""
-    for m, _, site in project.sites():
+def proxy_sites(
+    project: Project, handoffs: bool = False
+) -> Iterator[tuple[Module, Site, str, str, str]]:
+    """Spawn calls that hand a proxy over: (module, site, what, label, need). Those a coroutine
+    makes to an executor (:func:`async_handoff`) with ``handoffs``, the others without."""
+    for m, fn, site in project.sites():
         found = proxy_arg(project, site)
         if found is not None:
-            what = spawner_of(project, site)[1].what
-            yield m, site, what, found[0], found[1]
+            spawner = spawner_of(project, site)[1]
+            if async_handoff(fn, spawner) == handoffs:
+                yield m, site, spawner.what, found[0], found[1]
 
 
 def _textual(text: str) -> Target:

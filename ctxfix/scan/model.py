@@ -90,6 +90,7 @@ class Function:
         "pushes",
         "params",
         "is_lambda",
+        "is_async",
     )
 
     def __init__(self, qualname: str, name: str, module: str, line: int, col: int) -> None:
@@ -109,6 +110,7 @@ class Function:
         self.pushes = 0  # the highest context level it pushes anywhere
         self.params: tuple[str, ...] = ()
         self.is_lambda = False
+        self.is_async = False  # an `async def`: a coroutine, run by an event loop
 
     def __repr__(self) -> str:
         return f"<Function {self.qualname}>"
@@ -437,6 +439,7 @@ class _Builder:
             self._bind_local(node.name, (qual, ()))
         fn = self._new_function(node, node.name, qual)
         fn.cls = cls
+        fn.is_async = type(node) is ast.AsyncFunctionDef
         for d in node.decorator_list:
             self.visit(d, CALL)
             fn.decorators.append(self._target(d))

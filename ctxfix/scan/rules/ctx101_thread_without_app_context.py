@@ -6,8 +6,9 @@ A function started with ``threading.Thread``, ``threading.Timer``, a ``ThreadPoo
 ``current_app``, ``g``, ``url_for``, ``render_template``, the database or an extension call that
 needs the app, itself or in a function of the project it calls. A new thread starts with no
 context, whatever the caller had. A ``try``/``except Exception`` around the body does not help:
-the work still fails, it is only logged. In a Quart app, ``app.add_background_task(fn)`` runs the
-function with the app context (``quart/app.py``).
+the work still fails, it is only logged. (An executor started from a coroutine is CTX115.) In a
+Quart app, ``app.add_background_task(fn)`` runs the function with the app context
+(``quart/app.py``).
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ RULE = Rule(
 
 def check(project: Project) -> Iterator[ScanFinding]:
     for e in project.entries():
-        if e.kind not in ("spawn", "thread-class"):
-            continue
+        if e.kind not in ("spawn", "thread-class") or e.detail.get("async"):
+            continue  # CTX115 reports executors started from async code
         site = e.detail.get("site")
         if site is not None and proxy_arg(project, site) is not None:
             continue  # CTX102 or CTX103 says what to pass instead

@@ -71,8 +71,8 @@ def check(project: Project) -> Iterator[ScanFinding]:
                 "values it needs instead",
             )
     for e in project.entries():
-        if e.kind not in ("spawn", "thread-class"):
-            continue
+        if e.kind not in ("spawn", "thread-class") or e.detail.get("async"):
+            continue  # CTX115
         site = e.detail.get("site")
         if site is not None and proxy_arg(project, site) is not None:
             continue
