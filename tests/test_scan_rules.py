@@ -99,6 +99,11 @@ DRIVERS = {
         "app.testing = True  # the view's error reaches the caller\n"
         'print(app.test_client().get("/price/100").get_json())\nprint("ok")\n'
     ),
+    "CTX116": (
+        "app.testing = True  # the view's error reaches the caller\n"
+        'print(app.test_client().post("/orders", json={"item": "teapot"}).status_code)\n'
+        'print("ok")\n'
+    ),
     "CTX114": (
         'result = app.test_cli_runner().invoke(args=["send-reminders"])\n'
         "if result.exception:\n    raise result.exception\n"
@@ -109,6 +114,8 @@ FLASK_ERRORS = (
     "Working outside of application context",
     "Working outside of request context",
     "Unable to build URLs outside an active request without 'SERVER_NAME'",
+    # Flask-SocketIO's emit() in an HTTP route (flask_socketio/__init__.py emit)
+    "'Request' object has no attribute 'namespace'",
 )
 
 
@@ -198,6 +205,55 @@ def test_the_quart_bug_fails_and_is_flagged_and_the_twin_runs_clean(code: str) -
     assert scan_source(twin, "twin.py") == []
     failed = _run(bug)
     assert failed.returncode != 0 and "Not within an app context" in failed.stderr, failed.stderr
+    ran = _run(twin)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip().endswith("ok")
+
+
+# Flask-SocketIO's background task, run with its test client in threading mode: emit() there
+# fails even under an app context, socketio.emit(..., to=sid) works.
+_SOCKETIO_TASK = """\
+import threading
+
+from flask import Flask, request
+from flask_socketio import SocketIO, emit
+
+app = Flask(__name__)
+socketio = SocketIO(app, async_mode="threading")
+
+
+def crunch(sid):
+    with app.app_context():
+        {line}
+
+
+@socketio.on("start")
+def start():
+    socketio.start_background_task(crunch, request.sid)
+
+
+errors = []
+threading.excepthook = lambda args: errors.append(args.exc_value)
+client = socketio.test_client(app)
+client.emit("start")
+for t in threading.enumerate():
+    if t is not threading.current_thread():
+        t.join(10)
+if errors:
+    raise errors[0]
+assert [m["name"] for m in client.get_received()] == ["progress"]
+print("ok")
+"""
+
+
+def test_socketio_emit_in_a_background_task_fails_and_the_server_method_works() -> None:
+    pytest.importorskip("flask_socketio")
+    bug = _SOCKETIO_TASK.format(line='emit("progress", {"done": 1})')
+    twin = _SOCKETIO_TASK.format(line='socketio.emit("progress", {"done": 1}, to=sid)')
+    assert [f.rule for f in scan_source(bug, "bug.py")] == ["CTX116"]
+    assert scan_source(twin, "twin.py") == []
+    failed = _run(bug)
+    assert failed.returncode != 0 and "Working outside of request context" in failed.stderr
     ran = _run(twin)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip().endswith("ok")

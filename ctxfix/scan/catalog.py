@@ -175,6 +175,7 @@ CONSTRUCTORS: dict[str, str] = {
     "huey.FileHuey": "huey",
     "flask.cli.AppGroup": "app-group",
     "flask.cli.FlaskGroup": "app-group",
+    "flask_socketio.SocketIO": "socketio",
     # Quart's AppGroup wraps a command in with_appcontext only when `command()` is given
     # `with_appcontext=True` (quart/cli.py AppGroup.command); a Quart app's `cli` is one.
     "quart.cli.AppGroup": "quart-app-group",
@@ -354,6 +355,57 @@ CELERY_TASK = "celery.Task"
 CELERY_AWARE_MODULES = {"flask_celeryext"}
 CELERY_SIGNALS = "celery.signals"
 
+
+# Flask-SocketIO (flask_socketio/__init__.py, 5.0-5.7). Its event handlers run inside
+# `app.request_context(environ)` with `request.sid` and `request.namespace` set (_handle_event).
+@dataclass(frozen=True)
+class EventCall:
+    """A module-level flask_socketio function that answers the Socket.IO event being handled: it
+    reads ``flask.request.namespace`` and ``flask.request.sid`` unless the call gives them.
+
+    ``given`` lists, for each value it reads off the event, the arguments that give it instead
+    (one of them, not a false constant; those in ``present`` count even as None). With every one
+    given, it still reads ``current_app.extensions['socketio']``: it needs an app context.
+    ``server`` is the SocketIO method that needs neither, if there is one."""
+
+    params: tuple[str, ...]
+    given: tuple[tuple[str, ...], ...]
+    present: frozenset[str]
+    server: Optional[str]
+    source: str
+
+
+_SIO = "flask_socketio/__init__.py"
+_EMIT = (("namespace",), ("to", "room", "broadcast"))
+_ROOM = (("sid",), ("namespace",))
+EVENT_CALLS: dict[str, EventCall] = {
+    "flask_socketio.emit": EventCall(
+        (), _EMIT, frozenset({"namespace"}), "emit", _SIO + " emit: request.namespace, .sid"
+    ),
+    "flask_socketio.send": EventCall(
+        (), _EMIT, frozenset({"namespace"}), "send", _SIO + " send: request.namespace, .sid"
+    ),
+    "flask_socketio.join_room": EventCall(
+        ("room", "sid", "namespace"), _ROOM, frozenset(), None, _SIO + " join_room: sid or ..."
+    ),
+    "flask_socketio.leave_room": EventCall(
+        ("room", "sid", "namespace"), _ROOM, frozenset(), None, _SIO + " leave_room: sid or ..."
+    ),
+    "flask_socketio.close_room": EventCall(
+        ("room", "namespace"), (("namespace",),), frozenset(), None, _SIO + " close_room"
+    ),
+    "flask_socketio.rooms": EventCall(("sid", "namespace"), _ROOM, frozenset(), None, _SIO),
+    "flask_socketio.disconnect": EventCall(
+        ("sid", "namespace", "silent"), _ROOM, frozenset(), None, _SIO + " disconnect"
+    ),
+}
+# SocketIO methods whose decorated function is an event handler, the method that registers one
+# (`socketio.on_event("chat", handler)`), and the class whose `on_<event>` methods are handlers.
+EVENT_DECORATORS = {"on", "event", "on_error", "on_error_default"}
+EVENT_REGISTER = "on_event"
+EVENT_NAMESPACE = "flask_socketio.Namespace"
+EVENT_METHOD_PREFIX = "on_"
+
 # Click and the flask CLI.
 CLICK_COMMAND = {"click.command", "click.decorators.command"}
 CLICK_GROUP = {"click.group", "click.decorators.group"}
@@ -373,6 +425,8 @@ CALL_WORDS = frozenset(
     | {m for _, m in QUEUE_METHODS}
     | {"Response", "response_class", "add_command", "set_defaults", "connect", "partial", "Celery"}
     | {"copy_current_request_context", "stream_with_context", "update"}
+    | {q.rsplit(".", 1)[-1] for q in EVENT_CALLS}
+    | {EVENT_REGISTER}
 )
 
 # Files that mention none of these cannot hold a finding or a fact, and are not parsed.
@@ -414,6 +468,7 @@ def _tops() -> frozenset[str]:
         CONSTRUCTORS,
         SPAWN_FUNCTIONS,
         QUEUE_DECORATORS,
+        EVENT_CALLS,
     ):
         names.update(table)
     names.update(GUARDS | CARRY_REQUEST | APP_CONTEXT_DECORATORS | RESPONSES | THREAD_CLASSES)

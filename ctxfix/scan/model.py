@@ -60,7 +60,7 @@ Target = Optional[tuple]
 
 
 class Site(NamedTuple):
-    """A call kept with its arguments."""
+    """A call kept with its arguments; ``kwargs`` names ``**mapping`` as ``"**"``."""
 
     func: Target
     args: tuple
@@ -997,7 +997,7 @@ class _Builder:
                     Site(
                         self._target(func),
                         tuple(self._target(a) for a in call.args),
-                        tuple((k.arg, self._target(k.value)) for k in call.keywords if k.arg),
+                        tuple((k.arg or "**", self._target(k.value)) for k in call.keywords),
                         call.lineno,
                         call.col_offset,
                         self.level,
