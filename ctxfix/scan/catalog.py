@@ -101,6 +101,9 @@ PUSHERS: dict[str, int] = {
     "app_context": APP,
     "test_request_context": REQUEST,
     "request_context": REQUEST,
+    # A copy of the current request context (flask/ctx.py RequestContext.copy, quart/ctx.py),
+    # pushed in another thread or greenlet: what copy_current_request_context does.
+    "copy": REQUEST,
 }
 
 # Calls whose truth tells whether a context is there; code they guard is left alone.
@@ -129,6 +132,17 @@ APP_CONTEXT_DECORATORS = {"flask.cli.with_appcontext", "quart.cli.with_appcontex
 APP_CLASSES = {"flask.Flask", "quart.Quart"}
 FACTORY_NAMES = {"create_app", "make_app", "app_factory"}
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+# `app.add_url_rule(rule, endpoint, view_func)` (flask/sansio/scaffold.py, Quart's the same), and
+# the class-based views whose methods handle requests (flask/views.py View.dispatch_request,
+# MethodView: a method per HTTP verb; quart/views.py).
+ADD_URL_RULE = "add_url_rule"
+VIEW_CLASSES = {
+    "flask.views.View",
+    "flask.views.MethodView",
+    "quart.views.View",
+    "quart.views.MethodView",
+}
+VIEW_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "dispatch_request"}
 RESPONSES = {
     "flask.Response",
     "werkzeug.wrappers.Response",
@@ -424,7 +438,7 @@ CALL_WORDS = frozenset(
     | {m for _, m in JOB_METHODS}
     | {m for _, m in QUEUE_METHODS}
     | {"Response", "response_class", "add_command", "set_defaults", "connect", "partial", "Celery"}
-    | {"copy_current_request_context", "stream_with_context", "update"}
+    | {"copy_current_request_context", "stream_with_context", "update", ADD_URL_RULE}
     | {q.rsplit(".", 1)[-1] for q in EVENT_CALLS}
     | {EVENT_REGISTER}
 )
@@ -472,6 +486,7 @@ def _tops() -> frozenset[str]:
     ):
         names.update(table)
     names.update(GUARDS | CARRY_REQUEST | APP_CONTEXT_DECORATORS | RESPONSES | THREAD_CLASSES)
+    names.update(VIEW_CLASSES)
     names.update(SCRIPT_RUNNERS)
     names.update(CLICK_COMMAND | CLICK_GROUP | APP_GROUP_CLASSES)
     names.update({PARTIAL, CELERY, SHARED_TASK, CELERY_TASK, CELERY_SIGNALS} | APP_CLASSES)

@@ -636,6 +636,10 @@ class _Builder:
             attr = value.func.attr
             if attr == "push":
                 pushed = self._pusher(value.func.value)
+                if not pushed and not value.args and not value.keywords:
+                    # `ctx.push()` of a context handed in (a copied request context given to a
+                    # greenlet): a bare push is a context's; what it pushes, unknown.
+                    pushed = _SUPPRESS
             elif attr == "enter_context" and value.args:  # contextlib.ExitStack
                 pushed = self._pusher(value.args[0])
             else:

@@ -101,6 +101,7 @@ class Project:
         self._decorator_needs: dict[str, Optional[int]] = {}
         self._factories: dict[str, bool] = {}
         self._decorated: dict[str, int] = {}
+        self._views: Optional[set[str]] = None
         self.imported_names = {
             q
             for m in self.modules.values()
@@ -499,18 +500,47 @@ class Project:
         return False
 
     def is_view(self, fn: Function) -> bool:
-        for d in fn.decorators:
-            func = d[1] if d is not None and d[0] == "call" else d
-            if func is None:
-                continue
-            tail = (
-                func[2][-1]
-                if func[0] == "chain" and func[2]
-                else (func[1] if func[0] == "attr" else None)
-            )
-            if tail in catalog.ROUTE_DECORATORS:
-                return True
-        return False
+        """A function Flask or Quart calls to handle a request (see :meth:`views`)."""
+        return fn.qualname in self.views()
+
+    def views(self) -> set[str]:
+        """The view functions: decorated routes (``@app.route``, ``@bp.get``, ...), the
+        ``view_func`` of ``add_url_rule(...)``, and the handler methods of ``View`` and
+        ``MethodView`` classes."""
+        if self._views is None:
+            out: set[str] = set()
+            for fn in self.functions.values():
+                for d in fn.decorators:
+                    func = d[1] if d is not None and d[0] == "call" else d
+                    if func is None:
+                        continue
+                    tail = (
+                        func[2][-1]
+                        if func[0] == "chain" and func[2]
+                        else (func[1] if func[0] == "attr" else None)
+                    )
+                    if tail in catalog.ROUTE_DECORATORS:
+                        out.add(fn.qualname)
+            for _m, _fn, site in self.sites():
+                func = site.func
+                tail = func[2][-1] if func and func[0] == "chain" and func[2] else None
+                if func and func[0] == "attr":
+                    tail = func[1]
+                if tail == catalog.ADD_URL_RULE:
+                    target = self.kwarg(site, "view_func")
+                    if target is None and len(site.args) > 2:
+                        target = site.args[2]
+                    value = self.target_value(target)
+                    if value is not None and value[0] == "fn":
+                        out.add(value[1].qualname)
+            for k in self.classes.values():
+                if self.ext_bases(k) & catalog.VIEW_CLASSES:
+                    for cur in self.mro(k):
+                        for name, q in cur.methods.items():
+                            if name in catalog.VIEW_METHODS:
+                                out.add(q)
+            self._views = out
+        return self._views
 
     def is_factory(self, fn: Function) -> bool:
         """A function that builds the app: it calls ``Flask(...)`` or is named like a factory."""

@@ -93,7 +93,7 @@ _NAMES = {q.rsplit(".", 1)[-1] for q in catalog.EVENT_CALLS}
 
 
 def check(project: Project) -> Iterator[ScanFinding]:
-    if not any(call_name(site.func) in _NAMES for _m, _fn, site in project.sites()):
+    if not any(_event_call(project, site) for _m, _fn, site in project.sites()):
         return  # no call of these anywhere: nothing to follow
     handlers = _handlers(project)
     reported: set[tuple[str, int, int]] = set()
@@ -157,6 +157,16 @@ def _missing(spec: catalog.EventCall, site: Site) -> Optional[list[tuple[str, ..
     return [group for group in spec.given if not given & set(group)]
 
 
+def _event_call(project: Project, site: Site) -> Optional[str]:
+    """The qualified name of the flask_socketio function a call calls, if it is one."""
+    if call_name(site.func) not in _NAMES:
+        return None
+    value = project.target_value(site.func)
+    if value is not None and value[0] == "ext" and value[1] in catalog.EVENT_CALLS:
+        return value[1]
+    return None
+
+
 def _handlers(project: Project) -> set[str]:
     """Socket.IO event handlers: decorated, registered with ``on_event``, or ``Namespace``
     methods."""
@@ -191,7 +201,8 @@ def _starts(project: Project, handlers: set[str]) -> list[_Start]:
     for m in project.modules.values():
         for fn in m.functions.values():
             if fn.qualname not in handlers and project.is_view(fn):
-                out.append(_Start(fn, REQUEST, True, f"HTTP route `{fn.name}`"))
+                name = f"{fn.cls.rsplit('.', 1)[-1]}.{fn.name}" if fn.cls else fn.name
+                out.append(_Start(fn, REQUEST, True, f"HTTP route `{name}`"))
     for e in project.entries():
         if e.fn.qualname in handlers:
             continue
@@ -220,9 +231,9 @@ def _event_calls(
         if module is None:
             continue
         for site in fn.sites:
-            value = project.target_value(site.func)
-            if value is not None and value[0] == "ext" and value[1] in catalog.EVENT_CALLS:
-                yield module, site, value[1], via, max(level, site.level)
+            qual = _event_call(project, site)
+            if qual is not None:
+                yield module, site, qual, via, max(level, site.level)
         for callee, _line, _col, site_level, _falsy, _given in project.direct(fn)[1]:
             q = callee.qualname
             if callee is fn or q in handlers or q in skip:
