@@ -8,14 +8,22 @@ cannot be known. ``EDITS`` is the one list of them.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
 import libcst as cst
 
-from ctxfix.patch.apps import AppFinder, AppRef
-from ctxfix.patch.edits import Edit, forward_call, free_name, is_docstring
+from ctxfix.patch.case import (
+    Case,
+    callers,
+    ctx_method,
+    function_of,
+    hand_app_to,
+    rest_end,
+    use_app,
+    wrap_with_app,
+)
+from ctxfix.patch.edits import forward_call, free_name, is_docstring
 from ctxfix.patch.source import (
     PatchError,
     Place,
@@ -30,306 +38,6 @@ from ctxfix.patch.source import (
     param_names,
     uses_name,
 )
-
-# Names whose use needs a request, so tests and scripts get a test request context for them.
-_REQUEST_PROXIES = ("url_for", "request", "session", "flash", "current_user", "login_user")
-
-
-@dataclass
-class Case:
-    """What one finding's patch is built from, and the edits made so far."""
-
-    cause: str
-    variant: Optional[str]
-    family: str
-    proxy: Optional[str]
-    message: str
-    places: list[Place]
-    """The user's frames that are files here, outermost first; the last is where it failed."""
-    frame_paths: list[str]
-    project: Project
-    apps: AppFinder
-    edits: dict[Path, Edit] = field(default_factory=dict)
-    new_files: dict[Path, str] = field(default_factory=dict)
-    fixtures_added: set[Path] = field(default_factory=set)
-    """conftest.py files an app fixture was added to, by this or an earlier error's patch."""
-
-    def source(self, place: Place) -> Source:
-        src = self.project.source(place.path)
-        if src is None:
-            raise PatchError(f"{place.rel} cannot be read or parsed")
-        src.check_line(place.line, place.code)
-        return src
-
-    def edit(self, src: Source) -> Edit:
-        if src.path not in self.edits:
-            self.edits[src.path] = Edit(src, local_tops=self.project.local_tops(src.path))
-        return self.edits[src.path]
-
-    @property
-    def innermost(self) -> Place:
-        return self.places[-1]
-
-    def entry_places(self) -> list[Place]:
-        """Frames in the file the run started from (script, test, command), innermost first."""
-        entry = self.places[0].path
-        return [p for p in reversed(self.places) if p.path == entry]
-
-    def stmt(self, place: Place) -> tuple[Source, Stmt]:
-        src = self.source(place)
-        return src, src.stmt_at(place.line)
-
-    def needs_request(self) -> bool:
-        return self.family in ("request-context", "url-adapter") or (
-            self.proxy is not None and self.proxy.split(".")[0] in _REQUEST_PROXIES
-        )
-
-    def ran_by_flask_cli(self) -> bool:
-        return any(p.replace("\\", "/").endswith("flask/cli.py") for p in self.frame_paths)
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared moves
-
-
-def rest_end(st: Stmt) -> int:
-    """The last statement to wrap with the failing one: the rest of its block, up to an import,
-    a definition or the ``if __name__ == "__main__":`` block."""
-    body = st.block.body
-    j = st.index
-    while j + 1 < len(body):
-        nxt = body[j + 1]
-        if isinstance(nxt, (cst.FunctionDef, cst.ClassDef)):
-            break
-        if isinstance(nxt, cst.SimpleStatementLine) and any(
-            isinstance(s, (cst.Import, cst.ImportFrom)) for s in nxt.body
-        ):
-            break
-        if isinstance(nxt, cst.If) and "__name__" in code_of(nxt.test):
-            break
-        j += 1
-    return j
-
-
-def use_app(case: Case, src: Source, st: Stmt, ref: AppRef) -> str:
-    """Make ``ref`` usable at ``st`` (bind, import or create it); the expression to use."""
-    ed = case.edit(src)
-    if ref.bind is not None:
-        name = free_name(ref.bind.function or src.module, "app", "flask_app")
-        ed.bind(ref.bind, name)
-        return name
-    if ref.import_from is not None:
-        ed.need(ref.import_from, ref.name)
-    if ref.factory is not None:
-        name = free_name(st.function or src.module, "app", "flask_app")
-        if ref.factory_import is not None:
-            ed.need(*ref.factory_import)
-        ed.insert(st, f"{name} = {ref.factory}()\n")
-        return name
-    return ref.name
-
-
-def wrap_with_app(
-    case: Case, places: list[Place], method: str, *, fallback_current_app: bool = False
-) -> None:
-    """Put the failing code under ``with <app>.<method>():`` at the first place that has an app."""
-    tried: list[tuple[Source, Stmt]] = []
-    for place in places:
-        src, st = case.stmt(place)
-        tried.append((src, st))
-        ref = case.apps.find(src, st, allow_factory=False)
-        if ref is not None:
-            name = use_app(case, src, st, ref)
-            case.edit(src).wrap(st, rest_end(st), f"{name}.{method}()")
-            return
-    if fallback_current_app:
-        for src, st in tried:
-            if st.function is not None:
-                ed = case.edit(src)
-                ed.need("flask", "current_app")
-                ed.wrap(st, rest_end(st), f"current_app.{method}()")
-                return
-    for src, st in tried:
-        ref = case.apps.find(src, st, allow_factory=True)
-        if ref is not None:
-            name = use_app(case, src, st, ref)
-            case.edit(src).wrap(st, rest_end(st), f"{name}.{method}()")
-            return
-    where = ", ".join(dict.fromkeys(p.rel for p in places))
-    raise PatchError(f"no Flask app or app factory is in reach in {where}")
-
-
-def ctx_method(case: Case) -> str:
-    return "test_request_context" if case.needs_request() else "app_context"
-
-
-def _callers(src: Source, fn_name: str) -> list[tuple[cst.Call, Stmt]]:
-    """Calls in ``src`` that are handed the function ``fn_name`` (not calls of it)."""
-    found: list[tuple[cst.Call, Stmt]] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            for a in node.args:
-                if isinstance(a.value, cst.Name) and a.value.value == fn_name:
-                    found.append((node, src.stmt_at(src.line_of(node))))
-                    return
-
-    src.module.visit(V())
-    return found
-
-
-def _real_app_at(case: Case, src: Source, st: Stmt) -> str:
-    """The real app object, as the code that starts the work can name it."""
-    ref = case.apps.find(src, st, allow_factory=False)
-    if ref is not None and ref.bind is None and ref.factory is None:
-        if ref.import_from is not None:
-            case.edit(src).need(ref.import_from, ref.name)
-        return ref.name
-    case.edit(src).need("flask", "current_app")
-    return "current_app._get_current_object()"
-
-
-def _function_of(place: Place, st: Stmt) -> cst.FunctionDef:
-    """The function the frame ran; a lambda or comprehension cannot be handed an argument."""
-    fn = st.function
-    if fn is None or fn.name.value != place.function:
-        what = place.function if place.function.startswith("<") else "this code"
-        raise PatchError(f"{place.rel}:{place.line}: {what} is not a function it can change")
-    return fn
-
-
-# Calls that pass their extra positional arguments on to the function they are handed.
-_POSITIONAL_STARTERS = {
-    "submit",
-    "spawn",
-    "spawn_later",
-    "start_background_task",
-    "do",
-    "run_in_executor",
-    "call_soon_threadsafe",
-}
-
-
-def hand_app_to(case: Case, fn_place: Place) -> None:
-    """The work function gets the real app as its first argument and pushes its context.
-
-    Every place in the same file that hands the function on (Thread(target=...), submit,
-    add_job, signal.connect, ...) passes the app along; with none there, nothing can be known.
-    """
-    src, st = case.stmt(fn_place)
-    fn = _function_of(fn_place, st)
-    ed = case.edit(src)
-    # A module-level app in reach makes it simple: push its context in the function.
-    ref = case.apps.find(src, src.stmt_of(fn), allow_factory=False) if not st.scopes[:-1] else None
-    if ref is not None and ref.bind is None and ref.factory is None:
-        if ref.import_from is not None:
-            ed.need(ref.import_from, ref.name)
-        ed.wrap_body(fn, f"{ref.name}.{ctx_method(case)}()")
-        return
-    name = fn.name.value
-    sites = _callers(src, name)
-    if not sites:
-        raise PatchError(
-            f"{fn_place.rel}: {name}() is started from a file the traceback does not show, so the "
-            "app cannot be handed to it here; see `ctxfix show " + case.cause + "`"
-        )
-    pname = "app" if "app" not in param_names(fn) and not uses_name(fn, "app") else "flask_app"
-    ed.add_first_param(fn, pname)
-    ed.wrap_body(fn, f"{pname}.{ctx_method(case)}()")
-    for call, site in sites:
-        real = _real_app_at(case, src, site)
-        _pass_first_arg(ed, call, name, real)
-
-
-def _pass_first_arg(ed: Edit, call: cst.Call, fn_name: str, real: str) -> None:
-    what = callee(call) or ""
-    last = what.rsplit(".", 1)[-1]
-    kwargs = {a.keyword.value: a for a in call.args if a.keyword is not None}
-    target_kw = kwargs.get("target")
-    # Thread(target=fn, args=(...)) and APScheduler's add_job(fn, ..., args=[...]).
-    if (target_kw is not None and isinstance(target_kw.value, cst.Name)) or last == "add_job":
-        args_kw = kwargs.get("args")
-        empty = f"({real},)" if target_kw is not None else f"[{real}]"
-        if args_kw is None:
-            ed.node(call, lambda n: _add_kwarg(n, "args", empty))
-        else:
-            ed.node(args_kw.value, lambda n: _prepend(n, real))
-        return
-    if last in _POSITIONAL_STARTERS:
-        ed.node(call, lambda n: _insert_after_fn(n, fn_name, real))
-        return
-    # Anything else that stores the function to call it later: bind the app with partial.
-    ed.need_module("functools")
-
-    def part(n: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(n, cst.Call)
-        new_args = [
-            a.with_changes(value=cst.parse_expression(f"functools.partial({fn_name}, {real})"))
-            if isinstance(a.value, cst.Name) and a.value.value == fn_name
-            else a
-            for a in n.args
-        ]
-        n = n.with_changes(args=new_args)
-        if last == "connect" and not any(a.keyword and a.keyword.value == "weak" for a in n.args):
-            n = _add_kwarg(n, "weak", "False")  # a partial has no other reference to keep it
-        return n
-
-    ed.node(call, part)
-
-
-def _add_kwarg(n: cst.CSTNode, key: str, value: str) -> cst.CSTNode:
-    assert isinstance(n, cst.Call)
-    args = list(n.args)
-    if args:
-        args[-1] = args[-1].with_changes(
-            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        )
-    args.append(
-        cst.Arg(
-            cst.parse_expression(value),
-            keyword=cst.Name(key),
-            equal=cst.AssignEqual(
-                whitespace_before=cst.SimpleWhitespace(""),
-                whitespace_after=cst.SimpleWhitespace(""),
-            ),
-        )
-    )
-    return n.with_changes(args=args)
-
-
-def _prepend(n: cst.CSTNode, real: str) -> cst.CSTNode:
-    if isinstance(n, (cst.Tuple, cst.List)):
-        first = cst.Element(cst.parse_expression(real))
-        elems = list(n.elements)
-        if len(elems) == 1 and isinstance(n, cst.Tuple):
-            elems[0] = elems[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        if elems:
-            first = first.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        elif isinstance(n, cst.Tuple):
-            first = first.with_changes(comma=cst.Comma())
-        return n.with_changes(elements=[first, *elems])
-    return cst.parse_expression(f"({real}, *{code_of(n)})")
-
-
-def _insert_after_fn(n: cst.CSTNode, fn_name: str, real: str) -> cst.CSTNode:
-    assert isinstance(n, cst.Call)
-    args = list(n.args)
-    for i, a in enumerate(args):
-        if isinstance(a.value, cst.Name) and a.value.value == fn_name:
-            new = cst.Arg(cst.parse_expression(real))
-            if i + 1 < len(args):
-                new = new.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            else:
-                args[i] = a.with_changes(
-                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-                )
-            args.insert(i + 1, new)
-            break
-    return n.with_changes(args=args)
-
-
-# ---------------------------------------------------------------------------------------------
-# The causes
 
 
 def _script(case: Case) -> None:
@@ -456,8 +164,8 @@ def _thread(case: Case) -> None:
     """background-thread: the real app for app data; the request copied in for request data."""
     if case.variant == "request-data" or case.family == "request-context":
         src, st = case.stmt(case.innermost)
-        fn = _function_of(case.innermost, st)
-        sites = _callers(src, fn.name.value)
+        fn = function_of(case.innermost, st)
+        sites = callers(src, fn.name.value)
         if not sites:
             raise PatchError(
                 f"{case.innermost.rel}: {fn.name.value}() is started from a file the traceback "
@@ -479,7 +187,7 @@ def _thread(case: Case) -> None:
             name = callee(item.item) or ""
             if name.endswith(".app_context") and name.split(".")[0] in params:
                 fixed = False
-                for call, _ in _callers(src, st.function.name.value):
+                for call, _ in callers(src, st.function.name.value):
                     for a in call.args:
                         for node in _proxy_args(a.value):
                             case.edit(src).replace_expr(node, "current_app._get_current_object()")
@@ -522,7 +230,7 @@ def _scheduled(case: Case) -> None:
 def _worker_app(case: Case) -> None:
     """task-queue / celery-task: a job pushes the context of an app its worker builds once."""
     src, st = case.stmt(case.innermost)
-    fn = _function_of(case.innermost, st)
+    fn = function_of(case.innermost, st)
     if case.cause == "celery-task" and _is_celery_signal_handler(src, fn):
         hand_app_to(case, case.innermost)
         return
@@ -588,7 +296,7 @@ def _celery_app_made_here(src: Source, fn: cst.FunctionDef) -> Optional[tuple[st
 
 
 def _is_celery_signal_handler(src: Source, fn: cst.FunctionDef) -> bool:
-    for call, _ in _callers(src, fn.name.value):
+    for call, _ in callers(src, fn.name.value):
         if (callee(call) or "").endswith(".connect"):
             return True
     return any("connect" in code_of(d) for d in fn.decorators)

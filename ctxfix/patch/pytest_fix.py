@@ -14,7 +14,7 @@ from typing import Optional
 import libcst as cst
 
 from ctxfix.patch.apps import Factory
-from ctxfix.patch.causes import Case, ctx_method, rest_end, use_app, wrap_with_app
+from ctxfix.patch.case import Case, ctx_method, rest_end, use_app, wrap_with_app
 from ctxfix.patch.source import (
     PatchError,
     Place,
