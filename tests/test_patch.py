@@ -57,13 +57,14 @@ def test_patch_fixes_a_program_of_our_own(kb, tmp_path, name):
 
 
 # ---------------------------------------------------------------------------------------------
-# Every traceback the examples printed under every Flask version (tests/tracebacks), fed to
-# explain --diff in a copy of the example's broken program: the patch applies there. This is
-# how each Python and Flask version's traceback layout is covered without running anything.
+# Every traceback the examples printed under every Flask and Quart version (tests/tracebacks),
+# fed to explain --diff in a copy of the example's broken program: the patch applies there. This
+# is how each Python, Flask and Quart version's traceback layout is covered without running
+# anything.
 
 
 def _corpus() -> list[Path]:
-    return sorted((ROOT / "tests" / "tracebacks").glob("flask-*/*--*.txt"))
+    return sorted((ROOT / "tests" / "tracebacks").glob("*-*/*--*.txt"))
 
 
 @pytest.mark.parametrize("path", _corpus(), ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -85,7 +86,8 @@ def test_every_recorded_traceback_gets_a_patch_that_applies(kb, tmp_path, path):
         return
     if path.stem.endswith("--tb-line"):
         assert not result.diff
-        assert "use --tb=short" in result.notes[0]
+        hint = "use --tb=short" if cause == "pytest-test" else "no frame of the traceback is in"
+        assert hint in result.notes[0]
         return
     assert result.diff, result.notes
     # A second record of the same failure (a summary line) may show no frame of the user's.

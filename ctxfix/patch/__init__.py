@@ -63,7 +63,7 @@ def places_of(f: Finding, cwd: Path, project_root: Optional[str]) -> tuple[list[
             frames = [*frames, loc]  # type: ignore[list-item]
     places: list[Place] = []
     outside: list[str] = []
-    for fr in frames:
+    for index, fr in enumerate(frames):
         if fr.line is None:
             continue
         local, why = map_path(fr.path, cwd, project_root)
@@ -76,7 +76,7 @@ def places_of(f: Finding, cwd: Path, project_root: Optional[str]) -> tuple[list[
                 outside.append(f"{fr.path} is not in this folder")
             continue
         rel = local.resolve().relative_to(cwd.resolve()).as_posix()
-        places.append(Place(local, rel, fr.line, fr.function, fr.code))
+        places.append(Place(local, rel, fr.line, fr.function, fr.code, index))
     return places, outside
 
 
@@ -85,7 +85,8 @@ def build(
 ) -> PatchSet:
     """The patch for every finding that can be patched, and why the others cannot."""
     from ctxfix.patch.apps import AppFinder
-    from ctxfix.patch.causes import EDITS, Case, for_unsettled
+    from ctxfix.patch.case import Case
+    from ctxfix.patch.causes import EDITS, QUART_EDITS, for_unsettled
 
     cwd = (cwd or Path.cwd()).resolve()
     project = Project(cwd)
@@ -110,11 +111,11 @@ def build(
                 f"no patch for {where}: ctxfix has no patch for {cause}; see `ctxfix show {cause}`"
             )
             continue
-        if f.family.startswith("quart-"):
-            # The edits push Flask's contexts with `with`; Quart's are pushed with `async with`
-            # in a coroutine, so a Flask edit would not run there.
+        if f.family.startswith("quart-") and cause not in QUART_EDITS:
+            # This edit pushes Flask's contexts with `with`; Quart's are pushed with `async
+            # with` in a coroutine, so it would not run there.
             out.notes.append(
-                f"no patch for {where} ({cause}): ctxfix's edits are Flask's, not Quart's; "
+                f"no patch for {where} ({cause}): ctxfix's edit for it is Flask's, not Quart's; "
                 f"the fix above is Quart's"
             )
             continue

@@ -16,6 +16,7 @@ from typing import Optional
 import libcst as cst
 
 from ctxfix.patch.source import (
+    APP_CLASSES,
     FACTORY_NAMES,
     PatchError,
     Project,
@@ -147,9 +148,19 @@ class AppFinder:
         if name is None:
             return False
         last = name.rsplit(".", 1)[-1]
-        if last == "Flask" or name == "current_app._get_current_object":
+        if last in APP_CLASSES or name == "current_app._get_current_object":
             return True
         return self.is_factory_name(src, name) is not None or name in FACTORY_NAMES
+
+    def app_bound_to(self, src: Source, name: str, value: cst.BaseExpression) -> Optional[str]:
+        """The app expression ``name = value`` gives: ``name`` for an app, ``name.app`` for
+        Connexion's FlaskApp (the Flask app inside it, connexion/apps/flask.py 2.x-3.x)."""
+        if self.is_app_expr(src, value):
+            return name
+        made = callee(value) or ""
+        if made.rsplit(".", 1)[-1] == "FlaskApp" or made == "connexion.App":
+            return f"{name}.app"
+        return None
 
     def find(self, src: Source, st: Stmt, *, allow_factory: bool = True) -> Optional[AppRef]:
         """The app the statement can use, or None; PatchError when there are several."""
@@ -166,8 +177,9 @@ class AppFinder:
                 if src.line_of(node) >= line:
                     continue
                 for name, value in assigned_names(node):
-                    if self.is_app_expr(src, value):
-                        found.setdefault(name, AppRef(name))
+                    app = self.app_bound_to(src, name, value)
+                    if app is not None:
+                        found.setdefault(name, AppRef(app))
             if found:
                 return _one(found, src, scope.name.value)
         # 2. A factory called and its app dropped, earlier in the same block.
@@ -188,8 +200,9 @@ class AppFinder:
             top = [n for n in _walk_stmts(cst.IndentedBlock(body=top)) if src.line_of(n) < line]
         for node in top:
             for name, value in assigned_names(node):
-                if self.is_app_expr(src, value):
-                    found.setdefault(name, AppRef(name))
+                app = self.app_bound_to(src, name, value)
+                if app is not None:
+                    found.setdefault(name, AppRef(app))
         for local, (mod, name, level) in imports.items():
             if level < 0 or local in found:
                 continue

@@ -79,7 +79,38 @@ class Case:
         )
 
     def ran_by_flask_cli(self) -> bool:
-        return any(p.replace("\\", "/").endswith("flask/cli.py") for p in self.frame_paths)
+        return self.ran_in(f"{self.framework}/cli.py")
+
+    @property
+    def quart(self) -> bool:
+        """The code is Quart's: its contexts are pushed with ``async with``."""
+        return (
+            self.family.startswith("quart-")
+            or self.variant == "quart"
+            or self.ran_in("quart/ctx.py")
+        )
+
+    @property
+    def framework(self) -> str:
+        """The module ``current_app`` and the other names are imported from."""
+        return "quart" if self.quart else "flask"
+
+    def loop_running(self) -> bool:
+        """An asyncio event loop ran the failing code (asyncio.run cannot start another)."""
+        return any(
+            f"/{lib}/" in "/" + p.replace("\\", "/")
+            for p in self.frame_paths
+            for lib in _EVENT_LOOP_LIBRARIES
+        )
+
+    def ran_in(self, tail: str) -> bool:
+        """A frame of the traceback is in a file whose path ends with ``tail``."""
+        return any(p.replace("\\", "/").endswith(tail) for p in self.frame_paths)
+
+
+# Libraries whose frames mean an event loop is running: asyncio's own, and the servers and
+# frameworks that run one (Quart handles every request in a coroutine).
+_EVENT_LOOP_LIBRARIES = ("asyncio", "quart", "hypercorn", "uvicorn", "anyio", "starlette")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,35 +157,177 @@ def use_app(case: Case, src: Source, st: Stmt, ref: AppRef) -> str:
 def wrap_with_app(
     case: Case, places: list[Place], method: str, *, fallback_current_app: bool = False
 ) -> None:
-    """Put the failing code under ``with <app>.<method>():`` at the first place that has an app."""
-    tried: list[tuple[Source, Stmt]] = []
-    for place in places:
-        src, st = case.stmt(place)
-        tried.append((src, st))
+    """Put the failing code under ``with <app>.<method>():`` at the first place that has an app
+    (for Quart, a coroutine's place first: ``async with`` needs one)."""
+    tried: list[tuple[Source, Stmt]] = [case.stmt(place) for place in places]
+    if case.quart:
+        tried.sort(key=lambda found: not in_coroutine(found[1]))
+    for src, st in tried:
         ref = case.apps.find(src, st, allow_factory=False)
         if ref is not None:
             name = use_app(case, src, st, ref)
-            case.edit(src).wrap(st, rest_end(st), f"{name}.{method}()")
+            push_context(case, src, st, rest_end(st), name, method)
             return
     if fallback_current_app:
         for src, st in tried:
             if st.function is not None:
-                ed = case.edit(src)
-                ed.need("flask", "current_app")
-                ed.wrap(st, rest_end(st), f"current_app.{method}()")
+                case.edit(src).need(case.framework, "current_app")
+                push_context(case, src, st, rest_end(st), "current_app", method)
                 return
     for src, st in tried:
         ref = case.apps.find(src, st, allow_factory=True)
         if ref is not None:
             name = use_app(case, src, st, ref)
-            case.edit(src).wrap(st, rest_end(st), f"{name}.{method}()")
+            push_context(case, src, st, rest_end(st), name, method)
             return
     where = ", ".join(dict.fromkeys(p.rel for p in places))
-    raise PatchError(f"no Flask app or app factory is in reach in {where}")
+    raise PatchError(f"no {case.framework.title()} app or app factory is in reach in {where}")
 
 
 def ctx_method(case: Case) -> str:
     return "test_request_context" if case.needs_request() else "app_context"
+
+
+def context_of(case: Case, app: str, method: str) -> str:
+    """``app.app_context()``; Quart's test_request_context needs a path."""
+    if case.quart and method == "test_request_context":
+        return f'{app}.test_request_context("/")'
+    return f"{app}.{method}()"
+
+
+def in_coroutine(st: Stmt) -> bool:
+    fn = st.function
+    return fn is not None and fn.asynchronous is not None
+
+
+def push_context(case: Case, src: Source, st: Stmt, last: int, app: str, method: str) -> None:
+    """Run statements ``st`` to ``last`` of its block in a context of ``app``.
+
+    Flask: ``with app.<method>():``. Quart pushes its contexts only with ``async with``
+    (quart/ctx.py 0.18-0.22 has no synchronous ``__enter__``): in a coroutine that is the edit;
+    in synchronous code with no event loop running, the statements go into a coroutine that
+    ``asyncio.run`` runs in their place.
+    """
+    item = context_of(case, app, method)
+    ed = case.edit(src)
+    if not case.quart:
+        ed.wrap(st, last, item)
+        return
+    if in_coroutine(st):
+        ed.wrap(st, last, item, is_async=True)
+        return
+    where = f"{src.rel}:{src.line_of(st.node)}"
+    if case.loop_running():
+        raise PatchError(
+            f"{where}: Quart's contexts are pushed with `async with`, and this synchronous code "
+            "runs inside an event loop; push the context in the coroutine that calls it"
+        )
+    shared, returns = _coroutine_scope(src, st, last)
+    wanted = "in_test_request" if method == "test_request_context" else "in_app_context"
+    helper = free_name(st.function or src.module, wanted, f"{wanted}_")
+    ed.run_in_coroutine(st, last, item, helper, shared, returns)
+
+
+def _coroutine_scope(src: Source, st: Stmt, last: int) -> tuple[list[str], bool]:
+    """For statements moved into a coroutine defined in their place: the names they bind that
+    the code around them binds or reads too, and whether they return from their function.
+    PatchError when the move would change what the code does."""
+    stmts = list(st.block.body[st.index : last + 1])
+    where = f"{src.rel}:{src.line_of(st.node)}"
+    flow = _Flow()
+    for s in stmts:
+        s.visit(flow)
+    if flow.stops:
+        raise PatchError(
+            f"{where}: the code to run in a Quart context {flow.stops}; push the context with "
+            "`async with` in a coroutine around it"
+        )
+    fn = st.function
+    if st.scopes and isinstance(st.scopes[-1], cst.ClassDef):
+        raise PatchError(f"{where}: the code is in a class body; move it into a function")
+    returns = flow.returns
+    if returns and (fn is None or st.block is not fn.body or last != len(st.block.body) - 1):
+        raise PatchError(
+            f"{where}: the code to run in a Quart context returns from the middle of its "
+            "function; push the context with `async with` in a coroutine around it"
+        )
+    scope = src.scope_of(stmts[0])
+    if scope is None:
+        return [], returns
+    lo = src.line_of(stmts[0])
+    hi = src.positions[stmts[-1]].end.line
+
+    def inside(node: cst.CSTNode) -> bool:
+        return lo <= src.line_of(node) <= hi
+
+    shared: list[str] = []
+    for a in scope.assignments:
+        if not isinstance(a.node, cst.CSTNode) or not inside(a.node) or a.name in shared:
+            continue
+        outside = [b for b in scope.assignments[a.name] if not inside(b.node)]
+        read_outside = any(not inside(r.node) for r in a.references)
+        if not outside and not read_outside:
+            continue
+        if fn is not None and not outside:
+            raise PatchError(
+                f"{where}: code after the part to run in a Quart context reads {a.name}, "
+                "which that part sets; push the context with `async with` around both"
+            )
+        shared.append(a.name)
+    return sorted(shared), returns
+
+
+class _Flow(cst.CSTVisitor):
+    """What in a run of statements would jump out of them: return, yield, break, continue."""
+
+    def __init__(self) -> None:
+        self.loops = 0
+        self.returns = False
+        self.stops = ""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_For(self, node: cst.For) -> None:
+        self.loops += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self.loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.loops -= 1
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.returns = True
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.stops = self.stops or "yields"
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.stops = self.stops or "awaits"
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.stops = self.stops or "declares global names"
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.stops = self.stops or "declares nonlocal names"
+
+    def visit_Break(self, node: cst.Break) -> None:
+        if not self.loops:
+            self.stops = self.stops or "breaks out of a loop around it"
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        if not self.loops:
+            self.stops = self.stops or "continues a loop around it"
 
 
 def callers(src: Source, fn_name: str) -> list[tuple[cst.Call, Stmt]]:

@@ -13,8 +13,10 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from ctxfix.patch.async_task import fix_async_task
 from ctxfix.patch.case import (
     Case,
+    add_kwarg,
     callers,
     ctx_method,
     function_of,
@@ -24,6 +26,7 @@ from ctxfix.patch.case import (
     wrap_with_app,
 )
 from ctxfix.patch.edits import forward_call, free_name, is_docstring
+from ctxfix.patch.pytest_fix import fix_test
 from ctxfix.patch.source import (
     PatchError,
     Place,
@@ -56,26 +59,33 @@ def _app_setup(case: Case) -> None:
 
 
 def _cli_command(case: Case) -> None:
-    """cli-command: @with_appcontext for a command `flask` runs (before 2.2), else push it."""
+    """cli-command: @with_appcontext for a command `flask` runs (before 2.2), or one on a Quart
+    app's app.cli (which pushes no context unless asked); else push it."""
     if case.ran_by_flask_cli():
         for place in reversed(case.places):
             src, st = case.stmt(place)
             fn = st.function
-            if fn is not None and any(
-                (
-                    dotted(d.decorator.func)
-                    if isinstance(d.decorator, cst.Call)
-                    else dotted(d.decorator) or ""
-                ).endswith("command")
-                for d in fn.decorators
-            ):
-                if any("with_appcontext" in code_of(d) for d in fn.decorators):
-                    raise PatchError(f"{place.rel}: {fn.name.value} already has @with_appcontext")
-                ed = case.edit(src)
-                ed.need("flask.cli", "with_appcontext")
-                ed.add_decorator(fn, "with_appcontext")
+            command = next((d for d in fn.decorators if _is_command(d)), None) if fn else None
+            if fn is None or command is None:
+                continue
+            if any("with_appcontext" in code_of(d) for d in fn.decorators):
+                raise PatchError(f"{place.rel}: {fn.name.value} already has @with_appcontext")
+            ed = case.edit(src)
+            made = command.decorator
+            if case.quart and isinstance(made, cst.Call) and ".cli." in f".{callee(made)}":
+                # quart/cli.py AppGroup.command (0.18-0.22) pops with_appcontext=True and
+                # wraps the command in with_appcontext.
+                ed.node(made, lambda n: add_kwarg(n, "with_appcontext", "True"))
                 return
+            ed.need(f"{case.framework}.cli", "with_appcontext")
+            ed.add_decorator(fn, "with_appcontext")
+            return
     wrap_with_app(case, case.entry_places(), "app_context")
+
+
+def _is_command(d: cst.Decorator) -> bool:
+    made = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+    return (dotted(made) or "").endswith("command")
 
 
 def _no_request(case: Case) -> None:
@@ -162,6 +172,9 @@ def _streaming(case: Case) -> None:
 
 def _thread(case: Case) -> None:
     """background-thread: the real app for app data; the request copied in for request data."""
+    if case.quart:
+        _quart_background_task(case)
+        return
     if case.variant == "request-data" or case.family == "request-context":
         src, st = case.stmt(case.innermost)
         fn = function_of(case.innermost, st)
@@ -199,6 +212,100 @@ def _thread(case: Case) -> None:
                     "traceback does not show; pass current_app._get_current_object() there"
                 )
     hand_app_to(case, case.innermost)
+
+
+def _quart_background_task(case: Case) -> None:
+    """background-thread (Quart): the thread becomes ``app.add_background_task(fn, ...)``, which
+    runs the function in a copy of the app's context (quart/app.py 0.18-0.22), and Quart's
+    shutdown waits for it."""
+    place = case.innermost
+    src, st = case.stmt(place)
+    fn = function_of(place, st)
+    name = fn.name.value
+    if case.family != "quart-app-context":
+        raise PatchError(
+            f"{place.rel}: {name}() reads the {case.proxy or 'request'} in a thread, and Quart "
+            "copies no request into one; read the values in the handler and pass them to it"
+        )
+    sites = callers(src, name)
+    if not sites:
+        raise PatchError(
+            f"{place.rel}: {name}() is started from a file the traceback does not show; start "
+            "it there with app.add_background_task"
+        )
+    ed = case.edit(src)
+    for call, site in sites:
+        started = _thread_started_by(src, call, site)
+        if started is None:
+            raise PatchError(
+                f"{src.rel}:{src.line_of(call)}: {name}() is started in a way ctxfix cannot "
+                "turn into app.add_background_task (a Thread(target=...) started at once)"
+            )
+        ref = case.apps.find(src, site, allow_factory=False)
+        if ref is not None and ref.bind is None and ref.factory is None:
+            if ref.import_from is not None:
+                ed.need(ref.import_from, ref.name)
+            app = ref.name
+        else:
+            ed.need("quart", "current_app")
+            app = "current_app"
+        args = [name, *_thread_args(call)]
+        why = "# runs after the response, in the app's context; Quart's shutdown waits for it\n"
+        ed.replace_stmt(started[0], f"{why}{app}.add_background_task({', '.join(args)})\n")
+        for extra in started[1:]:
+            ed.remove(extra)
+    ed.drop_import_if_unused("threading")
+    ed.drop_import_if_unused("Thread")
+
+
+def _thread_started_by(src: Source, call: cst.Call, site: Stmt) -> Optional[list[Stmt]]:
+    """For ``Thread(target=fn, ...)``: the statements that make and start it, when that is all
+    they do (``Thread(...).start()``, or ``t = Thread(...)`` and ``t.start()``)."""
+    if (callee(call) or "").rsplit(".", 1)[-1] != "Thread":
+        return None
+    node = site.node
+    if not isinstance(node, cst.SimpleStatementLine) or len(node.body) != 1:
+        return None
+    small = node.body[0]
+    if isinstance(small, cst.Expr):
+        ran = small.value
+        if (
+            isinstance(ran, cst.Call)
+            and isinstance(ran.func, cst.Attribute)
+            and ran.func.value is call
+            and ran.func.attr.value == "start"
+        ):
+            return [site]
+        return None
+    names = assigned_names(node)
+    if len(names) != 1 or names[0][1] is not call:
+        return None
+    var = names[0][0]
+    later = [src.stmt_of(n) for n in site.block.body[site.index + 1 :] if uses_name(n, var)]
+    if (
+        site.function is None
+        or len(later) != 1
+        or code_of(later[0].node).strip() != f"{var}.start()"
+        or sum(uses_name(n, var) for n in site.function.body.body) > 2
+    ):
+        return None
+    return [site, *later]
+
+
+def _thread_args(call: cst.Call) -> list[str]:
+    """The arguments ``Thread(target=fn, args=..., kwargs=...)`` passes to ``fn``."""
+    out: list[str] = []
+    for a in call.args:
+        key = a.keyword.value if a.keyword is not None else None
+        if key == "args" and isinstance(a.value, (cst.Tuple, cst.List)):
+            for e in a.value.elements:
+                star = "*" if isinstance(e, cst.StarredElement) else ""
+                out.append(star + code_of(e.value))
+        elif key == "args":
+            out.append(f"*{code_of(a.value)}")
+        elif key == "kwargs":
+            out.append(f"**{code_of(a.value)}")
+    return out
 
 
 def _proxy_args(value: cst.BaseExpression) -> list[cst.Name]:
@@ -326,6 +433,79 @@ def _import_time(case: Case) -> None:
     raise PatchError(
         f"{place.rel}:{place.line}: runs at import; move it into the function that needs it"
     )
+
+
+def _tool(case: Case) -> None:
+    """tool-introspection: the module-level lookup moves into a function (the import-time
+    edit); doctests that run code reading the context get one from a conftest.py at the root of
+    the package, which pytest imports before it collects the package for --doctest-modules."""
+    place = case.innermost
+    src, st = case.stmt(place)
+    if any(p.startswith("<doctest ") for p in case.frame_paths):
+        _doctest_conftest(case, src)
+        return
+    if st.function is not None and not isinstance(st.node, cst.FunctionDef):
+        raise PatchError(
+            f"{place.rel}:{place.line}: the tool ran {place.function}() itself (mock.patch or a "
+            "debugger); give it the app's context there, see `ctxfix show tool-introspection`"
+        )
+    _import_time(case)
+    if _has_doctests(src.text) and not case.quart:
+        _doctest_conftest(case, src)
+
+
+def _has_doctests(text: str) -> bool:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return any(
+        ">>>" in (ast.get_docstring(n, clean=False) or "")
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    )
+
+
+def _doctest_conftest(case: Case, src: Source) -> None:
+    """A conftest.py at the root of the module's package pushes the app's context: pytest
+    imports it before it collects the package's modules and runs their doctests."""
+    if case.quart:
+        raise PatchError(
+            f"{src.rel}: its doctests need a Quart context, which only `async with` pushes; "
+            "push one in each doctest"
+        )
+    parts = (case.project.module_name(src.path) or src.path.stem).split(".")
+    conf = src.path.parents[len(parts) - 1] / "conftest.py"
+    if conf in case.new_files:
+        return
+    ref = case.apps.the_project_app(src)
+    if ref.factory is not None and ref.factory_import is not None:
+        module, name = ref.factory_import
+        push = f"{name}().app_context().push()"
+    else:
+        module, name = ref.import_from or "", ref.name
+        push = f"{name}.app_context().push()"
+    push += "  # stays pushed while pytest imports and runs the doctests\n"
+    why = (
+        "# pytest imports this file before it collects the modules for --doctest-modules: their\n"
+        "# doctests run code that reads the app's context, so push one for them\n"
+    )
+    existing = case.project.source(conf) if conf.is_file() else None
+    if existing is not None:
+        if ".app_context().push()" in existing.text:
+            return
+        ed = case.edit(existing)
+        if not existing.module.body:
+            code = f"{why}from {module} import {name}\n\n{push}"
+            ed.node(existing.module, lambda m: cst.parse_module(code))
+            return
+        ed.need(module, name)
+        last = existing.stmt_of(existing.module.body[-1])
+        ed.insert(last, why + push, after=True, lines_around=1)
+    elif conf.exists():
+        raise PatchError(f"{conf.name} beside {src.rel} cannot be read")
+    else:
+        case.new_files[conf] = f"{why}from {module} import {name}\n\n{push}"
 
 
 def _in_decorators(src: Source, fn: cst.FunctionDef, line: int) -> bool:
@@ -508,13 +688,6 @@ def _constant_to_function(
                 raise PatchError(f"{src.rel}: {fn_node.name.value}() assigns {name} too")
 
 
-def _pytest(case: Case) -> None:
-    """pytest-test: the test gets an app fixture that pushes a context, or pushes one itself."""
-    from ctxfix.patch.pytest_fix import fix_test
-
-    fix_test(case)
-
-
 def _push_context(case: Case) -> None:
     """The family's own fix, when the cause is open between causes that all push a context."""
     rest = [p for p in reversed(case.places) if p not in case.entry_places()]
@@ -537,17 +710,32 @@ def _interactive(case: Case) -> None:
 
 EDITS: dict[str, Callable[[Case], None]] = {
     "app-setup": _app_setup,
+    "async-task": fix_async_task,
     "background-thread": _thread,
     "celery-task": _worker_app,
     "cli-command": _cli_command,
     "import-time": _import_time,
     "interactive-shell": _interactive,
     "no-request": _no_request,
-    "pytest-test": _pytest,
+    "pytest-test": fix_test,
     "scheduled-job": _scheduled,
     "standalone-script": _script,
     "streaming-response": _streaming,
+    "tool-introspection": _tool,
     "task-queue": _worker_app,
     "url-for-no-server-name": _url_for,
 }
 """The edit for each bundled cause; a cause missing here gets no patch, and says so."""
+
+QUART_EDITS = frozenset(
+    {
+        "async-task",
+        "background-thread",
+        "cli-command",
+        "import-time",
+        "pytest-test",
+        "standalone-script",
+        "tool-introspection",
+    }
+)
+"""Causes whose edit knows Quart (``async with``); the others decline a Quart error."""

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import libcst as cst
 
 from ctxfix.patch.source import PatchError, Source, Stmt, dotted, imports_of
 
 NodeFn = Callable[[cst.CSTNode], cst.CSTNode]
+_ENCLOSING = ("wrap", "coroutine")
+"""Block operations that move statements into a new block (two may not overlap)."""
 
 
 @dataclass
@@ -26,23 +28,60 @@ class Edit:
     block_ops: dict[int, list[tuple]] = field(default_factory=dict)
     imports: list[tuple[str, str]] = field(default_factory=list)
     module_imports: list[str] = field(default_factory=list)
+    unused_imports: list[str] = field(default_factory=list)
     local_tops: frozenset[str] = frozenset()
     """Top-level names of the project's own modules, so imports land in the right group."""
 
     # -- statements in a block ---------------------------------------------------------------
 
-    def wrap(self, first: Stmt, last_index: int, item: str) -> None:
-        """Put statements first..last_index of first's block under ``with <item>:``."""
+    def wrap(self, first: Stmt, last_index: int, item: str, is_async: bool = False) -> None:
+        """Put statements first..last_index of first's block under ``with <item>:`` (``async
+        with`` when ``is_async``)."""
+        self._claim(first, last_index, ("wrap", first.index, last_index, item, is_async))
+
+    def run_in_coroutine(
+        self,
+        first: Stmt,
+        last_index: int,
+        item: str,
+        helper: str,
+        shared: Sequence[str] = (),
+        returns: bool = False,
+    ) -> None:
+        """From synchronous code: statements first..last_index go under ``async with <item>:``
+        in a coroutine ``helper`` defined in their place and run there by ``asyncio.run``.
+
+        ``shared`` names the variables the statements bind that the code around them uses too
+        (declared ``global`` at module level, ``nonlocal`` in a function). ``returns``: the
+        statements end their function and return from it, so the coroutine's result is returned.
+        """
+        top = first.function is None
+        op = ("coroutine", first.index, last_index, item, helper, tuple(shared), returns, top)
+        self._claim(first, last_index, op)
+        self.need_module("asyncio")
+
+    def _claim(self, first: Stmt, last_index: int, op: tuple) -> None:
         ops = self.block_ops.setdefault(id(first.block), [])
-        for op in ops:
-            if op[0] == "wrap" and op[1] <= last_index and first.index <= op[2]:
-                if (op[1], op[2], op[3]) == (first.index, last_index, item):
+        for other in ops:
+            if other[0] in _ENCLOSING and other[1] <= last_index and first.index <= other[2]:
+                if other == op:
                     return  # the same wrap, asked for by a second error
                 raise PatchError(
                     f"{self.source.rel}:{self.source.line_of(first.node)}: a patch for an "
                     "earlier error already changes these lines; apply it and run again"
                 )
-        ops.append(("wrap", first.index, last_index, item))
+        ops.append(op)
+
+    def remove(self, at: Stmt) -> None:
+        """Take a statement out (its block gets ``pass`` when nothing is left)."""
+        ops = self.block_ops.setdefault(id(at.block), [])
+        if ("remove", at.index) not in ops:
+            ops.append(("remove", at.index))
+
+    def drop_import_if_unused(self, name: str) -> None:
+        """Take ``name`` out of the module's imports if the edited code no longer uses it."""
+        if name not in self.unused_imports:
+            self.unused_imports.append(name)
 
     def snapshot(self) -> tuple:
         """The changes so far, to go back to with :meth:`restore`."""
@@ -51,18 +90,20 @@ class Edit:
             {k: list(v) for k, v in self.block_ops.items()},
             list(self.imports),
             list(self.module_imports),
+            list(self.unused_imports),
         )
 
     def restore(self, state: tuple) -> None:
-        nodes, blocks, imports, modules = state
+        nodes, blocks, imports, modules, unused = state
         self.node_edits = {k: list(v) for k, v in nodes.items()}
         self.block_ops = {k: list(v) for k, v in blocks.items()}
         self.imports, self.module_imports = list(imports), list(modules)
+        self.unused_imports = list(unused)
 
     def insert(self, at: Stmt, code: str, after: bool = False, lines_around: int = 0) -> None:
         """Insert statements (source text) before or after a statement, at its indentation,
         with at least ``lines_around`` blank lines above and below them."""
-        stmts = list(cst.parse_module(code).body)
+        stmts = _statements(code)
         self.block_ops.setdefault(id(at.block), []).append(
             ("insert", at.index + (1 if after else 0), stmts, lines_around)
         )
@@ -70,7 +111,7 @@ class Edit:
     def replace_stmt(self, at: Stmt, code: str, lines_before: int = 0) -> None:
         """Replace one statement with the statements in ``code``, ``lines_before`` blank lines
         above them at least (and as many below, when more statements follow)."""
-        stmts = list(cst.parse_module(code).body)
+        stmts = _statements(code)
         self.block_ops.setdefault(id(at.block), []).append(
             ("replace", at.index, stmts, lines_before)
         )
@@ -121,16 +162,15 @@ class Edit:
 
         self.node(fn_node, fn)
 
-    def wrap_body(self, fn_node: cst.FunctionDef, item: str) -> None:
+    def wrap_body(self, fn_node: cst.FunctionDef, item: str, is_async: bool = False) -> None:
         """Put a function's whole body (after its docstring) under ``with <item>:``."""
 
         def fn(n: cst.CSTNode) -> cst.CSTNode:
             assert isinstance(n, cst.FunctionDef)
             body = list(n.body.body)
             start = 1 if body and is_docstring(body[0]) else 0
-            return n.with_changes(
-                body=n.body.with_changes(body=body[:start] + [_with(item, body[start:])])
-            )
+            inner = _with(item, body[start:], is_async)
+            return n.with_changes(body=n.body.with_changes(body=body[:start] + [inner]))
 
         self.node(fn_node, fn)
 
@@ -151,7 +191,19 @@ class Edit:
             new = _ensure_module_import(new, mod, self.local_tops)
         for mod, name in self.imports:
             new = _ensure_from_import(new, mod, name, self.local_tops | {"."})
+        for name in self.unused_imports:
+            new = _drop_unused_import(new, name)
         return new.code
+
+
+def _statements(code: str) -> list[cst.BaseStatement]:
+    """The statements of ``code``, a comment above the first one kept with it (libcst gives a
+    module's leading comments to its header)."""
+    module = cst.parse_module(code)
+    stmts = list(module.body)
+    if stmts and module.header:
+        stmts[0] = stmts[0].with_changes(leading_lines=[*module.header, *stmts[0].leading_lines])
+    return stmts
 
 
 def is_docstring(st: cst.BaseStatement) -> bool:
@@ -163,7 +215,7 @@ def is_docstring(st: cst.BaseStatement) -> bool:
     )
 
 
-def _with(item: str, body: list[cst.BaseStatement]) -> cst.With:
+def _with(item: str, body: list[cst.BaseStatement], is_async: bool = False) -> cst.With:
     lead = body[0].leading_lines if body else ()
     if body:
         body = [body[0].with_changes(leading_lines=()), *body[1:]]
@@ -171,7 +223,45 @@ def _with(item: str, body: list[cst.BaseStatement]) -> cst.With:
         items=[cst.WithItem(cst.parse_expression(item))],
         body=cst.IndentedBlock(body=body or [cst.SimpleStatementLine([cst.Pass()])]),
         leading_lines=lead,
+        asynchronous=cst.Asynchronous() if is_async else None,
     )
+
+
+def _coroutine(
+    item: str,
+    body: list[cst.BaseStatement],
+    helper: str,
+    shared: tuple[str, ...],
+    returns: bool,
+    module_level: bool,
+    first_in_block: bool,
+) -> list[cst.BaseStatement]:
+    """``async def helper(): async with item: body`` and the line that runs it."""
+    blank = 0 if first_in_block else 2 if module_level else 1
+    inner: list[cst.BaseStatement] = []
+    if shared:
+        keyword = "global" if module_level else "nonlocal"
+        inner.append(cst.parse_statement(f"{keyword} {', '.join(shared)}\n"))
+    inner.append(_with(item, body, is_async=True).with_changes(leading_lines=()))
+    fn = cst.FunctionDef(
+        name=cst.Name(helper),
+        params=cst.Parameters(),
+        body=cst.IndentedBlock(body=inner),
+        asynchronous=cst.Asynchronous(),
+        leading_lines=body[0].leading_lines if body else (),
+    )
+    run = cst.parse_statement(f"{'return ' if returns else ''}asyncio.run({helper}())\n")
+    return [_blank_above(fn, blank), _blank_above(run, 2 if module_level else 1)]
+
+
+def _remove_at(body: list[cst.BaseStatement], i: int) -> None:
+    """Take out body[i]; the statement after it takes its place and its blank lines."""
+    gone = body.pop(i)
+    if i < len(body):
+        lead = list(body[i].leading_lines)
+        while lead and lead[0].comment is None:
+            lead.pop(0)
+        body[i] = body[i].with_changes(leading_lines=[*gone.leading_lines, *lead])
 
 
 def _blank_above(st: cst.BaseStatement, n: int) -> cst.BaseStatement:
@@ -195,10 +285,17 @@ class _Apply(cst.CSTTransformer):
         if ops and isinstance(out, (cst.Module, cst.IndentedBlock)):
             body = list(out.body)
             # From the bottom up, wraps before inserts at the same place.
-            for op in sorted(ops, key=lambda o: (-o[1], o[0] != "wrap")):
+            for op in sorted(ops, key=lambda o: (-o[1], o[0] not in _ENCLOSING)):
                 if op[0] == "wrap":
-                    _, i, j, item = op
-                    body[i : j + 1] = [_with(item, body[i : j + 1])]
+                    _, i, j, item, is_async = op
+                    body[i : j + 1] = [_with(item, body[i : j + 1], is_async)]
+                elif op[0] == "coroutine":
+                    _, i, j, item, helper, shared, returns, top = op
+                    body[i : j + 1] = _coroutine(
+                        item, body[i : j + 1], helper, shared, returns, top, i == 0
+                    )
+                elif op[0] == "remove":
+                    _remove_at(body, op[1])
                 elif op[0] == "insert":
                     _, i, stmts, blank = op
                     if blank:
@@ -211,11 +308,16 @@ class _Apply(cst.CSTTransformer):
                     _, i, stmts, blank = op
                     stmts = list(stmts)
                     stmts[0] = _blank_above(
-                        stmts[0].with_changes(leading_lines=body[i].leading_lines), blank
+                        stmts[0].with_changes(
+                            leading_lines=[*body[i].leading_lines, *stmts[0].leading_lines]
+                        ),
+                        blank,
                     )
                     if blank and i + 1 < len(body):
                         body[i + 1] = _blank_above(body[i + 1], blank)
                     body[i : i + 1] = stmts
+            if not body:
+                body = [cst.SimpleStatementLine([cst.Pass()])]
             out = out.with_changes(body=body)
         return out
 
@@ -336,6 +438,63 @@ def _ensure_module_import(
     if mod in have and have[mod][2] == -1:
         return module
     return _insert_import(module, f"import {mod}\n", local_tops)
+
+
+def _drop_unused_import(module: cst.Module, name: str) -> cst.Module:
+    """The module without ``name`` in its top-level imports, when nothing else uses it."""
+
+    class Uses(cst.CSTVisitor):
+        found = False
+
+        def visit_Import(self, node: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+            return False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                self.found = True
+
+    uses = Uses()
+    module.visit(uses)
+    if uses.found:
+        return module
+    body = list(module.body)
+    for i in range(len(body) - 1, -1, -1):
+        st = body[i]
+        if not isinstance(st, cst.SimpleStatementLine) or len(st.body) != 1:
+            continue
+        imp = st.body[0]
+        if not isinstance(imp, (cst.Import, cst.ImportFrom)) or isinstance(
+            imp.names, cst.ImportStar
+        ):
+            continue
+        names = list(imp.names)
+        keep = [a for a in names if _local_name(a) != name]
+        if len(keep) == len(names):
+            continue
+        if not keep:
+            _remove_at(body, i)
+            continue
+        if _local_name(names[-1]) == name:
+            keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
+        body[i] = st.with_changes(body=[imp.with_changes(names=keep)])
+    return module.with_changes(body=body)
+
+
+def _local_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return (dotted(alias.name) or "").split(".")[0]
 
 
 def _is_import(st: cst.BaseStatement) -> bool:

@@ -14,7 +14,7 @@ from typing import Optional
 import libcst as cst
 
 from ctxfix.patch.apps import Factory
-from ctxfix.patch.case import Case, ctx_method, rest_end, use_app, wrap_with_app
+from ctxfix.patch.case import Case, ctx_method, push_context, rest_end, use_app, wrap_with_app
 from ctxfix.patch.source import (
     PatchError,
     Place,
@@ -136,7 +136,7 @@ def fix_test(case: Case) -> None:
     ref = case.apps.find(src, st, allow_factory=False)
     if ref is not None and ref.name not in params and ref.import_from is None:
         name = use_app(case, src, st, ref)
-        case.edit(src).wrap(st, rest_end(st), f"{name}.{method}()")
+        push_context(case, src, st, rest_end(st), name, method)
         return
     # It asks for the app fixture.
     given = [p for p in params if p in fixtures and p == app_fx]
@@ -151,8 +151,9 @@ def fix_test(case: Case) -> None:
     if app_fx is not None:
         _add_param(case, src, fn, app_fx)
         fsrc, ffn = fixtures[app_fx]
-        if method != "app_context" or not _pushes_context(ffn):
-            case.edit(src).wrap(st, rest_end(st), f"{app_fx}.{method}()")
+        # A Quart fixture cannot have pushed a context the test runs in (only a coroutine can).
+        if method != "app_context" or not _pushes_context(ffn) or case.quart:
+            push_context(case, src, st, rest_end(st), app_fx, method)
         return
     _new_fixture(case, src, st, fn, method, place)
 
@@ -191,7 +192,7 @@ def _with_fixture(
         fsrc.path.name == "conftest.py" and fsrc.path.parent == src.path.parent
     )
     bare = _hands_out_bare(ffn)
-    if method == "app_context" and bare is not None and editable:
+    if method == "app_context" and bare is not None and editable and not case.quart:
         assert isinstance(ffn.body, cst.IndentedBlock)
         comment = "  # the test runs inside this context"
         case.edit(fsrc).replace_stmt(
@@ -199,7 +200,7 @@ def _with_fixture(
             f"with {bare}.app_context():\n    yield {bare}{comment}\n",
         )
         return
-    case.edit(src).wrap(st, rest_end(st), f"{name}.{method}()")
+    push_context(case, src, st, rest_end(st), name, method)
 
 
 def _own_app(
@@ -234,7 +235,7 @@ def _own_app(
         else f"a {scope}-scoped fixture cannot use `{app_fx or 'app'}`"
     )
     ed.insert(st, f"{name} = {call}  # its own app: {why}\n")
-    ed.wrap(st, rest_end(st), f"{name}.{method}()")
+    push_context(case, src, st, rest_end(st), name, method)
 
 
 def _test_factory(case: Case, src: Source) -> Factory:
@@ -298,13 +299,16 @@ def _new_fixture(
 ) -> None:
     fac = _test_factory(case, src)
     call = _configured_call(case, fac)
-    fixture = (
-        "\n\n@pytest.fixture\n"
-        "def app():\n"
-        f"    app = {call}\n"
-        "    with app.app_context():\n"
-        "        yield app\n"
-    )
+    if case.quart:  # its contexts are pushed with `async with`, in the test
+        fixture = f"\n\n@pytest.fixture\ndef app():\n    return {call}\n"
+    else:
+        fixture = (
+            "\n\n@pytest.fixture\n"
+            "def app():\n"
+            f"    app = {call}\n"
+            "    with app.app_context():\n"
+            "        yield app\n"
+        )
     conf = src.path.parent / "conftest.py"
     existing = case.project.source(conf) if conf.is_file() else None
     if conf in case.fixtures_added:
@@ -321,5 +325,5 @@ def _new_fixture(
         case.new_files[conf] = f"import pytest\n\nfrom {fac.module} import {fac.name}\n{fixture}"
     case.fixtures_added.add(conf)
     _add_param(case, src, fn, "app")
-    if method != "app_context":
-        case.edit(src).wrap(st, rest_end(st), f"app.{method}()")
+    if method != "app_context" or case.quart:
+        push_context(case, src, st, rest_end(st), "app", method)

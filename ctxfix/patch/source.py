@@ -12,10 +12,16 @@ import ast
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Iterator, Optional, Union
+from typing import Iterator, Mapping, Optional, Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
 
 Block = Union[cst.Module, cst.IndentedBlock]
 
@@ -49,6 +55,8 @@ class Place:
     line: int
     function: str
     code: str
+    index: int = -1
+    """Where the frame is in the traceback's frames (outermost 0)."""
 
 
 def map_path(path: str, cwd: Path, project_root: Optional[str]) -> tuple[Optional[Path], str]:
@@ -171,6 +179,8 @@ class Source:
         wrapper.visit(self._index)
         self._parents = wrapper.resolve(ParentNodeProvider)
         self.positions = wrapper.resolve(PositionProvider)
+        self._wrapper = wrapper
+        self._scopes: Optional[Mapping[cst.CSTNode, Optional[Scope]]] = None
 
     @classmethod
     def read(cls, path: Path, rel: str) -> Source:
@@ -211,6 +221,12 @@ class Source:
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
+
+    def scope_of(self, node: cst.CSTNode) -> Optional[Scope]:
+        """The variable scope (libcst's scope analysis) a node is in."""
+        if self._scopes is None:
+            self._scopes = self._wrapper.resolve(ScopeProvider)
+        return self._scopes.get(node)
 
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         return self._parents.get(node)
@@ -429,8 +445,13 @@ class Project:
                     yield Path(dirpath) / f
 
 
+APP_CLASSES = ("Flask", "Quart")
+"""Classes whose instances push the contexts the edits push (Quart's with ``async with``)."""
+
+
 def ast_makes_app(tree: ast.Module) -> tuple[list[str], list[tuple[str, ast.FunctionDef]]]:
-    """Module-level names bound to ``Flask(...)``, and functions that build and return one."""
+    """Module-level names bound to ``Flask(...)`` (or ``Quart(...)``), and functions that build
+    and return one."""
     apps: list[str] = []
     factories: list[tuple[str, ast.FunctionDef]] = []
     for st in tree.body:
@@ -448,8 +469,8 @@ def _ast_is_flask_call(node: ast.AST) -> bool:
     if not isinstance(node, ast.Call):
         return False
     f = node.func
-    return (isinstance(f, ast.Name) and f.id == "Flask") or (
-        isinstance(f, ast.Attribute) and f.attr == "Flask"
+    return (isinstance(f, ast.Name) and f.id in APP_CLASSES) or (
+        isinstance(f, ast.Attribute) and f.attr in APP_CLASSES
     )
 
 
