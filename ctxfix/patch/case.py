@@ -25,6 +25,14 @@ from ctxfix.patch.source import (
     uses_name,
 )
 
+_CONTEXT_NAMES = ("current_app", "g", "request", "session", "url_for", "db", "current_user")
+
+
+def reads_context(node: cst.CSTNode) -> bool:
+    """The code uses a name that needs a pushed context (or a Flask-SQLAlchemy query)."""
+    return any(uses_name(node, n) for n in _CONTEXT_NAMES) or ".query" in code_of(node)
+
+
 # Names whose use needs a request, so tests and scripts get a test request context for them.
 _REQUEST_PROXIES = ("url_for", "request", "session", "flash", "current_user", "login_user")
 

@@ -21,12 +21,16 @@ from ctxfix.patch.case import (
     ctx_method,
     function_of,
     hand_app_to,
+    reads_context,
     rest_end,
     use_app,
     wrap_with_app,
 )
 from ctxfix.patch.edits import forward_call, free_name, is_docstring
+from ctxfix.patch.hosts import fix_host
+from ctxfix.patch.pops import fix_pop
 from ctxfix.patch.pytest_fix import fix_test
+from ctxfix.patch.socketio_emit import fix_socketio_emit
 from ctxfix.patch.source import (
     PatchError,
     Place,
@@ -420,7 +424,7 @@ def _import_time(case: Case) -> None:
         )
     if isinstance(node, cst.FunctionDef):
         defaults = [p.default for p in node.params.params if p.default is not None]
-        if not _in_decorators(src, node, place.line) and any(map(_reads_context, defaults)):
+        if not _in_decorators(src, node, place.line) and any(map(reads_context, defaults)):
             _default_arg(case, src, node, place)
         else:
             _decorator_arg(case, src, node, place)
@@ -519,7 +523,7 @@ def _default_arg(case: Case, src: Source, fn: cst.FunctionDef, place: Place) -> 
     bad = [
         p
         for p in fn.params.params + fn.params.kwonly_params
-        if p.default is not None and _reads_context(p.default)
+        if p.default is not None and reads_context(p.default)
     ]
     if not bad:
         raise PatchError(f"{place.rel}:{place.line}: cannot tell which default reads the context")
@@ -550,13 +554,6 @@ def _default_arg(case: Case, src: Source, fn: cst.FunctionDef, place: Place) -> 
     ed.node(fn, change)
 
 
-_CONTEXT_NAMES = ("current_app", "g", "request", "session", "url_for", "db", "current_user")
-
-
-def _reads_context(expr: cst.CSTNode) -> bool:
-    return any(uses_name(expr, n) for n in _CONTEXT_NAMES) or ".query" in code_of(expr)
-
-
 def _decorator_arg(case: Case, src: Source, fn: cst.FunctionDef, place: Place) -> None:
     """Apply the decorator when the function is called, inside the context, not at import."""
     decs = list(fn.decorators)
@@ -569,8 +566,8 @@ def _decorator_arg(case: Case, src: Source, fn: cst.FunctionDef, place: Place) -
         None,
     )
     if idx is None:  # the traceback points at the def line (older Pythons)
-        idx = next((i for i, d in enumerate(decs) if _reads_context(d)), None)
-    if idx is None or not _reads_context(decs[idx]):
+        idx = next((i for i, d in enumerate(decs) if reads_context(d)), None)
+    if idx is None or not reads_context(decs[idx]):
         raise PatchError(f"{place.rel}:{place.line}: cannot tell which decorator reads the context")
     d_name = dotted(decs[idx].decorator.func) if isinstance(decs[idx].decorator, cst.Call) else None
     if d_name and d_name.rsplit(".", 1)[-1] in (
@@ -714,11 +711,14 @@ EDITS: dict[str, Callable[[Case], None]] = {
     "background-thread": _thread,
     "celery-task": _worker_app,
     "cli-command": _cli_command,
+    "context-pop-mismatch": fix_pop,
     "import-time": _import_time,
     "interactive-shell": _interactive,
     "no-request": _no_request,
+    "non-flask-host": fix_host,
     "pytest-test": fix_test,
     "scheduled-job": _scheduled,
+    "socketio-emit": fix_socketio_emit,
     "standalone-script": _script,
     "streaming-response": _streaming,
     "tool-introspection": _tool,
@@ -732,6 +732,7 @@ QUART_EDITS = frozenset(
         "async-task",
         "background-thread",
         "cli-command",
+        "context-pop-mismatch",
         "import-time",
         "pytest-test",
         "standalone-script",

@@ -236,6 +236,13 @@ class Source:
             if isinstance(st.node, cst.FunctionDef):
                 yield st.node, st.scopes
 
+    def stmts_in(self, fn: cst.FunctionDef) -> list[Stmt]:
+        """The statements ``fn`` runs itself (in its nested blocks too, not in nested functions),
+        in source order."""
+        return [
+            st for _, _, st in sorted(self._index.stmts, key=lambda t: t[0]) if st.function is fn
+        ]
+
     def function_named(self, name: str) -> list[cst.FunctionDef]:
         return [fn for fn, _ in self.functions() if fn.name.value == name]
 
