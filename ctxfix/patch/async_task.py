@@ -82,6 +82,7 @@ def _in_copied_context(case: Case, src: Source, st: Stmt, call: cst.Call) -> Non
         return n.with_changes(args=new)
 
     ed.node(call, copied)
+    ed.fit_call(call)
 
 
 def _python(case: Case) -> tuple[int, int]:

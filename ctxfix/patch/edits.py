@@ -78,6 +78,23 @@ class Edit:
         if ("remove", at.index) not in ops:
             ops.append(("remove", at.index))
 
+    def fit_call(self, original: cst.Call, limit: int = 99) -> None:
+        """After the other changes to a call written on one line: one argument a line, as black
+        and ruff format it, when the line would be longer than ``limit``."""
+        pos = self.source.positions[original]
+        if pos.start.line != pos.end.line:
+            return
+        line = self.source.line_text(pos.start.line)
+        rest = len(line.rstrip()) - (pos.end.column - pos.start.column)
+
+        def fit(n: cst.CSTNode) -> cst.CSTNode:
+            assert isinstance(n, cst.Call)
+            if not n.args or rest + len(cst.Module([]).code_for_node(n)) <= limit:
+                return n
+            return _one_argument_a_line(n)
+
+        self.node(original, fit)
+
     def drop_import_if_unused(self, name: str) -> None:
         """Take ``name`` out of the module's imports if the edited code no longer uses it."""
         if name not in self.unused_imports:
@@ -227,6 +244,19 @@ def _with(item: str, body: list[cst.BaseStatement], is_async: bool = False) -> c
     )
 
 
+def _one_argument_a_line(call: cst.Call) -> cst.Call:
+    def newline(indent: str) -> cst.ParenthesizedWhitespace:
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            indent=True,
+            last_line=cst.SimpleWhitespace(indent),
+        )
+
+    args = [a.with_changes(comma=cst.Comma(whitespace_after=newline("    "))) for a in call.args]
+    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=newline("")))
+    return call.with_changes(whitespace_before_args=newline("    "), args=args)
+
+
 def _coroutine(
     item: str,
     body: list[cst.BaseStatement],
@@ -255,13 +285,19 @@ def _coroutine(
 
 
 def _remove_at(body: list[cst.BaseStatement], i: int) -> None:
-    """Take out body[i]; the statement after it takes its place and its blank lines."""
+    """Take out body[i]. The first statement of a block hands its blank lines on to the next
+    one (no blank line opens the block); elsewhere the next keeps a blank line above it."""
     gone = body.pop(i)
-    if i < len(body):
-        lead = list(body[i].leading_lines)
-        while lead and lead[0].comment is None:
-            lead.pop(0)
-        body[i] = body[i].with_changes(leading_lines=[*gone.leading_lines, *lead])
+    if i >= len(body):
+        return
+    own = list(body[i].leading_lines)
+    if i == 0:
+        while own and own[0].comment is None:
+            own.pop(0)
+        body[i] = body[i].with_changes(leading_lines=[*gone.leading_lines, *own])
+    elif not own or own[0].comment is not None:
+        blanks = [e for e in gone.leading_lines if e.comment is None]
+        body[i] = body[i].with_changes(leading_lines=[*blanks, *own])
 
 
 def _blank_above(st: cst.BaseStatement, n: int) -> cst.BaseStatement:

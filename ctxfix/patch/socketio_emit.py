@@ -83,6 +83,7 @@ def fix_socketio_emit(case: Case) -> None:
         return n.with_changes(func=cst.parse_expression(f"{server}.{kind}"), args=args)
 
     ed.node(call, server_call)
+    ed.fit_call(call)
     ed.drop_import_if_unused(local.split(".")[0])
 
 
@@ -269,6 +270,7 @@ def _pass_sid(
     ed.node(fn, with_sid)
     for call, _ in in_events:
         ed.node(call, lambda n: _pass_last(n, "request.sid"))
+        ed.fit_call(call)
     ed.need("flask", "request")
     return sid, in_events[0][1]
 
