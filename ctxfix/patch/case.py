@@ -213,8 +213,8 @@ def push_context(case: Case, src: Source, st: Stmt, last: int, app: str, method:
 
     Flask: ``with app.<method>():``. Quart pushes its contexts only with ``async with``
     (quart/ctx.py 0.18-0.22 has no synchronous ``__enter__``): in a coroutine that is the edit;
-    in synchronous code with no event loop running, the statements go into a coroutine that
-    ``asyncio.run`` runs in their place.
+    in synchronous code with no event loop running, the statements (from the outermost block
+    of their function or script on) go into a coroutine that ``asyncio.run`` runs in their place.
     """
     item = context_of(case, app, method)
     ed = case.edit(src)
@@ -230,6 +230,11 @@ def push_context(case: Case, src: Source, st: Stmt, last: int, app: str, method:
             f"{where}: Quart's contexts are pushed with `async with`, and this synchronous code "
             "runs inside an event loop; push the context in the coroutine that calls it"
         )
+    # One coroutine for the rest of the function (or script), not one per loop iteration.
+    for outer in src.enclosing_stmts(st)[1:]:
+        if isinstance(outer.node, (cst.FunctionDef, cst.ClassDef)):
+            break
+        st, last = outer, rest_end(outer)
     shared, returns = _coroutine_scope(src, st, last)
     wanted = "in_test_request" if method == "test_request_context" else "in_app_context"
     helper = free_name(st.function or src.module, wanted, f"{wanted}_")

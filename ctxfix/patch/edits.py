@@ -233,11 +233,14 @@ def is_docstring(st: cst.BaseStatement) -> bool:
 
 
 def _with(item: str, body: list[cst.BaseStatement], is_async: bool = False) -> cst.With:
+    """``with <item>:`` around ``body``; ``item`` may end with `` as <name>``."""
     lead = body[0].leading_lines if body else ()
     if body:
         body = [body[0].with_changes(leading_lines=()), *body[1:]]
+    expr, _, name = item.rpartition(" as ")
+    target = cst.AsName(cst.Name(name)) if expr and name.isidentifier() else None
     return cst.With(
-        items=[cst.WithItem(cst.parse_expression(item))],
+        items=[cst.WithItem(cst.parse_expression(expr if target else item), asname=target)],
         body=cst.IndentedBlock(body=body or [cst.SimpleStatementLine([cst.Pass()])]),
         leading_lines=lead,
         asynchronous=cst.Asynchronous() if is_async else None,
