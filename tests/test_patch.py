@@ -266,3 +266,13 @@ def test_one_patch_fixes_every_test_that_failed_the_same_way(kb, tmp_path):
     assert result.patched == 3, result.notes
     assert result.diff.count("(app") == 3  # three tests now ask for the fixture
     assert result.diff.count("+def app():") == 1
+
+
+def test_the_user_guide_says_what_every_edit_does():
+    from ctxfix.patch.causes import EDITS, QUART_EDITS
+
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    section = guide.split("### `--diff`")[1].split("\n### ")[0]
+    assert not [cause for cause in EDITS if cause not in section]
+    quart = next(line for line in section.splitlines() if line.startswith("| Quart"))
+    assert not [cause for cause in QUART_EDITS if cause not in quart]
