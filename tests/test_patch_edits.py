@@ -379,6 +379,33 @@ def test_socketio_send_in_a_route_keeps_its_namespace(kb, tmp_path):
     assert "from flask_socketio import SocketIO\n" in text
 
 
+@needs_patch
+def test_socketio_made_in_the_factory_is_the_one_a_view_there_uses(kb, tmp_path):
+    code = """\
+from flask import Flask
+from flask_socketio import SocketIO, emit
+
+
+def create_app():
+    app = Flask(__name__)
+    socketio = SocketIO(app)
+
+    @app.post("/ping")
+    def ping():
+        emit("pong", {}, to="lobby")
+        return "", 204
+
+    return app
+"""
+    error = "AttributeError: 'Request' object has no attribute 'namespace'"
+    result = _patch(
+        kb, tmp_path, {"app.py": code}, _emit_frames(11, "ping", "emit"), error, "socketio-emit"
+    )
+    text = _patched(tmp_path, result, "app.py")
+    assert '        socketio.emit("pong", {}, to="lobby")\n' in text
+    assert "from flask_socketio import SocketIO\n" in text
+
+
 def test_socketio_room_functions_get_no_guess(kb, tmp_path):
     code = SOCKETIO_APP.replace("SocketIO, send", "SocketIO, join_room").replace(
         'send("maintenance at 22:00", broadcast=True, include_self=False, namespace="/ops")',
@@ -499,11 +526,42 @@ def test_page(app):
     test = _patched(tmp_path, result, "tests/test_paging.py")
     assert test == (
         "def test_page(app):\n"
-        '    with app.test_request_context("/?page=2") as ctx:\n'
+        '    ctx = app.test_request_context("/?page=2")\n'
+        "    with ctx:\n"
         '        assert ctx.request.args["page"] == "2"\n'
     )
     conftest = (tmp_path / "tests/conftest.py").read_text()
     assert "    with app.app_context():\n        yield app\n" in conftest
+
+
+@needs_patch
+def test_a_push_that_ends_a_test_goes(kb, tmp_path):
+    files = {
+        "tests/conftest.py": """\
+import pytest
+from flask import Flask
+
+
+@pytest.fixture
+def app():
+    app = Flask(__name__)
+    with app.app_context():
+        yield app
+""",
+        "tests/test_setup.py": """\
+def test_setup(app):
+    assert app.name
+    app.app_context().push()
+""",
+    }
+    frames = [
+        ("tests/conftest.py", 8, "app", ""),
+        (f"{SITE}/flask/ctx.py", 277, "__exit__", "self.pop(exc_value)"),
+        (f"{SITE}/flask/ctx.py", 268, "pop", "raise"),
+    ]
+    result = _patch(kb, tmp_path, files, frames, POP_ERROR, "context-pop-mismatch")
+    test = _patched(tmp_path, result, "tests/test_setup.py")
+    assert test == "def test_setup(app):\n    assert app.name\n"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -111,7 +111,8 @@ def build(
                 f"no patch for {where}: ctxfix has no patch for {cause}; see `ctxfix show {cause}`"
             )
             continue
-        if f.family.startswith("quart-") and cause not in QUART_EDITS:
+        knows_quart = cause in QUART_EDITS or f.cause_id is None  # the unsettled push does
+        if f.family.startswith("quart-") and not knows_quart:
             # This edit pushes Flask's contexts with `with`; Quart's are pushed with `async
             # with` in a coroutine, so it would not run there.
             out.notes.append(

@@ -170,26 +170,29 @@ def wrap_with_app(
     tried: list[tuple[Source, Stmt]] = [case.stmt(place) for place in places]
     if case.quart:
         tried.sort(key=lambda found: not in_coroutine(found[1]))
-    for src, st in tried:
-        ref = case.apps.find(src, st, allow_factory=False)
-        if ref is not None:
-            name = use_app(case, src, st, ref)
-            push_context(case, src, st, rest_end(st), name, method)
-            return
+    if _push_with_app(case, tried, method, allow_factory=False):
+        return
     if fallback_current_app:
         for src, st in tried:
             if st.function is not None:
                 case.edit(src).need(case.framework, "current_app")
                 push_context(case, src, st, rest_end(st), "current_app", method)
                 return
-    for src, st in tried:
-        ref = case.apps.find(src, st, allow_factory=True)
-        if ref is not None:
-            name = use_app(case, src, st, ref)
-            push_context(case, src, st, rest_end(st), name, method)
-            return
+    if _push_with_app(case, tried, method, allow_factory=True):
+        return
     where = ", ".join(dict.fromkeys(p.rel for p in places))
     raise PatchError(f"no {case.framework.title()} app or app factory is in reach in {where}")
+
+
+def _push_with_app(
+    case: Case, tried: list[tuple[Source, Stmt]], method: str, *, allow_factory: bool
+) -> bool:
+    for src, st in tried:
+        ref = case.apps.find(src, st, allow_factory=allow_factory)
+        if ref is not None:
+            push_context(case, src, st, rest_end(st), use_app(case, src, st, ref), method)
+            return True
+    return False
 
 
 def ctx_method(case: Case) -> str:

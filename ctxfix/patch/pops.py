@@ -56,13 +56,14 @@ def fix_pop(case: Case) -> None:
     fn = st.function
     if fn is not None and _is_fixture(fn):
         for t_src, test in _tests_using(case, src, fn.name.value):
-            fixed = _leaks_in(case, t_src, test) or fixed
+            fixed = _leaks_in(case, t_src, test, a_test=True) or fixed
     elif fn is not None and not fixed:
         # A method's pop (unittest's tearDown): what its class's other methods leave pushed.
         cls = next((s for s in reversed(st.scopes) if isinstance(s, cst.ClassDef)), None)
         for m in cls.body.body if cls is not None else ():
             if isinstance(m, cst.FunctionDef) and m is not fn:
-                fixed = _leaks_in(case, src, m) or fixed
+                a_test = m.name.value.startswith("test")
+                fixed = _leaks_in(case, src, m, a_test=a_test) or fixed
     if not fixed:
         raise PatchError(
             f"{place.rel}:{place.line}: cannot find the push this pop does not match (a push "
@@ -141,39 +142,39 @@ def _mention(node: cst.CSTNode, target: str) -> bool:
 # The three moves
 
 
-def _leaks_in(case: Case, src: Source, fn: cst.FunctionDef) -> bool:
+def _leaks_in(case: Case, src: Source, fn: cst.FunctionDef, *, a_test: bool = False) -> bool:
     """Pushes in ``fn`` that are never popped become ``with`` blocks around the rest of their
-    block. A push that ends its block is left alone: it pushes for whoever runs next."""
+    block. A push that ends its block is left alone (it pushes for whoever runs next), but in
+    a test, where nothing runs next, it goes."""
     fixed = False
     for st in src.stmts_in(fn):
         pushed = _called(st.node, "push")
-        if pushed is None:
+        if pushed is None or (case.quart and not in_coroutine(st)):
             continue
         if _is_context(pushed):
-            made: Optional[cst.Call] = pushed  # type: ignore[assignment]
-            name = None
+            item = code_of(pushed)
+            setter = None
         elif isinstance(pushed, cst.Name):
             name = pushed.value
             sets = _made_as(src, fn, name)
             if len(sets) != 1 or _statements_with(src, fn, "pop", name):
                 continue
-            made = sets[0][1]
+            # `with ctx:` pushes the context made above, when ctx is used for more than that.
+            setter, item = sets[0][0], code_of(sets[0][1])
+            if _mentions(src, fn, name) > 2:
+                setter, item = None, name
         else:
             continue
         last = rest_end(st)
-        if last == st.index:
+        if last == st.index and not a_test:
             continue
-        assert made is not None
-        item = code_of(made)
         ed = case.edit(src)
-        if name is not None:
-            setter = _made_as(src, fn, name)[0][0]
-            if _mentions(src, fn, name) > 2:
-                item += f" as {name}"
+        if setter is not None:
             ed.remove(setter)
         ed.remove(st)
-        after = src.stmt_of(st.block.body[st.index + 1])
-        ed.wrap(after, last, item, is_async=case.quart and in_coroutine(st))
+        if last > st.index:
+            after = src.stmt_of(st.block.body[st.index + 1])
+            ed.wrap(after, last, item, is_async=case.quart)
         fixed = True
     return fixed
 
@@ -273,6 +274,11 @@ def _tests_using(case: Case, src: Source, fixture: str) -> list[tuple[Source, cs
         )
     out = []
     for path in files:
+        try:
+            if ".push(" not in path.read_text(encoding="utf-8"):
+                continue  # no push to find: not worth parsing
+        except (OSError, UnicodeDecodeError):
+            continue
         t_src = case.project.source(path)
         if t_src is None:
             continue

@@ -131,6 +131,16 @@ def _module_call(src: Source, st: Stmt, line: int) -> tuple[Optional[cst.Call], 
 
 def _server(case: Case, src: Source, st: Stmt) -> str:
     """The name of the user's SocketIO object at ``st``, imported if need be."""
+    for scope in reversed(st.scopes):  # one made in the function around it (create_app)
+        if isinstance(scope, cst.FunctionDef):
+            local = [
+                n
+                for s in src.stmts_in(scope)
+                for n, v in assigned_names(s.node)
+                if _makes_server(v)
+            ]
+            if len(set(local)) == 1:
+                return local[0]
     here = [n for s in src.module.body for n, v in assigned_names(s) if _makes_server(v)]
     if len(set(here)) == 1:
         return here[0]
