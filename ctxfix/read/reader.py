@@ -64,6 +64,11 @@ class _State(Record):
     log_shapes: frozenset[str] = frozenset()
     open_repr: int = 0
     """Lines left to read of an exception's repr whose string goes on over the next lines."""
+    summary_tail: int = 0
+    """Lines left of a short-summary message that goes on over several lines: on CI (``CI`` or
+    ``BUILD_NUMBER`` set) and with ``-vv`` pytest prints the whole message, not its first line
+    (``_get_line_with_reprcrash_message`` in _pytest/terminal.py: on CI since pytest 7.2,
+    with ``-vv`` since 8.2)."""
     after_trailer: bool = False
     """pytest's long form printed a failure's `path:N: Error` trailer: the failure ends there
     unless a chain separator comes next (pytest prints each exception of a chain in turn)."""

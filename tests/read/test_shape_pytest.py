@@ -149,3 +149,42 @@ def test_a_long_form_chain_is_one_failure(read):
     assert r.shape_of(10) == "pytest-trailer"
     assert [t for t, _, _ in tb.chain] == ["KeyError"]
     assert tb.exc_type == "RuntimeError" and tb.frames[0].function == "test_publish"
+
+
+# Written for this test after what pytest 7.2+ prints with CI=true (and 8.2+ with -vv): the
+# short summary carries the whole message, Flask's explanation and its blank line included.
+CI_SUMMARY = """
+=========================== short test summary info ============================
+FAILED tests/test_books.py::test_add_books - RuntimeError: Working outside of application context.
+
+This typically means that you attempted to use functionality that needed
+the current application. To solve this, set up an application context
+with app.app_context(). See the documentation for more information.
+FAILED tests/test_books.py::test_count - RuntimeError: Working outside of application context.
+
+This typically means that you attempted to use functionality that needed
+the current application. To solve this, set up an application context
+with app.app_context(). See the documentation for more information.
+2 failed in 0.91s
+"""
+
+
+def test_a_whole_message_in_the_short_summary_is_one_error_per_line_not_two(read):
+    r = read(CI_SUMMARY)
+    assert [tb.shape for tb in r.records] == ["pytest-summary"]  # the second is seen already
+    assert r.shape_of(4) == "pytest-summary-tail" and r.shape_of(6) == "pytest-summary-tail"
+    assert r.shape_of(7) == "pytest-section"
+    assert r.records[0].message == "Working outside of application context"
+
+
+def test_a_traceback_after_a_whole_summary_message_is_read_as_its_own(read):
+    r = read(
+        CI_SUMMARY.replace("2 failed in 0.91s", "")
+        + """Traceback (most recent call last):
+  File "/srv/app/jobs.py", line 4, in run
+    current_app.logger.info("x")
+KeyError: 'x'
+"""
+    )
+    assert [tb.shape for tb in r.records] == ["pytest-summary", "python"]
+    assert r.records[1].frames[0].path == "/srv/app/jobs.py"

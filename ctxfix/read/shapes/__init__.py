@@ -30,6 +30,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("repr-continued", message.repr_continued),
     Shape("pytest-trailer", pytest.after_trailer),
     Shape("pytest-section", pytest.section),
+    Shape("pytest-summary-tail", pytest.summary_tail),
     Shape("pytest-argument", pytest.argument),
     Shape("pytest-def", pytest.def_line),
     Shape("ipython-header", ipython.header),

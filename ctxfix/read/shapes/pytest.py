@@ -43,6 +43,7 @@ def section(r: TracebackReader, ln: Line) -> bool:
         return False
     if _SECTION.match(stripped):
         r.end_record(ln)
+        r.st.summary_tail = 0
         r.st.section = stripped
         r.st.section_indent = len(ln.body) - len(ln.body.lstrip())
         r.st.section_args = ()
@@ -58,6 +59,7 @@ def section(r: TracebackReader, ln: Line) -> bool:
 def _summary(r: TracebackReader, ln: Line, msg: str) -> None:
     """pytest's short summary line: a record only when its error was not read already."""
     r.end_record(ln)
+    r.st.summary_tail = MAX_MESSAGE_LINES if msg else 0
     exc = EXC.match(msg) if msg else None
     if exc is None:
         return
@@ -71,6 +73,20 @@ def _summary(r: TracebackReader, ln: Line, msg: str) -> None:
     tb.message = text
     tb.context = [*tb.context, ln.stripped]
     r.end_record(ln)
+
+
+def summary_tail(r: TracebackReader, ln: Line) -> bool:
+    """The rest of a short-summary message printed whole (on CI, or with ``-vv``): Flask's
+    explanation under "Working outside of ...", for one. It belongs to the summary line above,
+    so it is no error of its own; a traceback or a frame ends it."""
+    st = r.st
+    if not st.summary_tail:
+        return False
+    if st.tb is not None or ln.header or ln.frame() is not None:
+        st.summary_tail = 0
+        return False
+    st.summary_tail -= 1
+    return True
 
 
 _ARG = Lazy(r"^[A-Za-z_]\w* = \S")
