@@ -149,8 +149,7 @@ def _exception(r: TracebackReader, ln: Line, exc: object) -> None:
     tb.exc_type = exc.group("type")  # type: ignore[attr-defined]
     tb.message = exc.group("msg") or ""  # type: ignore[attr-defined]
     tb.end_line = ln.lineno
-    if opened:
-        _learn_prefix(r, ln)
+    _learn_prefix(r, ln)  # also under frames that came without the collector's prefix learnt
     st.in_message = True
     st.message_lines = 0
     st.expecting_code = False

@@ -29,7 +29,10 @@ def open_traceback(r: TracebackReader, ln: Line, shape: str, prefix: str) -> Non
         st.tb.end_line = ln.lineno
     else:
         r.start(ln, shape)
-    st.prefix = prefix_pattern(prefix) if prefix.strip(" `'\"") else st.prefix
+    # A quote or backtick right before the header opens a pasted string or Markdown code
+    # span; the lines after it do not repeat it, so it is no part of their prefix.
+    prefix = prefix.rstrip().rstrip("`'\"")
+    st.prefix = prefix_pattern(prefix) if prefix.strip() else st.prefix
 
 
 def header(r: TracebackReader, ln: Line) -> bool:
