@@ -476,10 +476,21 @@ def flask_version(python: Optional[str] = None) -> Optional[str]:
 
 
 def _same_python(python: str) -> bool:
+    """Whether ``python`` is this interpreter in this environment. A virtualenv's python is a
+    link to the interpreter it was made from, so the same file is not enough: every virtualenv
+    made from this Python would pass, and its packages would be taken for ours."""
     try:
-        return os.path.samefile(python, sys.executable)
+        if not os.path.samefile(python, sys.executable):
+            return False
     except OSError:
         return False
+    return _venv_root(python) == _venv_root(sys.executable)
+
+
+def _venv_root(python: str) -> Optional[str]:
+    """The virtualenv ``python`` runs in (the folder with its pyvenv.cfg), or None outside one."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(python)))
+    return root if os.path.isfile(os.path.join(root, "pyvenv.cfg")) else None
 
 
 def missing_modules(modules: Iterable[str], python: Optional[str] = None) -> list[str]:

@@ -197,6 +197,17 @@ def test_missing_module_is_skipped_with_an_install_hint(tmp_path):
     assert not res.failed and res.record()["skipped"] == res.skipped
 
 
+def test_a_virtualenv_made_from_this_python_is_asked_what_it_can_import(tmp_path):
+    """Its python links to this interpreter's file, yet it lacks our packages: `verify --flask`
+    ran examples needing Quart in Flask 2.3 and 3.0 virtualenvs because of that."""
+    import venv
+
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(tmp_path / "env")
+    python = str(tmp_path / "env" / "bin" / "python")
+    assert verify.missing_modules(["click"]) == []  # here, click is installed
+    assert verify.missing_modules(["click", "json"], python) == ["click"]
+
+
 def test_hint_for_a_module_of_the_verify_extra():
     assert verify.install_hint("flask_sqlalchemy") == (
         'pip install "ctxfix[verify]" (or pip install Flask-SQLAlchemy)'
