@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from typing import Iterable, Iterator, Optional, Protocol
+from typing import Any, Iterable, Iterator, Optional, Protocol
 
 from ctxfix._literals import literal_runs, top_level_split
 from ctxfix._record import Record
@@ -69,6 +69,9 @@ class _State(Record):
     ``BUILD_NUMBER`` set) and with ``-vv`` pytest prints the whole message, not its first line
     (``_get_line_with_reprcrash_message`` in _pytest/terminal.py: on CI since pytest 7.2,
     with ``-vv`` since 8.2)."""
+    group_links: tuple[tuple[Any, ...], ...] = ()
+    """The exception groups being read: per group, the column of its sub-exceptions' separators
+    and what each sub-exception's record starts with (the group's chain, frames and context)."""
     after_trailer: bool = False
     """pytest's long form printed a failure's `path:N: Error` trailer: the failure ends there
     unless a chain separator comes next (pytest prints each exception of a chain in turn)."""

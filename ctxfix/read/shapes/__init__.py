@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ctxfix.read.shapes import ipython, logs, message, pytest, python, sentry
+from ctxfix.read.shapes import groups, ipython, logs, message, pytest, python, sentry
 
 if TYPE_CHECKING:
     from ctxfix.read.reader import Line, TracebackReader
@@ -33,7 +33,10 @@ SHAPES: tuple[Shape, ...] = (
     Shape("pytest-summary-tail", pytest.summary_tail),
     Shape("pytest-argument", pytest.argument),
     Shape("pytest-def", pytest.def_line),
+    Shape("group-separator", groups.separator),
+    Shape("group-message", groups.message_without_margin),
     Shape("ipython-header", ipython.header),
+    Shape("group-header", groups.header),
     Shape("python-header", python.header),
     Shape("python-frame", python.frame),
     Shape("ipython-frame", ipython.frame),
