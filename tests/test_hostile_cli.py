@@ -143,9 +143,11 @@ def test_ctrl_c_exits_130_and_prints_nothing(args):
         time.sleep(1.5)  # started, and waiting for stdin
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
-    finally:
+    except subprocess.TimeoutExpired:
         proc.kill()
-    assert proc.returncode == 130
+        out, err = proc.communicate()  # and its pipes are closed
+        pytest.fail(f"still running 20 s after Ctrl-C; stderr: {err.decode(errors='replace')}")
+    assert proc.returncode == 130, err.decode(errors="replace")[-2000:]
     assert err == b"" and out == b""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ctxfix.read.shapes import groups, ipython, logs, message, pytest, python, sentry
+from ctxfix.read.shapes import groups, ipython, logs, loguru, message, pytest, python, sentry
 
 if TYPE_CHECKING:
     from ctxfix.read.reader import Line, TracebackReader
@@ -43,6 +43,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("ipython-source", ipython.numbered_source),
     Shape("python-source", python.source),
     Shape("python-caret", python.caret),
+    Shape("loguru-value", loguru.value_line),
     Shape("python-chain", python.chain),
     Shape("pytest-e", pytest.e_line),
     Shape("pytest-source", pytest.source),
