@@ -7,9 +7,9 @@ read their fields from the class's annotations instead, once, when the class is 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
-__all__ = ["Factory", "Record"]
+__all__ = ["Factory", "FrozenRecord", "Record", "replace"]
 
 
 class Factory:
@@ -40,22 +40,22 @@ class Record:
 
     def __init__(self, *values: Any, **fields: Any) -> None:
         names = self._fields
-        if len(values) > len(names):
-            raise TypeError(f"{type(self).__name__} takes {len(names)} fields")
-        for name, value in zip(names, values):
-            if name in fields:
-                raise TypeError(f"{type(self).__name__} got {name} twice")
-            fields[name] = value
+        if values:
+            if len(values) > len(names):
+                raise TypeError(f"{type(self).__name__} takes {len(names)} fields")
+            for name, value in zip(names, values):
+                if name in fields:
+                    raise TypeError(f"{type(self).__name__} got {name} twice")
+                fields[name] = value
+        slots = self.__dict__  # written directly, so that a FrozenRecord is made the same way
         for name in names:
             if name in fields:
-                value = fields.pop(name)
+                slots[name] = fields.pop(name)
             elif name in self._defaults:
                 value = self._defaults[name]
-                if isinstance(value, Factory):
-                    value = value.make()
+                slots[name] = value.make() if isinstance(value, Factory) else value
             else:
                 raise TypeError(f"{type(self).__name__} needs {name}")
-            setattr(self, name, value)
         if fields:
             raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(fields))}")
 
@@ -69,3 +69,31 @@ class Record:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class FrozenRecord(Record):
+    """A record whose fields cannot be set once it is made, and that can be hashed (a set
+    member or a dict key), like a frozen dataclass."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot delete {name}")
+
+    def __hash__(self) -> int:
+        values = self.__dict__
+        return hash(tuple(values[n] for n in self._fields))
+
+
+R = TypeVar("R", bound=Record)
+
+
+def replace(record: R, **changes: Any) -> R:
+    """A new record of the same class: ``record``'s fields, with ``changes`` put in."""
+    values = {n: record.__dict__[n] for n in record._fields}
+    unknown = set(changes) - set(values)
+    if unknown:
+        raise TypeError(f"{type(record).__name__} has no field {', '.join(sorted(unknown))}")
+    values.update(changes)
+    return type(record)(**values)

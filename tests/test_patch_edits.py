@@ -14,12 +14,12 @@ import ast
 import shutil
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
+from ctxfix._record import replace
 from ctxfix.engine import explain_lines
 from ctxfix.patch import PatchSet, build
 

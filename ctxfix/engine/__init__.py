@@ -3,7 +3,7 @@
 The engine knows Flask: which messages mean which error family, which frames belong to Flask and
 its extensions, and how to tell the Flask version from what was printed. What each scenario looks
 like lives in the knowledge (evidence rules in each cause.yaml); the engine only scores them and
-walks ``tree.yaml``. It returns plain dataclasses and never prints: ctxfix.render draws them.
+walks ``tree.yaml``. It returns plain records and never prints: ctxfix.render draws them.
 
 - :mod:`~ctxfix.engine.families`: the families' signs (knowledge/families.yaml) as matchers;
 - :mod:`~ctxfix.engine.detect`: the family of a traceback;
@@ -17,10 +17,9 @@ walks ``tree.yaml``. It returns plain dataclasses and never prints: ctxfix.rende
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 from typing import Iterable, Optional
 
-from ctxfix._record import Record
+from ctxfix._record import Factory, Record, replace
 from ctxfix.engine._text import clip as _clip
 from ctxfix.engine._text import dedupe as _dedupe
 from ctxfix.engine.detect import bare_messages, detect_family, family_from_cut, family_from_frames
@@ -68,8 +67,7 @@ class Location(Record):
         return cls(frame.path, frame.line, frame.function, frame.code)
 
 
-@dataclass
-class Finding:
+class Finding(Record):
     """One Flask context error found in the input, with what ctxfix concluded about it."""
 
     family: str
@@ -81,25 +79,25 @@ class Finding:
     variant: Optional[str]
     candidates: list[str]
     evidence: list[str]
-    frame_reasons: list[str] = field(default_factory=list)
+    frame_reasons: list[str] = Factory(list)
     flask_version: Optional[str] = None
     pending: Optional[str] = None
-    answered: list[tuple[str, str, str]] = field(default_factory=list)
+    answered: list[tuple[str, str, str]] = Factory(list)
     occurrences: int = 1
     first_line: int = 0
     last_line: int = 0
     source: Optional[str] = None
     truncated: bool = False
-    scores: dict[str, float] = field(default_factory=dict)
-    variant_scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    scores: dict[str, float] = Factory(dict)
+    variant_scores: dict[str, dict[str, float]] = Factory(dict)
     placed: bool = True
     """False when nothing in the text shows where the code ran (a message alone): the scores
     then only rank the candidates."""
-    user_frames: list[Location] = field(default_factory=list)
+    user_frames: list[Location] = Factory(list)
     """Every frame of the user's own code, outermost first (their names fill the snippets)."""
-    frames: list[Frame] = field(default_factory=list)
+    frames: list[Frame] = Factory(list)
     """Every frame of the traceback, outermost first (what a patch is built from)."""
-    more_frames: list[list[Frame]] = field(default_factory=list)
+    more_frames: list[list[Frame]] = Factory(list)
     """The frames of occurrences grouped into this one that came another way (other tests
     calling the same helper, say), up to MORE_FRAMES: a patch fixes each of them."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
+from ctxfix._record import replace as replace_record
 from ctxfix.patch.source import PatchError, Place, Project, is_library, map_path
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class PatchSet:
 
 def _occurrences(f: Finding) -> list[Finding]:
     """The finding once for each way its error was reached (each test calling a helper)."""
-    return [f] + [replace(f, frames=frames, more_frames=[]) for frames in f.more_frames]
+    return [f] + [replace_record(f, frames=frames, more_frames=[]) for frames in f.more_frames]
 
 
 def makes_patch(cause_id: str) -> bool:

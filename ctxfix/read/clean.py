@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -67,6 +66,8 @@ def clean_line(raw: str) -> str:
     if "\t" in line:
         line = line.expandtabs(4)
     if "&" in line and ";" in line:
+        import html  # html.entities is a large table that only HTML pastes need
+
         line = html.unescape(line)
     if ">" in line[:6]:
         line = _QUOTE.sub("", line)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
+
+from ctxfix._record import Factory, FrozenRecord, Record
 
 __all__ = ["Frame", "Traceback"]
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(FrozenRecord):
     """One stack frame as printed: where, in which function, and the source line if shown."""
 
     path: str
@@ -27,8 +27,7 @@ class Frame:
         return f"{where} in {self.function}" if self.function else where
 
 
-@dataclass
-class Traceback:
+class Traceback(Record):
     """One exception found in the text, with the frames that led to it.
 
     ``frames`` run from the oldest call to the newest, as Python prints them. When the text held a
@@ -37,11 +36,11 @@ class Traceback:
     ``shape`` names the paste shape that read it (python, ipython, pytest, sentry, message...).
     """
 
-    frames: list[Frame] = field(default_factory=list)
+    frames: list[Frame] = Factory(list)
     exc_type: Optional[str] = None
     message: str = ""
-    chain: list[tuple[Optional[str], str, list[Frame]]] = field(default_factory=list)
-    context: list[str] = field(default_factory=list)
+    chain: list[tuple[Optional[str], str, list[Frame]]] = Factory(list)
+    context: list[str] = Factory(list)
     start_line: int = 0
     end_line: int = 0
     truncated: bool = False

@@ -8,17 +8,16 @@ Adding a paste shape is one new handler in this list and its tests (tests/read/)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ctxfix._record import FrozenRecord
 from ctxfix.read.shapes import groups, ipython, logs, loguru, message, pytest, python, sentry
 
 if TYPE_CHECKING:
     from ctxfix.read.reader import Line, TracebackReader
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(FrozenRecord):
     """One handler: its name (shown by ``reader.trace``) and what it does with a line."""
 
     name: str
