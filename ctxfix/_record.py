@@ -26,7 +26,10 @@ class Record:
     same name is the default (a :class:`Factory` makes one per record)."""
 
     _fields: tuple[str, ...] = ()
+    _names: frozenset[str] = frozenset()
     _defaults: dict[str, Any] = {}
+    _factories: tuple[tuple[str, Callable[[], Any]], ...] = ()
+    _required: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -36,28 +39,35 @@ class Record:
                 if not name.startswith("_") and name not in names:
                     names.append(name)
         cls._fields = tuple(names)
-        cls._defaults = {n: getattr(cls, n) for n in names if hasattr(cls, n)}
+        cls._names = frozenset(names)
+        given = {n: getattr(cls, n) for n in names if hasattr(cls, n)}
+        cls._defaults = {n: v for n, v in given.items() if not isinstance(v, Factory)}
+        cls._factories = tuple((n, v.make) for n, v in given.items() if isinstance(v, Factory))
+        cls._required = tuple(n for n in names if n not in given)
 
     def __init__(self, *values: Any, **fields: Any) -> None:
-        names = self._fields
         if values:
+            names = self._fields
             if len(values) > len(names):
                 raise TypeError(f"{type(self).__name__} takes {len(names)} fields")
             for name, value in zip(names, values):
                 if name in fields:
                     raise TypeError(f"{type(self).__name__} got {name} twice")
                 fields[name] = value
-        slots = self.__dict__  # written directly, so that a FrozenRecord is made the same way
-        for name in names:
-            if name in fields:
-                slots[name] = fields.pop(name)
-            elif name in self._defaults:
-                value = self._defaults[name]
-                slots[name] = value.make() if isinstance(value, Factory) else value
-            else:
+        if not self._names.issuperset(fields):
+            unknown = ", ".join(sorted(set(fields) - self._names))
+            raise TypeError(f"{type(self).__name__} has no field {unknown}")
+        for name in self._required:
+            if name not in fields:
                 raise TypeError(f"{type(self).__name__} needs {name}")
-        if fields:
-            raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(fields))}")
+        # Written to __dict__ directly (dict operations in C, most of the cost of making one),
+        # and so that a FrozenRecord is made the same way.
+        slots = self.__dict__
+        slots.update(self._defaults)
+        for name, make in self._factories:
+            if name not in fields:
+                slots[name] = make()
+        slots.update(fields)
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)

@@ -255,6 +255,21 @@ def test_a_damaged_cache_file_is_a_miss(root, cache):
         assert kb.causes["alpha"].evidence[0].frame["path"].search("/srv/worker.py")
 
 
+def test_the_cache_holds_each_patterns_analysis_and_a_damaged_one_is_read_again(root, cache):
+    """The cache carries what each pattern's source says (read once, not on every run); an
+    entry of the wrong shape, even in a sealed file, is worked out again, never trusted."""
+    path = _written(cache)
+    raw = json.loads(path.read_bytes().partition(b"\n")[2])
+    pattern = load().causes["alpha"].evidence[0].frame["path"]
+    assert pattern.pattern == r"worker\.py$"
+    assert raw["analysis"][pattern.pattern] == [[["worker.py", False, True]], None]
+    for planted in ([[["srv", "yes", False]], None], [None, [3]], "x", [None]):
+        raw["analysis"][pattern.pattern] = planted
+        path.write_bytes(_sealed(json.dumps(raw).encode()))
+        found = load().causes["alpha"].evidence[0].frame["path"]
+        assert found.search("/srv/worker.py") and not found.search("/srv/views.py"), planted
+
+
 @POSIX
 def test_a_fifo_or_symlink_in_place_of_the_cache_file_is_a_miss(root, tmp_path, cache):
     path = _written(cache)
