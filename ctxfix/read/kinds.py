@@ -23,6 +23,13 @@ PY_FRAME_NOQUOTE = Lazy(
     r"^\s*File (?P<path>[^\s\"]+), line (?P<line>\d+)(?:, in (?P<func>\S(?:.*\S)?))?\s*$"
 )
 CARET = Lazy(r"^\s*[~^]+[~^\s]*$")
+
+
+def is_caret(text: str) -> bool:
+    """``^^^^`` or ``~~~^^`` alone on a line: Python 3.11+'s marks under a source line."""
+    return ("^" in text or "~" in text) and CARET.match(text) is not None
+
+
 ELISION = Lazy(
     r"^\s*(?:\.{3,}|…|<snip(?:ped)?>|\[\.\.\.\]|\(\.\.\.\)|\[Previous line repeated .*\]"
     r"|\.\.\. \d+ (?:more )?(?:lines?|frames?).*)\s*$",
@@ -32,6 +39,13 @@ CHAIN = Lazy(
     r"During handling of the above exception, another exception occurred"
     r"|The above exception was the direct cause of the following exception",
 )
+
+
+def is_chain(text: str) -> bool:
+    """A separator between the exceptions of a chain (both wordings hold "exception")."""
+    return "exception" in text and CHAIN.search(text) is not None
+
+
 EXC_NAME = (
     r"(?:[A-Za-z_][\w]*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning|Failure)"
     r"|KeyError|StopIteration)"
@@ -68,6 +82,8 @@ class _ReprFinder:
     expression would try the name at every position of a long word."""
 
     def search(self, text: str) -> Optional[ReprMatch]:
+        if "('" not in text and '("' not in text:
+            return None  # no name( followed by a quote
         for opened in _REPR_OPEN.finditer(text):
             start = opened.start()
             while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
@@ -99,9 +115,8 @@ def is_library_path(path: str) -> bool:
         return True
     if "site-packages/" in p or "dist-packages/" in p or p.startswith("site/"):
         return True
-    if STDLIB.search(p):
-        return True
-    return False
+    # Each form of STDLIB holds "python" or "lib/"; most of a user's paths hold neither.
+    return ("python" in p or "lib/" in p) and STDLIB.search(p) is not None
 
 
 STDLIB = Lazy(
@@ -126,8 +141,23 @@ META_LINE = Lazy(
 
 def is_meta_line(line: str) -> bool:
     """A time stamp (and level) on a line of its own; cheap for the lines that cannot be one."""
-    first = line.lstrip()[:1]
-    return (first.isdigit() or first.isupper()) and META_LINE.match(line) is not None
+    text = line.lstrip()
+    first = text[:1]
+    if not (first.isdigit() or _month_like(text)):  # how each of its forms starts
+        return False
+    return META_LINE.match(line) is not None
+
+
+def _month_like(text: str) -> bool:
+    """``text`` starts like ``Nov 26`` or ``Tue, 26``: a capital, two small letters, then a space
+    or a comma. Every pattern here that starts with a month or a day's name needs it."""
+    head, after = text[1:3], text[3:4]
+    return (
+        text[:1].isupper()
+        and head.isalpha()
+        and head.islower()
+        and (after.isspace() or after == ",")
+    )
 
 
 def is_elision(stripped: str) -> bool:
@@ -290,8 +320,24 @@ STREAM_PREFIX = Lazy(
 (unlike a logging format's time stamp and level, which start a new entry)."""
 
 
+def log_prefix(line: str) -> Optional[re.Match]:
+    """The known log prefix ``line`` starts with (LOG_PREFIX), if any. Most lines start like
+    none of its forms, and are not matched at all: those are checked first."""
+    text = line.lstrip()
+    first = text[:1]
+    if not (
+        first == "["
+        or first.isdigit()
+        or "|" in text
+        or _month_like(text)
+        or text.startswith(("ERROR:", "CRITICAL:", "WARNING:", "INFO:", "DEBUG:"))
+    ):
+        return None
+    return LOG_PREFIX.match(line)
+
+
 def strip_known_prefix(line: str) -> str:
-    m = LOG_PREFIX.match(line)
+    m = log_prefix(line)
     return line[m.end() :] if m else line
 
 
@@ -311,9 +357,14 @@ LOG_PREFIX = Lazy(
 )
 
 
+_CODE_LIKE = Lazy(r"^[\w.]+\s*[(=\[]")
+
+
 def looks_final(stripped: str) -> bool:
     """An exception line has a message or ends the name; guards against code lines like `Foo(x)`."""
-    return not re.match(r"^[\w.]+\s*[(=\[]", stripped)
+    if "(" not in stripped and "=" not in stripped and "[" not in stripped:
+        return True
+    return not _CODE_LIKE.match(stripped)
 
 
 def unrepr(text: str) -> str:

@@ -19,7 +19,6 @@ from ctxfix.read.clean import Lazy, clean_line
 from ctxfix.read.kinds import (
     HEADER,
     IDLE_RX,
-    LOG_PREFIX,
     PY_FRAME,
     PY_FRAME_NOQUOTE,
     gist,
@@ -354,8 +353,7 @@ class TracebackReader:
             self.history.append(line)
             stripped = line.strip()
             if stripped:
-                if LOG_PREFIX.match(stripped):
-                    stripped = strip_known_prefix(stripped).strip()
+                stripped = strip_known_prefix(stripped).strip()
                 if stripped:
                     self.recent.append(stripped)
             return []

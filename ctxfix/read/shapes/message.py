@@ -14,11 +14,11 @@ from ctxfix.read.kinds import (
     ANY_EXC,
     EXC,
     EXC_REPR,
-    LOG_PREFIX,
     STREAM_PREFIX,
     ends_message,
     is_divider,
     is_elision,
+    log_prefix,
     looks_final,
     prefix_pattern,
     unrepr,
@@ -182,7 +182,7 @@ def _message_goes_on(r: TracebackReader, ln: Line) -> None:
         is_elision(stripped)
         or is_divider(stripped)
         or st.message_lines >= MAX_MESSAGE_LINES
-        or (st.prefix is None and LOG_PREFIX.match(ln.line))
+        or (st.prefix is None and log_prefix(ln.line))
         or (st.prefix is not None and not st.prefix.match(ln.line))
         or ends_message(stripped, ln.raw, st.blank_run > 0, st.log_shapes)
     ):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ctxfix.read.clean import ANSI, Lazy
-from ctxfix.read.kinds import CHAIN, EXC, EXC_REPR, gist, looks_final, unrepr
+from ctxfix.read.kinds import EXC, EXC_REPR, gist, is_chain, looks_final, unrepr
 from ctxfix.read.model import Frame
 from ctxfix.read.reader import MAX_MESSAGE_LINES
 
@@ -121,7 +121,7 @@ def def_line(r: TracebackReader, ln: Line) -> bool:
 def e_line(r: TracebackReader, ln: Line) -> bool:
     """``E   RuntimeError: Working outside...``: the exception and its message."""
     stripped = ln.stripped
-    if not stripped.startswith("E"):
+    if not stripped.startswith("E") or stripped[1:2] not in ("", " "):
         return False
     e = E_LINE.match(stripped)
     if e is None:
@@ -181,6 +181,8 @@ def source(r: TracebackReader, ln: Line) -> bool:
 
 def line_form(r: TracebackReader, ln: Line) -> bool:
     """``--tb=line``: ``path.py:12: RuntimeError: message``, one line per failure."""
+    if ".py:" not in ln.stripped:
+        return False
     m = _LINE_FORM.match(ln.stripped)
     if m is None:
         return False
@@ -209,6 +211,8 @@ def line_form(r: TracebackReader, ln: Line) -> bool:
 def location(r: TracebackReader, ln: Line) -> bool:
     """``path.py:12: in f`` (a frame; its source comes next) and ``path.py:12: Error``."""
     stripped = ln.stripped
+    if ".py:" not in stripped:
+        return False
     st = r.st
     m = _FRAME.match(stripped)
     if m is None:
@@ -248,7 +252,7 @@ def after_trailer(r: TracebackReader, ln: Line) -> bool:
     if not ln.stripped:
         return True
     st.after_trailer = False
-    if CHAIN.search(ln.body):
+    if is_chain(ln.body):
         return False  # python-chain reads it
     r.end_record(ln)
     ln.again = True

@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ctxfix.read.clean import Lazy
-from ctxfix.read.kinds import CARET, CHAIN, EXC, frame_function, looks_final, prefix_pattern
+from ctxfix.read.kinds import (
+    EXC,
+    frame_function,
+    is_caret,
+    is_chain,
+    looks_final,
+    prefix_pattern,
+)
 from ctxfix.read.model import Frame
 from ctxfix.read.reader import MAX_CHAIN
 
@@ -79,7 +86,7 @@ def source(r: TracebackReader, ln: Line) -> bool:
         tb is None
         or not st.expecting_code
         or not stripped
-        or CARET.match(ln.body)
+        or is_caret(ln.body)
         or (EXC.match(stripped) and looks_final(stripped))
         or (tb.shape == "pytest" and stripped.startswith("E") and _pytest_e(stripped))
     ):
@@ -101,7 +108,7 @@ def _pytest_e(stripped: str) -> bool:
 def caret(r: TracebackReader, ln: Line) -> bool:
     """``^^^^`` and ``~~~^^`` under a source line (Python 3.11+)."""
     tb = r.st.tb
-    if tb is None or tb.exc_type is not None or not CARET.match(ln.body):
+    if tb is None or tb.exc_type is not None or not is_caret(ln.body):
         return False
     tb.end_line = ln.lineno
     return True
@@ -110,7 +117,7 @@ def caret(r: TracebackReader, ln: Line) -> bool:
 def chain(r: TracebackReader, ln: Line) -> bool:
     """ "During handling of the above exception..." and "The above exception was the direct
     cause...": the record goes on with the next exception of the chain."""
-    if not CHAIN.search(ln.body):
+    if not is_chain(ln.body):
         return False
     st = r.st
     tb = st.tb
