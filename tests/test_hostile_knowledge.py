@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ctxfix import knowledge
+from ctxfix.cache import Cache, checksum
 from ctxfix.cli import cli
 from ctxfix.knowledge import KnowledgeError, lint, load
 
@@ -131,7 +132,7 @@ def test_a_question_with_a_list_for_next_is_a_problem_not_a_crash(root):
 def test_the_cache_never_holds_what_json_cannot_carry(tmp_path):
     import datetime
 
-    cache = knowledge._Cache(str(tmp_path / "c"))
+    cache = Cache(str(tmp_path / "c"))
     cache.write("knowledge-x.json", {"when": datetime.date(2024, 1, 1)})
     cache.write("knowledge-y.json", {"weight": float("nan")})
     cache.close()
@@ -227,7 +228,7 @@ def _planted(folder: Path, title: str, sealed: bool = False) -> Path:
 
 
 def _sealed(payload: bytes) -> bytes:
-    return knowledge._Cache.MAGIC + knowledge._checksum(payload).encode() + b"\n" + payload
+    return Cache.MAGIC + checksum(payload).encode() + b"\n" + payload
 
 
 def test_a_planted_cache_file_is_a_miss(root, cache):
@@ -244,11 +245,8 @@ def test_a_damaged_cache_file_is_a_miss(root, cache):
         head + b"\n" + bad_regex,  # the checksum no longer fits
         head + b"\n" + payload[: len(payload) // 2],  # cut short
         b"[" * 200_000,  # not ours at all, and too deep for json
-        knowledge._Cache.MAGIC
-        + knowledge._checksum(b"[" * 200_000).encode()
-        + b"\n"
-        + b"[" * 200_000,
-        knowledge._Cache.MAGIC + knowledge._checksum(b"[]").encode() + b"\n[]",
+        Cache.MAGIC + checksum(b"[" * 200_000).encode() + b"\n" + b"[" * 200_000,
+        Cache.MAGIC + checksum(b"[]").encode() + b"\n[]",
     ):
         path.write_bytes(content)
         kb = load()
