@@ -7,7 +7,7 @@ evidence pattern would cost more than a whole diagnosis).
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional
 
 __all__ = ["literal_runs", "required_words", "top_level_split"]
 
@@ -37,7 +37,11 @@ def top_level_split(source: str) -> list[str]:
 
 
 def literal_runs(branch: str) -> list[str]:
-    """Runs of plain characters at depth 0 that every match of ``branch`` contains."""
+    """Runs of plain characters at depth 0 that every match of ``branch`` contains.
+
+    A character repeated at least n times (``_{3,}``) counts n times; the digits of a
+    quantifier are no text of the match.
+    """
     runs, cur, depth, i = [], [], 0, 0
     while i < len(branch):
         ch = branch[i]
@@ -54,17 +58,40 @@ def literal_runs(branch: str) -> list[str]:
         elif ch in ")]":
             depth -= 1
         elif depth == 0 and (ch.isalnum() or ch in " _'"):
-            if nxt in ("?", "*", "{"):
+            if nxt in ("?", "*"):
                 runs.append("".join(cur))
                 cur = []
+            elif nxt == "{":
+                least, after = _braces(branch, i + 1)
+                if least:
+                    cur.append(ch * least)
+                runs.append("".join(cur))
+                cur = []
+                i = after
+                continue
             else:
                 cur.append(ch)
         elif depth == 0:
             runs.append("".join(cur))
             cur = []
+            if ch == "{":
+                i = _braces(branch, i)[1]
+                continue
         i += 1
     runs.append("".join(cur))
     return [r for r in runs if r]
+
+
+def _braces(branch: str, i: int) -> tuple[int, int]:
+    """The least count of the quantifier ``{n}``, ``{n,}`` or ``{n,m}`` at ``i`` and where it
+    ends; (0, i + 1) for a brace that is no quantifier (a literal ``{``)."""
+    j = i + 1
+    while j < len(branch) and (branch[j].isdigit() or branch[j] == ","):
+        j += 1
+    if j == i + 1 or j >= len(branch) or branch[j] != "}":
+        return 0, i + 1
+    least = branch[i + 1 : j].split(",")[0]
+    return (int(least) if least else 0), j + 1
 
 
 def required_words(pattern: str, shortest: int = 3) -> Optional[tuple[str, ...]]:
@@ -80,19 +107,19 @@ def required_words(pattern: str, shortest: int = 3) -> Optional[tuple[str, ...]]
         if runs:
             words.append(max(runs, key=len).lower())
             continue
-        inner = _required_group(branch)
-        if inner is None:
+        for inner in _required_groups(branch):
+            found = required_words(inner, shortest)
+            if found is not None:
+                words.extend(found)
+                break
+        else:
             return None
-        found = required_words(inner, shortest)
-        if found is None:
-            return None
-        words.extend(found)
     return tuple(words)
 
 
-def _required_group(branch: str) -> Optional[str]:
-    """The content of the first non-capturing group at depth 0 that every match goes through
-    (not optional, not repeated from zero, not a lookaround), or None."""
+def _required_groups(branch: str) -> Iterator[str]:
+    """The contents of the non-capturing groups at depth 0 that every match goes through (not
+    optional, not repeated from zero, not a lookaround), in order."""
     i = 0
     while i < len(branch):
         ch = branch[i]
@@ -102,7 +129,7 @@ def _required_group(branch: str) -> Optional[str]:
         if ch == "[":
             close = branch.find("]", i + 2)
             if close < 0:
-                return None
+                return
             i = close + 1
             continue
         if ch == "(":
@@ -114,11 +141,12 @@ def _required_group(branch: str) -> Optional[str]:
                 depth += {"(": 1, ")": -1}.get(branch[j], 0)
                 j += 1
             if depth:
-                return None
+                return
             after = branch[j : j + 1]
-            if branch.startswith("(?:", i) and after not in ("?", "*", "{"):
-                return branch[i + 3 : j - 1]
+            if branch.startswith("(?:", i) and (
+                after not in ("?", "*", "{") or (after == "{" and _braces(branch, j)[0] > 0)
+            ):
+                yield branch[i + 3 : j - 1]
             i = j
             continue
         i += 1
-    return None

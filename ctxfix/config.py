@@ -133,28 +133,74 @@ def find(start: Optional[str] = None) -> Optional[str]:
     ``start`` is a folder or a file (its folder is the start); the current folder when None.
     Files that do not mention ctxfix are passed over without being parsed.
     """
+    found = _nearest(start)
+    return found[0] if found is not None else None
+
+
+def load(start: Optional[str] = None, *, isolated: bool = False) -> Settings:
+    """The settings for a run that starts at ``start`` (see :func:`find`); empty if none.
+
+    Raises :class:`ConfigError` for a file that cannot be read or has a bad key or value.
+    """
+    if isolated:
+        return Settings()
+    found = _nearest(start)
+    if found is None:
+        return Settings()
+    return _settings(*found)
+
+
+def _nearest(start: Optional[str]) -> Optional[tuple[str, dict[str, Any]]]:
+    """The nearest ``pyproject.toml`` with a ``[tool.ctxfix]`` table, and the table."""
     folder = os.path.abspath(start or os.getcwd())
     if not os.path.isdir(folder):
         folder = os.path.dirname(folder)
     while True:
         candidate = os.path.join(folder, FILE_NAME)
-        if os.path.isfile(candidate) and _has_table(candidate):
-            return candidate
+        if os.path.isfile(candidate):
+            table = _table_of(candidate)
+            if table is not None:
+                return candidate, table
         parent = os.path.dirname(folder)
         if parent == folder:
             return None
         folder = parent
 
 
-def _has_table(path: str) -> bool:
+def _table_of(path: str) -> Optional[dict[str, Any]]:
+    """The ``[tool.ctxfix]`` table of the file at ``path``, or None when it has none.
+
+    What a file that mentions ctxfix holds is kept in ctxfix's cache under its contents'
+    checksum, so the next run reads one small JSON file instead of importing tomllib and
+    parsing the file again; a file with an error is parsed every time (and says so).
+    """
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if b"ctxfix" not in raw:
-        return False
-    return _tool_table(path, raw) is not None
+        return None
+    from ctxfix import __version__
+    from ctxfix.cache import Cache, cache_dir, checksum, key_of
+
+    folder = cache_dir()
+    if folder is None:
+        return _tool_table(path, raw)
+    fingerprint = f"{__version__}|{path}|{checksum(raw)}"
+    name = f"settings-{key_of(path)}.json"
+    cache = Cache(folder)
+    try:
+        kept = cache.read(name)
+        if kept is not None and kept.get("fingerprint") == fingerprint:
+            table = kept.get("table")
+            if table is None or isinstance(table, dict):
+                return table
+        table = _tool_table(path, raw)
+        cache.write(name, {"fingerprint": fingerprint, "table": table})
+        return table
+    finally:
+        cache.close()
 
 
 def _tool_table(path: str, raw: bytes) -> Optional[dict[str, Any]]:
@@ -176,22 +222,6 @@ def _tool_table(path: str, raw: bytes) -> Optional[dict[str, Any]]:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ctxfix] must be a table, not {_kind(table)}")
     return table
-
-
-def load(start: Optional[str] = None, *, isolated: bool = False) -> Settings:
-    """The settings for a run that starts at ``start`` (see :func:`find`); empty if none.
-
-    Raises :class:`ConfigError` for a file that cannot be read or has a bad key or value.
-    """
-    if isolated:
-        return Settings()
-    path = find(start)
-    if path is None:
-        return Settings()
-    with open(path, "rb") as fh:
-        table = _tool_table(path, fh.read())
-    assert table is not None
-    return _settings(path, table)
 
 
 def _settings(path: str, table: dict[str, Any]) -> Settings:

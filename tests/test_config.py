@@ -165,3 +165,76 @@ def test_knowledge_dirs_and_project_root_are_relative_to_the_file(runner, projec
     assert "mail.py:3 in send: yours" in first_reason()
     assert "mail.py:3 in send: skipped" in first_reason("--isolated")
     assert "skipped" in first_reason("--project-root", "/elsewhere"), "the flag wins"
+
+
+# ---------------------------------------------------------------------------------------------
+# The settings cache: a file that mentions ctxfix is parsed once, then read from ctxfix's cache
+
+
+def _cache_entries() -> list[Path]:
+    import os
+
+    return sorted(Path(os.environ["CTXFIX_CACHE_DIR"]).glob("settings-*.json"))
+
+
+def test_settings_are_kept_in_the_cache_and_follow_every_edit(project):
+    path = _settings(project, 'exclude = ["migrations"]\n')
+    assert config.load(str(project)).exclude == ("migrations",)
+    (entry,) = _cache_entries()
+    assert b'"exclude":["migrations"]' in entry.read_bytes()
+    # The same size, another content: the cache is keyed by what the file holds, not its size.
+    path.write_text(path.read_text().replace("migrations", "migrationz"))
+    assert config.load(str(project)).exclude == ("migrationz",)
+    path.write_text('[project]\nname = "ctxfix-demo"\n')  # mentions ctxfix, has no table
+    assert config.load(str(project)).path is None
+    assert len(_cache_entries()) == 1
+
+
+def test_a_warm_run_does_not_parse_toml(project, tmp_path):
+    """Measured, not assumed: the second run in a fresh interpreter never imports tomllib."""
+    import os
+    import subprocess
+    import sys
+
+    _settings(project, 'exclude = ["migrations"]\n')
+    code = (
+        "import sys; from ctxfix import config; s = config.load(sys.argv[1]);"
+        "print(s.exclude, 'tomllib' in sys.modules)"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(project)],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+            check=True,
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs == ["('migrations',) True", "('migrations',) False"]
+
+
+def test_a_damaged_cache_entry_is_read_again_and_an_invalid_file_is_never_cached(project):
+    from ctxfix.cache import Cache
+
+    _settings(project, 'exclude = ["migrations"]\n')
+    config.load(str(project))
+    (entry,) = _cache_entries()
+    kept = Cache(str(entry.parent)).read(entry.name)
+    assert kept is not None
+    kept["table"] = ["not", "a", "table"]
+    Cache(str(entry.parent)).write(entry.name, kept)
+    assert config.load(str(project)).exclude == ("migrations",)
+    entry.unlink()
+    (project / "pyproject.toml").write_text("[tool.ctxfix\nexclude = 1\n")
+    for _ in range(2):
+        with pytest.raises(config.ConfigError, match="not valid TOML"):
+            config.load(str(project))
+    assert _cache_entries() == []
+
+
+def test_no_cache_means_no_cache_file(project, monkeypatch):
+    monkeypatch.setenv("CTXFIX_NO_CACHE", "1")
+    _settings(project, 'exclude = ["migrations"]\n')
+    assert config.load(str(project)).exclude == ("migrations",)
+    assert _cache_entries() == []

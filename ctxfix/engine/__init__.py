@@ -35,6 +35,7 @@ from ctxfix.engine.frames import (
 from ctxfix.engine.tree import Walk, choice_key, resolve_answer, walk
 from ctxfix.knowledge import Cause, KnowledgeBase, Pattern
 from ctxfix.read import Frame, Traceback
+from ctxfix.read.clean import Lazy
 
 __all__ = [
     "Explainer",
@@ -294,7 +295,7 @@ class Explainer:
 
 
 # Numbers, and ids made of dash-joined hex groups (Celery task ids are UUIDs).
-_DIGITS = re.compile(r"\b[0-9a-fA-F]+(?:-[0-9a-fA-F]+){3,}\b|\d+")
+_DIGITS = Lazy(r"\b[0-9a-fA-F]+(?:-[0-9a-fA-F]+){3,}\b|\d+")
 
 
 def _identity(tb: Traceback) -> int:
@@ -327,7 +328,7 @@ def _context_lines(context: list[str]) -> list[str]:
     return [c[:400] for c in context[-30:]]
 
 
-_FLASK_PATH = re.compile(r"[/\\](?:flask|werkzeug|flask_\w+)[/\\][\w/\\]*\.py\b|\bflask\.ext\.\w")
+_FLASK_PATH = Lazy(r"[/\\](?:flask|werkzeug|flask_\w+)[/\\][\w/\\]*\.py\b|\bflask\.ext\.\w")
 """A path into Flask, Werkzeug or an extension, or an old `flask.ext.` import, in a log line."""
 
 

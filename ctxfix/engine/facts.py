@@ -150,10 +150,11 @@ def _tags(
     idx = max(i for i, f in enumerate(frames) if f is user)
     if idx + 1 < len(frames):
         callee = frames[idx + 1].norm_path
-        if re.search(r"(?:^|/)flask_\w+(?:/|\.py$)", callee):
+        if "flask_" in callee and re.search(r"(?:^|/)flask_\w+(?:/|\.py$)", callee):
             tags.add("calls-extension")
     if (
-        re.fullmatch(r"[A-Z]\w*", user.function or "")
+        (user.function or "")[:1].isupper()
+        and re.fullmatch(r"[A-Z]\w*", user.function)
         and idx > 0
         and (frames[idx - 1].function == "<module>")
     ):

@@ -173,7 +173,7 @@ def _is_user(frame: Frame, project_root: Optional[str] = None) -> tuple[bool, st
         return True, "typed at an interactive prompt"
     if p.startswith("<"):
         return False, "generated or frozen code"
-    if re.search(_LAUNCHER, p):
+    if ("bin/" in p or "scripts/" in p) and re.search(_LAUNCHER, p):
         return False, "a console-script launcher of an installed tool"
     if is_library_path(frame.path):
         if "site-packages/" in p or "dist-packages/" in p:
