@@ -168,10 +168,20 @@ class Pattern:
         self._needs: Optional[tuple[str, ...]] = None
         self._cached = cached
 
-    def search(self, text: str) -> Any:
+    def _read(self) -> None:
         if self._literals is _UNREAD:
             known = _analysis_from_json(self._cached)
             self._literals, self._needs = known if known is not None else analyse(self.pattern)
+
+    def words(self) -> Optional[tuple[str, ...]]:
+        """Lower-case texts one of which every match holds; None when no such texts are known."""
+        self._read()
+        if self._literals is not None:
+            return tuple(lit for lit, _, _ in self._literals)
+        return self._needs
+
+    def search(self, text: str) -> Any:
+        self._read()
         if self._literals is not None:
             low = text.lower()
             for lit, head, tail in self._literals:

@@ -42,17 +42,15 @@ class _Wordings:
     """Finds the earliest of some lower-case phrases and regular expressions in a text,
     ignoring case (like re.search)."""
 
-    def __init__(self, phrases: Iterable[str], patterns: Iterable[str] = ()) -> None:
+    def __init__(self, phrases: Iterable[str], patterns: Iterable[Pattern] = ()) -> None:
+        given = tuple(patterns)
         self.phrases = tuple(phrases)
-        self.patterns = tuple(patterns)
+        self.patterns = tuple(p.pattern for p in given)
         self._rx: Optional[re.Pattern] = None
         self._needs: Optional[tuple[str, ...]] = None
-        if self.patterns:
-            from ctxfix._literals import required_words
-
-            needs = [required_words(p) for p in self.patterns]
-            if all(needs):
-                self._needs = tuple(w for n in needs for w in n)  # type: ignore[union-attr]
+        needs = [p.words() for p in given]
+        if needs and all(needs):
+            self._needs = tuple(w for n in needs for w in n)  # type: ignore[union-attr]
 
     def search(self, text: str) -> Optional[_Match]:
         low = text.lower()
@@ -84,13 +82,11 @@ class FamilyFinder:
 
     def __init__(self, signs: Iterable[FamilySigns]) -> None:
         self.signs = list(signs)
-        self._messages = [
-            (s.id, _Wordings(s.messages, [p.pattern for p in s.patterns])) for s in self.signs
-        ]
+        self._messages = [(s.id, _Wordings(s.messages, s.patterns)) for s in self.signs]
         self._leads = [(s.id, _Wordings(s.leads)) for s in self.signs if s.leads]
         self.bare = _Wordings(
             [ph for s in self.signs for ph in (*s.messages, *s.leads)],
-            [p.pattern for s in self.signs for p in s.patterns],
+            [p for s in self.signs for p in s.patterns],
         )
         """Every message and lead: what the reader looks for in lines with no exception name."""
         hints: list[str] = []
