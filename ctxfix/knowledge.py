@@ -215,6 +215,8 @@ end) when it is only literal text, else the words every match holds (None: no su
 
 def analyse(pattern: str) -> Analysis:
     """Read ``pattern``'s source for what :class:`Pattern` can match without compiling it."""
+    if pattern.startswith("(?i)"):
+        pattern = pattern[4:]  # every pattern ignores case already
     literals = _literal_alternatives(pattern)
     if literals is not None:
         return literals, None
@@ -347,12 +349,32 @@ def _expand(pattern: str, i: int) -> tuple[list[str], int]:
             piece, i = [ch], i + 1
         if i < len(pattern) and pattern[i] == "?":
             piece, i = [*piece, ""], i + 1
+        elif pattern.startswith("{", i):  # {m} or {m,n} with small counts: each an alternative
+            close = pattern.find("}", i)
+            if close < 0:
+                raise ValueError("quantifier")
+            low, _, high = pattern[i + 1 : close].partition(",")
+            high = high if _ else low
+            if not (low.isdigit() and high.isdigit()) or not int(low) <= int(high) <= 4:
+                raise ValueError("quantifier")
+            piece = [rep for n in range(int(low), int(high) + 1) for rep in _repeats(piece, n)]
+            i = close + 1
         if i < len(pattern) and pattern[i] in "*+{?":
             raise ValueError("quantifier")
         branches[-1] = [a + b for a in branches[-1] for b in piece]
         if len(branches[-1]) > _MAX_ALTERNATIVES:
             raise ValueError("too many alternatives")
     return [text for branch in branches for text in branch], i
+
+
+def _repeats(piece: list[str], n: int) -> list[str]:
+    """Every text ``n`` matches of one of ``piece``'s alternatives in a row can make."""
+    out = [""]
+    for _ in range(n):
+        out = [a + b for a in out for b in piece]
+        if len(out) > _MAX_ALTERNATIVES:
+            raise ValueError("too many alternatives")
+    return out
 
 
 class KnowledgeError(Exception):

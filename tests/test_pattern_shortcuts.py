@@ -102,3 +102,51 @@ def test_every_pattern_shortcut_agrees_with_its_regex(texts: list[str]) -> None:
 )
 def test_required_words(pattern: str, words: object) -> None:
     assert required_words(pattern) == words
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^_{1,2}bootstrap_inner$|^run$",
+        r"(?:ab|c){2}x",
+        r"a{3}",
+        r"a{2,}b",
+        r"a{0,1}b",
+        r"(?:^|/)x{2}/",
+        r"(?i)(?:^|_)(?:threaded|spawn\w*)$|thread$",
+        r"^={3,} (?:FAILURES|ERRORS) ={3,}$",
+    ],
+)
+def test_written_patterns_agree_with_their_regex(pattern: str) -> None:
+    """Quantifiers with small counts are read as literal alternatives; a leading ``(?i)`` is
+    what every pattern does anyway."""
+    texts = [
+        "_bootstrap_inner",
+        "__bootstrap_inner",
+        "___bootstrap_inner",
+        "run",
+        "rerun",
+        "ababx",
+        "abcx",
+        "cabx",
+        "ccx",
+        "acx",
+        "aaa",
+        "aa",
+        "aab",
+        "ab",
+        "b",
+        "src/xx/",
+        "xx/",
+        "/xxx/",
+        "start_threaded",
+        "spawn_later",
+        "my_thread",
+        "THREAD",
+        "=== FAILURES ===",
+        "== FAILURES ==",
+    ]
+    rx = re.compile(pattern, re.IGNORECASE)
+    p = Pattern(pattern)
+    for text in texts:
+        assert bool(p.search(text)) == bool(rx.search(text)), text

@@ -205,6 +205,24 @@ LOG_LINE_MORE = Lazy(
 )
 """More starts of a log entry: a bare time, a level word, logfmt."""
 
+
+def starts_log_entry(text: str) -> bool:
+    """``text`` (stripped) starts a log entry (LOG_LINE or LOG_LINE_MORE). The forms start with
+    a digit, a ``[``, a month's name, an upper-case level or a logfmt key: lines that start
+    otherwise are not matched at all."""
+    text = text.lstrip()
+    first = text[:1]
+    if not (
+        first.isdigit()
+        or first == "["
+        or text[:4].isupper()
+        or _month_like(text)
+        or text.startswith(("time=", "ts=", "level=", "lvl="))
+    ):
+        return False
+    return LOG_LINE.match(text) is not None or LOG_LINE_MORE.match(text) is not None
+
+
 HTTP_METHODS = frozenset("GET HEAD POST PUT PATCH DELETE OPTIONS".split())
 PROMPTS = (">>>", "In [", "Out[", "$ ", "% ", "PS ")
 
@@ -219,10 +237,10 @@ def ends_message(text: str, raw: str, after_blank: bool, log_shapes: frozenset[s
     anything that does not start a sentence.
     """
     first = text[:1]
-    # Every start the patterns below look for begins with one of these (or is upper case).
+    if starts_log_entry(text):
+        return True
+    # Every start the checks below look for begins with one of these (or is upper case).
     if first.isdigit() or first in "[(<-$%IPORtl" or text[:4].isupper():
-        if LOG_LINE.match(text) or LOG_LINE_MORE.match(text):
-            return True
         if text.startswith(PROMPTS):
             return True
         if text.startswith("<!") or (text.startswith("---") and text.endswith("---")):

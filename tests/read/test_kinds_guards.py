@@ -21,6 +21,7 @@ from ctxfix.read.kinds import (
     is_meta_line,
     log_prefix,
     looks_final,
+    starts_log_entry,
     strip_known_prefix,
 )
 from ctxfix.read.shapes import pytest as pytest_shape
@@ -60,6 +61,18 @@ WRITTEN = [
     "   ",
     "É12 10:00:00",
     "Ñov 26 10:00:00 host app: x",
+    "time=2024-05-01T10:00:00Z level=error msg=boom",
+    "level=info msg=started",
+    "lvl=warn x=1",
+    "ts=1716553200 msg=x",
+    "[DEBUG] loading",
+    "WARN something",
+    "NOTICE: x",
+    '127.0.0.1 - - [01/May/2024 10:00:00] "GET / HTTP/1.1" 500 -',
+    "[01/May/2024:10:00:00 +0000] x",
+    "10:00:00.123 worker ready",
+    "2024/05/01 10:00:00 x",
+    "timeout=3 retries",
     "/usr/lib/python3.12/threading.py",
     "C:/Python311/Lib/threading.py",
     "/Library/Frameworks/Python.framework/Versions/3.11/lib/python3.11/runpy.py",
@@ -88,6 +101,13 @@ def test_log_prefix_and_strip_known_prefix_take_what_the_pattern_takes() -> None
         assert strip_known_prefix(line) == (line[m.end() :] if m else line), line
         found = log_prefix(line)
         assert (found and found.span()) == (m and m.span()), line
+
+
+def test_starts_log_entry_takes_what_the_log_line_patterns_take() -> None:
+    for line in LINES:
+        text = line.strip()
+        expected = kinds.LOG_LINE.match(text) or kinds.LOG_LINE_MORE.match(text)
+        assert starts_log_entry(text) == (expected is not None), line
 
 
 def test_is_meta_line_takes_what_its_pattern_takes() -> None:
