@@ -33,7 +33,6 @@ SHAPES: tuple[Shape, ...] = (
     Shape("pytest-argument", pytest.argument),
     Shape("pytest-def", pytest.def_line),
     Shape("group-separator", groups.separator),
-    Shape("group-message", groups.message_without_margin),
     Shape("ipython-header", ipython.header),
     Shape("group-header", groups.header),
     Shape("python-header", python.header),

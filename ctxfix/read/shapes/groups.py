@@ -13,8 +13,8 @@
 (``TracebackException.format`` and ``_ExceptionPrintContext`` in CPython's traceback.py.) Each
 sub-exception is an error of its own; the group's frames are where its task was started and
 awaited (a script's ``<module>``, a view), so they become its outer frames. Python 3.11 and 3.12
-print the further lines of a sub-exception's message at column 0, without the margin; 3.13
-keeps the margin on them.
+print the further lines of a sub-exception's message at column 0, without the margin (the
+message shape reads them on: :func:`margin_dropped`); 3.13 keeps the margin on them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from ctxfix.read.clean import Lazy
 from ctxfix.read.kinds import strip_known_prefix
-from ctxfix.read.reader import MAX_MESSAGE_CHARS, MAX_MESSAGE_LINES
 from ctxfix.read.shapes.python import open_traceback
 
 if TYPE_CHECKING:
@@ -36,6 +35,12 @@ _SUB = Lazy(r"^\s*(?:\+-)?(\+)-{16} (?:\d+|\.\.\.) -{16}\s*$")
 """``+-+---- 1 ----`` opens a group's first sub-exception, ``  +---- 2 ----`` the next ones."""
 _CLOSE = Lazy(r"^\s*\+-{36}\s*$")
 _MAX_DEPTH = 16
+
+
+def margin_dropped(r: TracebackReader) -> bool:
+    """The record is a sub-exception's, whose message lines may come without the margin (the
+    further lines of its message, on Python 3.11 and 3.12)."""
+    return r.st.prefix is MARGIN
 
 
 def header(r: TracebackReader, ln: Line) -> bool:
@@ -92,28 +97,4 @@ def separator(r: TracebackReader, ln: Line) -> bool:
     st.chained = True
     st.in_message = False
     st.prefix = MARGIN  # type: ignore[assignment]
-    return True
-
-
-def message_without_margin(r: TracebackReader, ln: Line) -> bool:
-    """Python 3.11 and 3.12 print a sub-exception's further message lines at column 0 (Flask's
-    explanation under "Working outside of application context."): they are still its message."""
-    st = r.st
-    tb = st.tb
-    if tb is None or not st.in_message or st.prefix is not MARGIN or MARGIN.match(ln.line):
-        return False
-    if ln.header or ln.frame() is not None or st.message_lines >= MAX_MESSAGE_LINES:
-        return False
-    stripped = ln.stripped
-    if not stripped:
-        st.blank_run += 1
-        if st.blank_run >= 2:
-            r.end_record(ln)
-        else:
-            tb.message += "\n"
-        return True
-    st.blank_run = 0
-    tb.message += "\n" + stripped[:MAX_MESSAGE_CHARS]
-    tb.end_line = ln.lineno
-    st.message_lines += 1
     return True

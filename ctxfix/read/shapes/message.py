@@ -24,6 +24,7 @@ from ctxfix.read.kinds import (
     unrepr,
 )
 from ctxfix.read.reader import MAX_MESSAGE_CHARS, MAX_MESSAGE_LINES
+from ctxfix.read.shapes.groups import margin_dropped
 
 if TYPE_CHECKING:
     from ctxfix.read.reader import Line, TracebackReader
@@ -183,7 +184,7 @@ def _message_goes_on(r: TracebackReader, ln: Line) -> None:
         or is_divider(stripped)
         or st.message_lines >= MAX_MESSAGE_LINES
         or (st.prefix is None and log_prefix(ln.line))
-        or (st.prefix is not None and not st.prefix.match(ln.line))
+        or (st.prefix is not None and not st.prefix.match(ln.line) and not margin_dropped(r))
         or ends_message(stripped, ln.raw, st.blank_run > 0, st.log_shapes)
     ):
         # The line after a message belongs to what comes next: read it again.
