@@ -1,4 +1,4 @@
-from ctxfix.cli import main
+from ctxfix.entry import main
 
 if __name__ == "__main__":
     main()

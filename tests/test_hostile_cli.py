@@ -154,6 +154,24 @@ def test_ctrl_c_exits_130_and_prints_nothing(args):
     assert err == b"" and out == b""
 
 
+def test_ctrl_c_while_ctxfix_is_still_loading_exits_130_quietly():
+    """A Ctrl-C that lands while the CLI is imported (most of a short run): the import is made
+    to raise KeyboardInterrupt, as SIGINT would, at the same place every time."""
+    code = (
+        "import sys\n"
+        "class Stop:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'ctxfix.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "from ctxfix.entry import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert proc.returncode == 130, proc.stderr.decode(errors="replace")
+    assert proc.stderr == b"" and proc.stdout == b""
+
+
 @pytest.mark.parametrize(
     "answer, says",
     [

@@ -55,7 +55,7 @@ def test_wheel_contains_every_knowledge_file(wheel):
     assert "ctxfix/cli.py" in names
     entry = [n for n in names if n.endswith("entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry[0]).decode()
-    assert "ctxfix = ctxfix.cli:main" in text
+    assert "ctxfix = ctxfix.entry:main" in text
 
 
 def _run_from_elsewhere(wheel: Path, tmp_path: Path, code: str) -> tuple[Path, str]:
