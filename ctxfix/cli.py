@@ -397,7 +397,11 @@ def explain(
             def patch_for(f: Any) -> Optional[str]:
                 return service.patches([f], project_root=project_root).diff or None
 
-        out.echo(render.render_json(outcome.findings, kb, report_version, patch_for))
+        out.echo(
+            render.render_json(
+                outcome.findings, kb, report_version, patch_for, dropped=outcome.dropped
+            )
+        )
     elif quiet:
         out.echo(render.render_quiet(outcome, kb), nl=False)
     elif obj.fancy() and outcome.findings:
@@ -469,7 +473,7 @@ def diagnose(
         _fail(str(exc))
     out = obj.output()
     if fmt == "json":
-        out.echo(render.render_json(outcome.findings, kb, report_version))
+        out.echo(render.render_json(outcome.findings, kb, report_version, dropped=outcome.dropped))
     elif obj.fancy():
         render.render_rich(outcome, kb, out.console, verbose)
     else:

@@ -236,6 +236,28 @@ def test_distinct_errors_past_the_cap_are_counted_not_kept(kb):
     assert max(f.occurrences for f in again.findings) == 2
 
 
+def test_the_json_report_counts_what_it_does_not_show(runner, tmp_path, monkeypatch):
+    """Past the cap of distinct errors, the JSON report says how many more there were."""
+    import json
+
+    from ctxfix.cli import cli
+
+    monkeypatch.setattr(engine, "MAX_KEPT", 2)
+    block = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/app/job{i}.py", line {i}, in run{i}\n'
+        "    current_app.config['X']\n"
+        "RuntimeError: Working outside of application context.\n"
+    )
+    log = tmp_path / "worker.log"
+    log.write_text("".join(block.format(i=i) for i in range(5)))
+    result = runner.invoke(cli, ["explain", "--format", "json", str(log)])
+    doc = json.loads(result.stdout)
+    assert len(doc["findings"]) == 2 and doc["dropped"] == 3
+    result = runner.invoke(cli, ["explain", "--format", "json", "--report-version", "1", str(log)])
+    assert "dropped" not in json.loads(result.stdout)  # version 1 exactly as it was
+
+
 def test_a_cut_off_import_chain_under_flasks_own_warnings_is_read(kb):
     """Flask 0.11-0.12's flask/exthook.py warns as an app imports `flask.ext.x`: lines above a
     traceback cut off in the app's modules show it is a Flask app being imported (paste shape

@@ -70,12 +70,15 @@ def render_json(
     kb: KnowledgeBase,
     version: int = REPORT_VERSION,
     patch_for: Optional[Callable[[Finding], Optional[str]]] = None,
+    dropped: int = 0,
 ) -> str:
-    """The JSON report; ``patch_for`` gives a finding's patch (the patch builder's hook)."""
+    """The JSON report; ``patch_for`` gives a finding's patch (the patch builder's hook);
+    ``dropped`` counts errors past the cap of distinct ones, counted and not shown (version 2)."""
     records = [
         finding_record(f, kb, version, patch_for(f) if patch_for is not None else None)
         for f in findings
     ]
-    return json.dumps(
-        {"report_version": version, "findings": records}, indent=2, ensure_ascii=False
-    )
+    doc: dict[str, Any] = {"report_version": version, "findings": records}
+    if version >= 2:
+        doc["dropped"] = dropped
+    return json.dumps(doc, indent=2, ensure_ascii=False)
