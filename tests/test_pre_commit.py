@@ -70,3 +70,39 @@ def test_pre_commit_try_repo_runs_the_hook(tmp_path, thread_module):
     assert "ctxfix scan" in out and "Failed" in out
     assert "shop/jobs.py:7:1: CTX101 " in out
     assert "migrations" not in out.split("Failed", 1)[1], "[tool.ctxfix] is read"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_local_hook_of_the_user_guide_runs_the_ctxfix_on_path(tmp_path, thread_module):
+    """The user guide's `repo: local` form, for ctxfix installed without a repository URL."""
+    pytest.importorskip("pre_commit", reason="pip install pre-commit (in ctxfix[test])")
+    guide = (ROOT / "docs" / "user-guide.md").read_text()
+    block = guide.split("- repo: local", 1)[1].split("```", 1)[0]
+    config = "repos:\n- repo: local" + block
+    (hook,) = yaml.safe_load(config)["repos"][0]["hooks"]
+    (declared,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {k: v for k, v in hook.items() if k != "language"} == {
+        k: declared[k] for k in hook if k != "language"
+    }
+    project = tmp_path / "project"
+    (project / "shop").mkdir(parents=True)
+    (project / "shop" / "jobs.py").write_text(thread_module)
+    (project / ".pre-commit-config.yaml").write_text(config)
+    _git("init", "-q", cwd=project)
+    _git("add", ".", cwd=project)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "ctxfix-scan", "--all-files"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "shop/jobs.py:7:1: CTX101 " in out
