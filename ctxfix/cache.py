@@ -133,6 +133,32 @@ class Cache:
             except OSError:
                 pass
 
+    def prune(self, prefix: str, keep: int) -> None:
+        """Delete all but the ``keep`` newest ``prefix*.json`` files (and temporary files an
+        interrupted write left behind): each change of the knowledge or of ctxfix writes a new
+        file, and the old ones would pile up. Only this user's regular files are touched."""
+        try:
+            if not self._open(create=False):
+                return
+            where = self.fd if self.posix else self.folder
+            found: list[tuple[int, str]] = []
+            with os.scandir(where) as entries:  # type: ignore[type-var]
+                for entry in entries:
+                    name = entry.name
+                    if not name.startswith(prefix) or not name.endswith((".json", ".tmp")):
+                        continue
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode) and (not self.posix or _ours(st)):
+                        found.append((st.st_mtime_ns, name))
+            found.sort(reverse=True)
+            for _, name in found[keep:]:
+                if self.posix:
+                    os.unlink(name, dir_fd=self.fd)
+                else:
+                    os.unlink(os.path.join(self.folder, name))
+        except OSError:
+            pass  # a cache that cannot be tidied still works
+
     def _unseal(self, data: bytes) -> bytes:
         head, _, payload = data.partition(b"\n")
         if head != self.MAGIC + checksum(payload).encode():

@@ -198,6 +198,7 @@ def _table_of(path: str) -> Optional[dict[str, Any]]:
                 return table
         table = _tool_table(path, raw)
         cache.write(name, {"fingerprint": fingerprint, "table": table})
+        cache.prune("settings-", 64)  # one per project that mentions ctxfix
         return table
     finally:
         cache.close()

@@ -1617,6 +1617,11 @@ def _fingerprint(files: list[str], bundled: str, extra: list[str]) -> str:
     return "\n".join(parts)
 
 
+KEEP_CACHED = 8
+"""Knowledge cache files kept (the newest): one per set of knowledge folders in use, and one
+more each time the knowledge or ctxfix changes."""
+
+
 def load(extra_dirs: Iterable[str] = (), *, use_cache: bool = True) -> KnowledgeBase:
     """Load the bundled knowledge plus user folders; raise KnowledgeError if anything is broken."""
     bundled = _bundled_path()
@@ -1640,6 +1645,7 @@ def load(extra_dirs: Iterable[str] = (), *, use_cache: bool = True) -> Knowledge
         raw["analysis"] = pattern.table()
         raw["fingerprint"] = fingerprint
         cache.write(name, raw)
+        cache.prune("knowledge-", KEEP_CACHED)
         return built
     finally:
         cache.close()

@@ -269,6 +269,28 @@ def test_the_cache_holds_each_patterns_analysis_and_a_damaged_one_is_read_again(
 
 
 @POSIX
+def test_old_cache_files_are_pruned_when_a_new_one_is_written(root, tmp_path, cache):
+    """Each change of the knowledge or of ctxfix writes a new file: the newest few are kept,
+    and nothing that is not a cache file of this user's is touched."""
+    cache.mkdir(mode=0o700)
+    for i in range(12):
+        old = cache / f"knowledge-old{i:02}.json"
+        old.write_text("{}")
+        os.utime(old, ns=(i * 10**9, i * 10**9))
+    victim = tmp_path / "victim.json"
+    victim.write_text("precious")
+    (cache / "knowledge-link.json").symlink_to(victim)
+    (cache / "notes.txt").write_text("mine")
+    load()
+    kept = sorted(p.name for p in _cache_files(cache) if not p.is_symlink())
+    assert len(kept) == knowledge.KEEP_CACHED
+    assert "knowledge-old11.json" in kept and "knowledge-old04.json" not in kept
+    assert (cache / "knowledge-link.json").is_symlink() and victim.read_text() == "precious"
+    assert (cache / "notes.txt").read_text() == "mine"
+    assert load().causes["alpha"].title == "A cause"  # the new file is among those kept
+
+
+@POSIX
 def test_a_fifo_or_symlink_in_place_of_the_cache_file_is_a_miss(root, tmp_path, cache):
     path = _written(cache)
     path.unlink()
