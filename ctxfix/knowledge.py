@@ -567,6 +567,23 @@ class KnowledgeBase(Record):
             out |= self.reachable(ch, seen)
         return out
 
+    def causes_in_order(self, qid: str, _seen: Optional[set[str]] = None) -> list[str]:
+        """Every cause reachable from question ``qid``, in the order the wizard offers them
+        (each once, where it first comes): how candidates the evidence cannot separate are
+        listed."""
+        seen = _seen if _seen is not None else set()
+        if qid in seen or qid not in self.questions:
+            return []
+        seen.add(qid)
+        out: list[str] = []
+        for ch in self.questions[qid].choices:
+            if ch.cause:
+                found = [ch.cause]
+            else:
+                found = self.causes_in_order(ch.next, seen) if ch.next else []
+            out.extend(c for c in found if c not in out)
+        return out
+
     def reachable(self, choice: Choice, _seen: Optional[set[str]] = None) -> set[str]:
         if choice.cause:
             return {choice.cause}

@@ -228,7 +228,7 @@ def _open(kb: KnowledgeBase, answers: dict[str, str], qid: str) -> Finding:
         location=None,
         cause=None,
         variant=None,
-        candidates=sorted(kb.causes_under(qid)),
+        candidates=kb.causes_in_order(qid),
         evidence=_answered(kb, w.answered),
         answered=w.answered,
         pending=qid,

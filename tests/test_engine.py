@@ -275,3 +275,16 @@ def test_a_cut_off_import_chain_under_flasks_own_warnings_is_read(kb):
     (f,) = engine.explain_text(text, kb)
     assert f.cause_id == "import-time" and f.truncated
     assert engine.explain_text(text.split("\n", 2)[2], kb) == []  # without them: no guess
+
+
+def test_candidates_the_evidence_cannot_separate_come_in_the_wizards_order(kb):
+    """A message alone settles no cause: its candidates are listed as the wizard offers them
+    (a script, a shell, a thread, Celery...), not alphabetically."""
+    message = "RuntimeError: Working outside of application context."
+    (f,) = engine.explain_lines(kb, [message]).findings
+    assert f.cause is None and len(f.candidates) > 5
+    order = kb.causes_in_order(kb.start)
+    assert f.candidates == sorted(f.candidates, key=order.index)
+    first = kb.questions[f.pending].choices[0]
+    assert f.candidates[0] == (first.cause or kb.causes_in_order(first.next)[0])
+    assert f.candidates != sorted(f.candidates)

@@ -389,7 +389,11 @@ def diagnose(
             return None
 
     w = walk(kb, family, answers, scores if placed else {}, vscores)
-    ranked = sorted((c for c in scores if scores[c] > 0), key=lambda c: -scores[c])
+    # Causes the evidence cannot separate come in the order the wizard offers them.
+    order = {c: i for i, c in enumerate(kb.causes_in_order(kb.start))}
+    ranked = sorted(
+        (c for c in scores if scores[c] > 0), key=lambda c: (-scores[c], order.get(c, len(order)))
+    )
     cause_id, variant = w.cause, w.variant
     if cause_id is None and ranked and placed and not (answers and w.pending):
         top = scores[ranked[0]]
@@ -423,7 +427,7 @@ def diagnose(
     candidates = ranked[:5]
     if cause is None and not candidates and w.pending:
         in_family = {c.id for c in kb.causes.values() if family in c.families}
-        candidates = sorted(kb.causes_under(w.pending) & in_family)
+        candidates = [c for c in kb.causes_in_order(w.pending) if c in in_family]
     pending = None
     if cause is None:
         pending = w.pending
