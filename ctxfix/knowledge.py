@@ -259,18 +259,23 @@ def _analysis_from_json(item: Any) -> Optional[Analysis]:
         return None
     literals, needs = item
     if literals is not None:
-        if not isinstance(literals, list) or not all(
-            isinstance(a, list)
-            and len(a) == 3
-            and isinstance(a[0], str)
-            and isinstance(a[1], bool)
-            and isinstance(a[2], bool)
-            for a in literals
+        if (
+            not isinstance(literals, list)
+            or not literals
+            or not all(
+                isinstance(a, list)
+                and len(a) == 3
+                and isinstance(a[0], str)
+                and a[0]
+                and isinstance(a[1], bool)
+                and isinstance(a[2], bool)
+                for a in literals
+            )
         ):
             return None
         return [(a[0], a[1], a[2]) for a in literals], None
     if needs is not None and not (
-        isinstance(needs, list) and all(isinstance(w, str) for w in needs)
+        isinstance(needs, list) and needs and all(isinstance(w, str) and w for w in needs)
     ):
         return None
     return None, tuple(needs) if needs is not None else None
@@ -353,8 +358,8 @@ def _expand(pattern: str, i: int) -> tuple[list[str], int]:
             close = pattern.find("}", i)
             if close < 0:
                 raise ValueError("quantifier")
-            low, _, high = pattern[i + 1 : close].partition(",")
-            high = high if _ else low
+            low, comma, high = pattern[i + 1 : close].partition(",")
+            high = high if comma else low
             if not (low.isdigit() and high.isdigit()) or not int(low) <= int(high) <= 4:
                 raise ValueError("quantifier")
             piece = [rep for n in range(int(low), int(high) + 1) for rep in _repeats(piece, n)]

@@ -261,7 +261,8 @@ def test_the_cache_holds_each_patterns_analysis_and_a_damaged_one_is_read_again(
     pattern = load().causes["alpha"].evidence[0].frame["path"]
     assert pattern.pattern == r"worker\.py$"
     assert raw["analysis"][pattern.pattern] == [[["worker.py", False, True]], None]
-    for planted in ([[["srv", "yes", False]], None], [None, [3]], "x", [None]):
+    wrong = ([[["srv", "yes", False]], None], [None, [3]], "x", [None], [[], None], [None, []])
+    for planted in wrong:
         raw["analysis"][pattern.pattern] = planted
         path.write_bytes(_sealed(json.dumps(raw).encode()))
         found = load().causes["alpha"].evidence[0].frame["path"]
