@@ -168,11 +168,30 @@ def test_newer_syntax_than_this_python_is_a_note(tmp_path: Path) -> None:
         assert note.format().split(": ")[1] == "note"
 
 
-def test_files_that_mention_nothing_flask_related_are_not_parsed(tmp_path: Path) -> None:
-    # They cannot hold a finding, so a large tree is read faster; their syntax is not checked.
+def test_a_module_that_names_nothing_flask_related_still_links_a_chain(tmp_path: Path) -> None:
+    # b.py names no Flask word, but the thread target it defines calls c.helper, which uses
+    # current_app: every file is read, or the chain breaks and the bug is missed.
+    root = _project(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "import threading\nfrom .b import work\n\n\n"
+            "def start():\n    threading.Thread(target=work).start()\n",
+            "pkg/b.py": "from .c import helper\n\n\ndef work():\n    return helper()\n",
+            "pkg/c.py": "from flask import current_app\n\n\n"
+            "def helper():\n    return current_app.config['X']\n",
+        },
+    )
+    report = scan_paths([str(root)])
+    assert [(Path(f.path).name, f.line, f.rule) for f in report.findings] == [("a.py", 6, "CTX101")]
+    assert "through `helper()`" in report.findings[0].message
+
+
+def test_a_broken_file_that_names_nothing_flask_related_is_a_note(tmp_path: Path) -> None:
     root = _project(tmp_path, {"plain.py": "def f(:\n", "app.py": "import flask\n"})
     report = scan_paths([str(root)])
-    assert report.files == 2 and report.errors == [] and report.findings == []
+    assert [(Path(e.path).name, e.line) for e in report.errors] == [("plain.py", 1)]
+    assert report.findings == [] and scan.exit_code(report) == 0
 
 
 def test_parallel_scan_gives_the_same_report() -> None:

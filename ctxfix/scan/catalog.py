@@ -443,36 +443,6 @@ CALL_WORDS = frozenset(
     | {EVENT_REGISTER}
 )
 
-# Files that mention none of these cannot hold a finding or a fact, and are not parsed.
-RELEVANT = (
-    "flask",
-    "quart",
-    "db",
-    "SQLAlchemy",
-    "query",
-    "celery",
-    "Celery",
-    "Task",
-    "add_command",
-    "Thread",
-    "Timer",
-    "spawn",
-    "submit",
-    "Executor",
-    "Pool",
-    "background_task",
-    "add_job",
-    "sched",
-    "enqueue",
-    "rq",
-    "actor",
-    "huey",
-    "SERVER_NAME",
-    # Script entry points run the project's code even when they name nothing above.
-    "__main__",
-    "asyncio.run",
-)
-
 
 def _tops() -> frozenset[str]:
     names: set[str] = set()

@@ -9,7 +9,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 from ctxfix.config import Settings
 
-from . import catalog, files
+from . import files
 from .findings import ScanError, ScanFinding, ScanReport, ScanUsageError
 from .model import Module, build
 from .project import Project
@@ -47,13 +47,14 @@ def model(
     path: str,
     name: str,
     package: str,
-    skim: bool = False,
     tops: frozenset[str] = frozenset(),
-) -> Union[Module, ScanError, None]:
-    """The model of one file's source; a note when it cannot be parsed; None when skimmed."""
+) -> Union[Module, ScanError]:
+    """The model of one file's source, or a note when it cannot be parsed.
+
+    Every file is parsed: a module that names nothing Flask-related may still be a link in a
+    chain of calls between modules that do (a thread target calling a helper that calls one
+    that uses `current_app`), so no text test on one file can tell it does not matter."""
     where = files.display(path)
-    if skim and not any(word in source for word in catalog.RELEVANT):
-        return None
     try:
         tree = ast.parse(source, filename=where)
     except SyntaxError as exc:
@@ -82,15 +83,15 @@ def model(
 
 def _scan_file(
     path: str, names: files.ModuleNames, tops: frozenset[str]
-) -> Union[Module, ScanError, None]:
+) -> Union[Module, ScanError]:
     source = files.read(path)
     if isinstance(source, ScanError):
         return source
     name, package = names.name(path)
-    return model(source, path, name, package, skim=True, tops=tops)
+    return model(source, path, name, package, tops=tops)
 
 
-def _scan_chunk(job: tuple[list[str], frozenset[str]]) -> list[Union[Module, ScanError, None]]:
+def _scan_chunk(job: tuple[list[str], frozenset[str]]) -> list[Union[Module, ScanError]]:
     paths, tops = job
     names = files.ModuleNames()
     gc_was_on = gc.isenabled()
@@ -102,7 +103,7 @@ def _scan_chunk(job: tuple[list[str], frozenset[str]]) -> list[Union[Module, Sca
             gc.enable()
 
 
-def _scan_all(paths: list[str], jobs: Optional[int]) -> list[Union[Module, ScanError, None]]:
+def _scan_all(paths: list[str], jobs: Optional[int]) -> list[Union[Module, ScanError]]:
     import os
 
     names = files.ModuleNames()
@@ -182,17 +183,18 @@ def scan_paths(
     for path, result in zip(paths_found, _scan_all(paths_found, jobs)):
         if isinstance(result, ScanError):
             notes.append(result)
-        elif result is not None:
-            if result.name in names:
-                # Another file with the same module name (two `migrations/env.py`, two
-                # projects at once): model it again under a name of its own.
-                names[result.name] += 1
-                result = _renamed(path, result, names[result.name])
-                if result is None:
-                    continue
-            else:
-                names[result.name] = 0
-            modules.append(result)
+            continue
+        if result.name in names:
+            # Another file with the same module name (two `migrations/env.py`, two projects at
+            # once): model it again under a name of its own.
+            names[result.name] += 1
+            again = _renamed(path, result, names[result.name])
+            if again is None:
+                continue
+            result = again
+        else:
+            names[result.name] = 0
+        modules.append(result)
     report.findings, rule_notes = run_rules(modules, select, ignore)
     if settings is not None and settings.per_file_ignores:
         report.findings = [f for f in report.findings if not settings.ignored(f.path, f.rule)]
@@ -216,5 +218,5 @@ def scan_source(source: str, path: str = "<string>") -> list[ScanFinding]:
     result = model(source, path, name if name.isidentifier() else "module", "")
     if isinstance(result, ScanError):
         raise SyntaxError(result.message)
-    findings, _ = run_rules([result] if result is not None else [])
+    findings, _ = run_rules([result])
     return findings
