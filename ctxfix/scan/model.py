@@ -260,6 +260,7 @@ class _Builder:
     ) -> None:
         self.mod = Module(name, path)
         self.tops = tops
+        self.top = name.split(".")[0]
         self.name = name
         self.package = package
         self.tree = tree
@@ -358,7 +359,10 @@ class _Builder:
     def _kept(self, qual: str) -> bool:
         """Imports of the project and of the libraries the catalog names are kept."""
         top = qual.split(".", 1)[0]
-        return top in catalog.TOPS or top in self.tops
+        return top in catalog.TOPS or self._project_top(top)
+
+    def _project_top(self, top: str) -> bool:
+        return top in self.tops or top == self.top
 
     def _absolute(self, module: Optional[str], level: int) -> Optional[str]:
         if not level:
@@ -964,7 +968,7 @@ class _Builder:
                     attrs.pop()
                     mode = CALL
                     if (node.args or node.keywords) and (
-                        root.startswith(self.name) or root.split(".", 1)[0] in self.tops
+                        root.startswith(self.name) or self._project_top(root.split(".", 1)[0])
                     ):
                         # What the call passes matters only for the project's own functions.
                         falsy = _falsy_args(node)
@@ -1291,7 +1295,7 @@ def build(
 ) -> Module:
     """The model of one parsed module named ``name`` (a dotted name) in ``package``; ``tops``
     are the top-level names of the project's packages and modules."""
-    builder = _Builder(tree, name, path, package, tops | {name.split(".")[0]})
+    builder = _Builder(tree, name, path, package, tops)
     mod = builder.build()
     if "revision" in mod.bindings and "down_revision" in mod.bindings:
         mod.alembic = True  # an Alembic revision script: `flask db upgrade` runs it in a context
