@@ -12,6 +12,7 @@ import pytest
 
 from ctxfix import scan
 from ctxfix.scan import RULES, ScanUsageError, scan_paths, scan_source
+from ctxfix.scan.project import Project
 
 HERE = Path(__file__).parent
 PROJECT = HERE / "fixtures" / "scan_project"
@@ -510,3 +511,30 @@ def test_files_with_the_same_module_name_are_all_scanned(tmp_path: Path) -> None
     root = _project(tmp_path, {"one/settings.py": bug, "two/settings.py": bug})
     found = sorted(Path(f.path).parent.name for f in scan_paths([str(root)]).findings)
     assert found == ["one", "two"]
+
+
+def test_an_attribute_assigned_from_itself_is_worked_out_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `self.cmd = self.cmd.replace(...)` on several lines (pgadmin4 9.18 utils/passexec.py):
+    # each line's value needs `self.cmd` again, and following every line every time made
+    # lines ** 40 steps.
+    lines = "".join(f"        self.cmd = self.cmd.replace('{c}', '')\n" for c in "abcdefgh")
+    source = (
+        "from flask import current_app\n\n\nclass Runner:\n    def __init__(self, cmd):\n"
+        "        self.cmd = cmd\n\n    def get(self):\n        self.cmd = str(self.cmd)\n"
+        f"{lines}        return current_app.name\n\n\nRunner('x').get()\n"
+    )
+    steps = 0
+    original = Project.target_value
+
+    def counted(self: Project, target: object, depth: int = 0) -> object:
+        nonlocal steps
+        steps += 1
+        return original(self, target, depth)
+
+    monkeypatch.setattr(Project, "target_value", counted)
+    root = _project(tmp_path, {"runner.py": source})
+    report = scan_paths([str(root)])
+    assert [(f.line, f.rule) for f in report.findings] == [(21, "CTX104")]
+    assert steps < 1000

@@ -93,6 +93,7 @@ class Project:
         self.server_name = any(m.server_name for m in self.modules.values())
         self.by_path = {m.path: m for m in self.modules.values()}
         self._values: dict[str, Value] = {}
+        self._attributes: dict[tuple[str, str], Value] = {}
         self._direct: dict[str, tuple[list, list]] = {}
         self._needs: dict[tuple[str, int], list[Use]] = {}
         self._active: set[tuple[str, int]] = set()
@@ -258,6 +259,18 @@ class Project:
 
     def attribute_type(self, k: Klass, name: str, depth: int = 0) -> Value:
         """What ``self.<name>`` is, from ``self.<name> = ...`` in the class's methods."""
+        key = (k.qualname, name)
+        got = self._attributes.get(key, False)
+        if got is not False:
+            return got
+        # While it is worked out, `self.cmd = self.cmd.replace(...)` finds nothing in itself:
+        # followed again, four such lines made 4**40 steps (pgadmin4's PasswordExec).
+        self._attributes[key] = None
+        got = self._attribute_type(k, name, depth)
+        self._attributes[key] = got
+        return got
+
+    def _attribute_type(self, k: Klass, name: str, depth: int) -> Value:
         for cur in self.mro(k):
             for q in cur.methods.values():
                 fn = self.functions.get(q)
