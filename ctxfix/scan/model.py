@@ -115,6 +115,17 @@ class Function:
     def __repr__(self) -> str:
         return f"<Function {self.qualname}>"
 
+    def freeze(self) -> None:
+        """Turn the lists the walk filled into tuples: an empty tuple is shared, and most of a
+        big project's functions have no sites, returns, imports or decorators (a third of the
+        memory of 10,000 modules went to empty lists)."""
+        self.decorators = tuple(self.decorators)  # type: ignore[assignment]
+        self.refs = tuple(self.refs)  # type: ignore[assignment]
+        self.sites = tuple(self.sites)  # type: ignore[assignment]
+        self.returns = tuple(self.returns)  # type: ignore[assignment]
+        self.imports = tuple(self.imports)  # type: ignore[assignment]
+        self.attr_assigns = tuple(self.attr_assigns)  # type: ignore[assignment]
+
     def __getstate__(self) -> tuple:
         return tuple(getattr(self, s) for s in self.__slots__)
 
@@ -297,6 +308,8 @@ class _Builder:
         while self.pending:
             fn, fbody, args, scope, cls = self.pending.pop()
             self._function_body(fn, fbody, args, scope, cls)
+        for fn in (mod.top, *([mod.main] if mod.main else []), *mod.functions.values()):
+            fn.freeze()
         return mod
 
     def _runs_script(self, stmt: ast.stmt) -> bool:
@@ -319,9 +332,9 @@ class _Builder:
             node = stack.pop()
             kind = type(node)
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-                bindings[node.name] = ("def", f"{self.name}.{node.name}")
+                bindings[node.name] = ("def", self._qual(node.name)[0])
             elif kind is ast.ClassDef:
-                bindings[node.name] = ("class", f"{self.name}.{node.name}")
+                bindings[node.name] = ("class", self._qual(node.name)[0])
             elif kind is ast.Import or kind is ast.ImportFrom:
                 self._bind_import(node, bindings)
             else:
@@ -403,10 +416,13 @@ class _Builder:
                 return None
         elif kind == "skip":
             return None
+        return self._qual(name)
+
+    def _qual(self, name: str) -> tuple[str, tuple[str, ...]]:
+        """The chain of a module-level name. One string object per name: the model (and its
+        pickle, sent back by worker processes) holds each qualified name once."""
         qual = self._quals.get(name)
         if qual is None:
-            # One string object per name: the pickled model (sent back by worker processes)
-            # then holds each qualified name once.
             qual = self._quals[name] = (f"{self.name}.{name}", ())
         return qual
 
@@ -437,7 +453,7 @@ class _Builder:
         if cls is not None:
             qual = f"{cls}.{node.name}"
         elif self.scope.parent is None:
-            qual = f"{self.name}.{node.name}"
+            qual = self._qual(node.name)[0]
         else:
             qual = f"{self.fn.qualname}.{node.name}"
             self._bind_local(node.name, (qual, ()))
@@ -494,7 +510,7 @@ class _Builder:
         if outer is not None:
             qual = f"{outer}.{node.name}"
         elif self.fn is self.mod.top or self.fn is self.mod.main:
-            qual = f"{self.name}.{node.name}"
+            qual = self._qual(node.name)[0]
         else:
             qual = f"{self.fn.qualname}.{node.name}"
         for d in node.decorator_list:
