@@ -32,6 +32,19 @@ def test_the_hook_is_declared_and_shown_in_the_readme():
     assert repo["hooks"] == [{"id": "ctxfix-scan"}]
 
 
+def _pre_commit(project: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run pre-commit in ``project``; its exit status and everything it printed."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
 def _git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -57,16 +70,8 @@ def test_pre_commit_try_repo_runs_the_hook(tmp_path, thread_module):
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.invalid",
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "ctxfix-scan", "--all-files"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 1, out
+    status, out = _pre_commit(project, env, "try-repo", str(ROOT), "ctxfix-scan", "--all-files")
+    assert status == 1, out
     assert "ctxfix scan" in out and "Failed" in out
     assert "shop/jobs.py:7:1: CTX101 " in out
     assert "migrations" not in out.split("Failed", 1)[1], "[tool.ctxfix] is read"
@@ -95,14 +100,6 @@ def test_the_local_hook_of_the_user_guide_runs_the_ctxfix_on_path(tmp_path, thre
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "ctxfix-scan", "--all-files"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 1, out
+    status, out = _pre_commit(project, env, "run", "ctxfix-scan", "--all-files")
+    assert status == 1, out
     assert "shop/jobs.py:7:1: CTX101 " in out
