@@ -103,6 +103,8 @@ class Project:
         self._factories: dict[str, bool] = {}
         self._decorated: dict[str, int] = {}
         self._views: Optional[set[str]] = None
+        self._mro: dict[str, list[Klass]] = {}
+        self._ext_bases: dict[str, frozenset[str]] = {}
         self.imported_names = {
             q
             for m in self.modules.values()
@@ -237,7 +239,13 @@ class Project:
         for b in k.bases:
             yield self.target_value(b, depth + 1)
 
-    def mro(self, k: Klass) -> Iterator[Klass]:
+    def mro(self, k: Klass) -> list[Klass]:
+        """``k`` and the project classes it derives from, nearest first (worked out once: the
+        rules ask for it for every method lookup)."""
+        got = self._mro.get(k.qualname)
+        if got is not None:
+            return got
+        got = []
         seen: set[str] = set()
         stack = [k]
         while stack and len(seen) < 50:
@@ -245,10 +253,12 @@ class Project:
             if cur.qualname in seen:
                 continue
             seen.add(cur.qualname)
-            yield cur
+            got.append(cur)
             for b in self.bases(cur):
                 if b is not None and b[0] == "cls":
                     stack.append(b[1])
+        self._mro[k.qualname] = got
+        return got
 
     def method(self, k: Klass, name: str) -> Optional[Function]:
         for cur in self.mro(k):
@@ -283,8 +293,14 @@ class Project:
                             return got
         return None
 
-    def ext_bases(self, k: Klass) -> set[str]:
+    def ext_bases(self, k: Klass) -> frozenset[str]:
         """Qualified names of the classes from outside the project that ``k`` derives from."""
+        got = self._ext_bases.get(k.qualname)
+        if got is None:
+            got = self._ext_bases[k.qualname] = frozenset(self._find_ext_bases(k))
+        return got
+
+    def _find_ext_bases(self, k: Klass) -> set[str]:
         out: set[str] = set()
         for cur in self.mro(k):
             for b in self.bases(cur):
