@@ -513,6 +513,25 @@ def test_files_with_the_same_module_name_are_all_scanned(tmp_path: Path) -> None
     assert found == ["one", "two"]
 
 
+def test_a_second_file_of_the_same_module_name_still_imports_the_project(tmp_path: Path) -> None:
+    # Two scripts named run.py (no packages around them) both call a project helper that needs
+    # the app: the second is modelled under a name of its own, and must keep the project's
+    # packages in view, or its import of myapp.jobs is dropped and its bug is missed.
+    script = "from myapp.jobs import work\n\nif __name__ == '__main__':\n    work()\n"
+    root = _project(
+        tmp_path,
+        {
+            "myapp/__init__.py": "",
+            "myapp/jobs.py": "from flask import current_app\n\n\n"
+            "def work():\n    return current_app.config['REPORT_DIR']\n",
+            "scripts/run.py": script,
+            "tools/run.py": script,
+        },
+    )
+    found = sorted((Path(f.path).parent.name, f.rule) for f in scan_paths([str(root)]).findings)
+    assert found == [("scripts", "CTX110"), ("tools", "CTX110")]
+
+
 def test_an_attribute_assigned_from_itself_is_worked_out_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -103,11 +103,17 @@ def _scan_chunk(job: tuple[list[str], frozenset[str]]) -> list[Union[Module, Sca
             gc.enable()
 
 
-def _scan_all(paths: list[str], jobs: Optional[int]) -> list[Union[Module, ScanError]]:
+def _tops(paths: list[str]) -> frozenset[str]:
+    """The top-level names of the project's packages and modules."""
+    names = files.ModuleNames()
+    return frozenset(names.name(p)[0].split(".", 1)[0] for p in paths)
+
+
+def _scan_all(
+    paths: list[str], jobs: Optional[int], tops: frozenset[str]
+) -> list[Union[Module, ScanError]]:
     import os
 
-    names = files.ModuleNames()
-    tops = frozenset(names.name(p)[0].split(".", 1)[0] for p in paths)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or (jobs is None and len(paths) < PARALLEL_FROM):
         return _scan_chunk((paths, tops))
@@ -180,7 +186,8 @@ def scan_paths(
     report = ScanReport(files=len(paths_found), strict=strict)
     modules: list[Module] = []
     names: dict[str, int] = {}
-    for path, result in zip(paths_found, _scan_all(paths_found, jobs)):
+    tops = _tops(paths_found)
+    for path, result in zip(paths_found, _scan_all(paths_found, jobs, tops)):
         if isinstance(result, ScanError):
             notes.append(result)
             continue
@@ -188,7 +195,7 @@ def scan_paths(
             # Another file with the same module name (two `migrations/env.py`, two projects at
             # once): model it again under a name of its own.
             names[result.name] += 1
-            again = _renamed(path, result, names[result.name])
+            again = _renamed(path, result, names[result.name], tops)
             if again is None:
                 continue
             result = again
@@ -202,12 +209,12 @@ def scan_paths(
     return report
 
 
-def _renamed(path: str, module: Module, n: int) -> Optional[Module]:
+def _renamed(path: str, module: Module, n: int, tops: frozenset[str]) -> Optional[Module]:
     source = files.read(path)
     if isinstance(source, ScanError):
         return None
     _, package = files.ModuleNames().name(path)
-    again = model(source, path, f"{module.name}~{n}", package)
+    again = model(source, path, f"{module.name}~{n}", package, tops)
     return again if isinstance(again, Module) else None
 
 
