@@ -661,6 +661,26 @@ class Project:
         """A finding at ``line`` and ``ast``'s ``col`` (UTF-8 bytes from 0) in ``module``."""
         return ScanFinding(module.path, line, module.char_col(line, col) + 1, code, message)
 
+    def entry_uses(self, e: Entry) -> list[Use]:
+        """What the code an entry starts uses without a context, in source order; a missing
+        ``SERVER_NAME`` for ``url_for`` is CTX114's, not the entry's rule's."""
+        return [u for u in self.needs(e.fn, e.level) if u.need != "server_name"]
+
+    def entry_finding(
+        self, code: str, e: Entry, uses: list[Use], head: str, tail: str
+    ) -> ScanFinding:
+        """One finding for an entry and the first of its ``uses``, reading ``head use tail``.
+
+        An entry some call starts (``add_job(purge)``, ``queue.enqueue(job)``) is reported at
+        that call, saying where the use is; a decorated one (``@scheduler.task``) at the use,
+        counting the others."""
+        u = uses[0]
+        if "site" in e.detail:
+            message = f"{head} {u.describe()} ({u.at(e.module.path)}){tail}"
+            return self.finding(code, e.module, e.line, e.col, message)
+        message = f"{head} {u.describe()}{tail}{more(uses)}"
+        return self.finding(code, e.module, u.line, u.col, message)
+
 
 def more(uses: list[Use]) -> str:
     """ " (and 2 more)" after the first of several uses."""

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from .. import catalog
 from ..findings import Rule, ScanFinding
-from ..project import Project
+from ..project import Entry, Project, Use
 
 BUG = """\
 from flask import current_app
@@ -47,17 +47,19 @@ def is_setup(label: str, via: tuple) -> bool:
     return not via and label.rsplit(".", 1)[-1] in catalog.SETUP_MEMBERS
 
 
-def check(project: Project) -> Iterator[ScanFinding]:
+def uncovered(project: Project, kind: str) -> Iterator[tuple[Entry, Use]]:
+    """Every use no context covers in the code that entries of ``kind`` run (a module's top
+    level, a script's ``__main__`` block), but app setup (CTX105) and ``url_for`` without
+    ``SERVER_NAME`` (CTX114)."""
     for e in project.entries():
-        if e.kind != "module":
+        if e.kind != kind:
             continue
         for u in project.needs(e.fn, e.level):
-            if u.need == "server_name" or is_setup(u.label, u.via):
-                continue
-            yield project.finding(
-                RULE.code,
-                e.module,
-                u.line,
-                u.col,
-                f"{u.describe()} runs when the module is imported, before any context exists",
-            )
+            if u.need != "server_name" and not is_setup(u.label, u.via):
+                yield e, u
+
+
+def check(project: Project) -> Iterator[ScanFinding]:
+    for e, u in uncovered(project, "module"):
+        message = f"{u.describe()} runs when the module is imported, before any context exists"
+        yield project.finding(RULE.code, e.module, u.line, u.col, message)

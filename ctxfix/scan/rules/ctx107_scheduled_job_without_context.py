@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Rule, ScanFinding
-from ..project import Project, more
+from ..project import Project
 
 BUG = """\
 from flask_apscheduler import APScheduler
@@ -59,24 +59,7 @@ def check(project: Project) -> Iterator[ScanFinding]:
     for e in project.entries():
         if e.kind != "job":
             continue
-        uses = [u for u in project.needs(e.fn, e.level) if u.need != "server_name"]
-        if not uses:
-            continue
-        u = uses[0]
-        if "site" in e.detail:
-            yield project.finding(
-                RULE.code,
-                e.module,
-                e.line,
-                e.col,
-                f"scheduled job `{e.name}` uses {u.describe()} ({u.at(e.module.path)}) with no "
-                f"context; {_FIX}",
-            )
-        else:
-            yield project.finding(
-                RULE.code,
-                e.module,
-                u.line,
-                u.col,
-                f"scheduled job `{e.name}` uses {u.describe()} with no context; {_FIX}{more(uses)}",
-            )
+        uses = project.entry_uses(e)
+        if uses:
+            head = f"scheduled job `{e.name}` uses"
+            yield project.entry_finding(RULE.code, e, uses, head, f" with no context; {_FIX}")

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from ..findings import Rule, ScanFinding
 from ..project import Project
-from .ctx104_global_used_at_import import is_setup
+from .ctx104_global_used_at_import import uncovered
 
 BUG = """\
 from flask_sqlalchemy import SQLAlchemy
@@ -56,16 +56,6 @@ RULE = Rule(
 
 
 def check(project: Project) -> Iterator[ScanFinding]:
-    for e in project.entries():
-        if e.kind != "main":
-            continue
-        for u in project.needs(e.fn, e.level):
-            if u.need == "server_name" or is_setup(u.label, u.via):
-                continue
-            yield project.finding(
-                RULE.code,
-                e.module,
-                u.line,
-                u.col,
-                f"{u.describe()} is used by the script entry point with no app context pushed",
-            )
+    for e, u in uncovered(project, "main"):
+        message = f"{u.describe()} is used by the script entry point with no app context pushed"
+        yield project.finding(RULE.code, e.module, u.line, u.col, message)

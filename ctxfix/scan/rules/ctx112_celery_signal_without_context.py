@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Rule, ScanFinding
-from ..project import Project, more
+from ..project import Project
 
 BUG = """\
 from celery.signals import task_postrun
@@ -53,24 +53,7 @@ def check(project: Project) -> Iterator[ScanFinding]:
     for e in project.entries():
         if e.kind != "celery-signal":
             continue
-        uses = [u for u in project.needs(e.fn, e.level) if u.need != "server_name"]
-        if not uses:
-            continue
-        u = uses[0]
-        if "site" in e.detail:
-            yield project.finding(
-                RULE.code,
-                e.module,
-                e.line,
-                e.col,
-                f"Celery signal handler `{e.name}` uses {u.describe()} ({u.at(e.module.path)}); "
-                f"{_WHY}",
-            )
-        else:
-            yield project.finding(
-                RULE.code,
-                e.module,
-                u.line,
-                u.col,
-                f"Celery signal handler `{e.name}` uses {u.describe()}; {_WHY}{more(uses)}",
-            )
+        uses = project.entry_uses(e)
+        if uses:
+            head = f"Celery signal handler `{e.name}` uses"
+            yield project.entry_finding(RULE.code, e, uses, head, f"; {_WHY}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Rule, ScanFinding
-from ..project import Project, more
+from ..project import Project
 
 BUG = """\
 from flask import current_app
@@ -60,32 +60,17 @@ RULE = Rule(
     TWIN,
 )
 
+_TAIL = (
+    " in a worker with no app context; push `app.app_context()` inside it (or use a Flask-aware "
+    "worker such as Flask-RQ2)"
+)
+
 
 def check(project: Project) -> Iterator[ScanFinding]:
     for e in project.entries():
         if e.kind != "queue-job" or e.level:
             continue
-        uses = [u for u in project.needs(e.fn, e.level) if u.need != "server_name"]
-        if not uses:
-            continue
-        u = uses[0]
-        what = e.detail.get("what", "job")
-        fix = "push `app.app_context()` inside it (or use a Flask-aware worker such as Flask-RQ2)"
-        if "site" in e.detail:
-            yield project.finding(
-                RULE.code,
-                e.module,
-                e.line,
-                e.col,
-                f"{what} `{e.name}` uses {u.describe()} ({u.at(e.module.path)}) in a worker with "
-                f"no app context; {fix}",
-            )
-        else:
-            yield project.finding(
-                RULE.code,
-                e.module,
-                u.line,
-                u.col,
-                f"{what} `{e.name}` uses {u.describe()} in a worker with no app context; "
-                f"{fix}{more(uses)}",
-            )
+        uses = project.entry_uses(e)
+        if uses:
+            head = f"{e.detail.get('what', 'job')} `{e.name}` uses"
+            yield project.entry_finding(RULE.code, e, uses, head, _TAIL)

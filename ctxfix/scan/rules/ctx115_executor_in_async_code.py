@@ -92,17 +92,11 @@ def check(project: Project) -> Iterator[ScanFinding]:
         site = e.detail["site"]
         if proxy_arg(project, site) is not None:
             continue
-        uses = [u for u in project.needs(e.fn, e.level) if u.need != "server_name"]
-        if not uses:
-            continue
-        u = uses[0]
-        fix = _QUART_FIX if project.uses_quart(e.module) else _FIX
-        yield project.finding(
-            RULE.code,
-            e.module,
-            e.line,
-            e.col,
-            f"`{call_name(site.func)}` runs `{e.name}` in a worker thread without the context of "
-            f"the coroutine that starts it, and it uses {u.describe()} ({u.at(e.module.path)}); "
-            f"{fix}",
-        )
+        uses = project.entry_uses(e)
+        if uses:
+            fix = _QUART_FIX if project.uses_quart(e.module) else _FIX
+            head = (
+                f"`{call_name(site.func)}` runs `{e.name}` in a worker thread without the context "
+                "of the coroutine that starts it, and it uses"
+            )
+            yield project.entry_finding(RULE.code, e, uses, head, f"; {fix}")
