@@ -532,6 +532,24 @@ def test_a_second_file_of_the_same_module_name_still_imports_the_project(tmp_pat
     assert found == [("scripts", "CTX110"), ("tools", "CTX110")]
 
 
+def test_module_code_a_worker_imports_with_no_context(tmp_path: Path) -> None:
+    # tasks.py is loaded by the Celery worker by name (nothing imports it); what it imports at
+    # its top runs with no context, unless a worker script pushes one for good first.
+    files = {
+        "shop/__init__.py": "",
+        "shop/pricing.py": "from flask import current_app\n\n"
+        "CURRENCY = current_app.config['CURRENCY']\n",
+        "shop/tasks.py": "from celery import shared_task\n\nfrom .pricing import CURRENCY\n\n\n"
+        "@shared_task\ndef report(total):\n    return f'{total} {CURRENCY}'\n",
+    }
+    root = _project(tmp_path / "plain", files)
+    found = [(Path(f.path).name, f.line, f.rule) for f in scan_paths([str(root)]).findings]
+    assert found == [("pricing.py", 3, "CTX104")]
+    worker = "from flask import Flask\n\napp = Flask(__name__)\napp.app_context().push()\n"
+    root = _project(tmp_path / "pushed", {**files, "celery_worker.py": worker})
+    assert scan_paths([str(root)]).findings == []
+
+
 def test_an_attribute_assigned_from_itself_is_worked_out_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

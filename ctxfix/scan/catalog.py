@@ -176,7 +176,7 @@ CONSTRUCTORS: dict[str, str] = {
     "apscheduler.schedulers.asyncio.AsyncIOScheduler": "scheduler",
     "apscheduler.schedulers.gevent.GeventScheduler": "scheduler",
     "apscheduler.schedulers.tornado.TornadoScheduler": "scheduler",
-    "flask_apscheduler.APScheduler": "scheduler",
+    "flask_apscheduler.APScheduler": "flask-scheduler",
     "rq.Queue": "rq-queue",
     "rq.queue.Queue": "rq-queue",
     "flask_rq2.RQ": "flask-rq2",
@@ -333,8 +333,20 @@ SPAWN_METHODS: dict[tuple[str, str], Spawner] = {
 ASYNC_HANDOFFS = {"executor", "pool"}
 
 # Ways to run a function in a scheduler's thread pool (APScheduler add_job(func, trigger)).
-JOB_METHODS = {("scheduler", "add_job"): Spawner("job", "func", 0, "apscheduler add_job(func)")}
-JOB_DECORATORS = {("scheduler", "scheduled_job"), ("scheduler", "task")}
+# Flask-APScheduler's scheduler (flask_apscheduler/scheduler.py, 1.12.4 and 1.13.1) takes the job's
+# id first, `add_job(id, func, **kwargs)`, and keeps its app as `scheduler.app`.
+ADD_JOB = "add_job"
+FLASK_SCHEDULER = "flask-scheduler"
+JOB_METHODS = {
+    ("scheduler", ADD_JOB): Spawner("job", "func", 0, "apscheduler add_job(func)"),
+    (FLASK_SCHEDULER, ADD_JOB): Spawner("job", "func", 1, "flask_apscheduler add_job(id, func)"),
+}
+JOB_DECORATORS = {
+    (kind, name) for kind in ("scheduler", FLASK_SCHEDULER) for name in ("scheduled_job", "task")
+}
+# The trigger names APScheduler 3.x registers (its `apscheduler.triggers` entry points, 3.10.4;
+# `and`/`or` combine triggers and are not passed by name): a call `x.add_job(f, "interval")` is
+# APScheduler's BaseScheduler.add_job(func, trigger=None, ...) even when `x` is a parameter.
 TRIGGERS = {"interval", "cron", "date"}
 
 # Task queues. A decorator (qualified, or (kind, method)) makes a task that a worker runs.
@@ -361,6 +373,11 @@ QUEUE_METHODS: dict[tuple[str, str], Spawner] = {
 }
 QUEUE_AWARE_KINDS = {"flask-rq2"}
 QUEUE_AWARE_MODULES = {"flask_melodramatiq", "flask_dramatiq", "flask_rq2"}
+# The extension to suggest per queue system (the first word of its `what`), whose worker pushes
+# the app context around every job: Flask-RQ2 2.x (flask_rq2/job.py FlaskJob.perform) and
+# Flask-Melodramatiq 1.0.2 (lazy_broker.py AppContextMiddleware.before_process_message). Huey has
+# none that we read.
+QUEUE_AWARE_EXTENSIONS = {"rq": "Flask-RQ2", "dramatiq": "Flask-Melodramatiq"}
 
 # Celery.
 CELERY = "celery.Celery"

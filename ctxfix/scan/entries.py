@@ -11,16 +11,22 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from . import catalog
-from .model import APP, CALL, NONE, Function, Module, Site, Target
+from .model import APP, CALL, CALLED, CALLED_WITH_ARGS, NONE, Function, Module, Ref, Site, Target
 from .project import Entry, Project, Value
 
 
 def find_entries(project: Project) -> Iterator[Entry]:
-    levels = _module_levels(project)
+    others = list(_code_entries(project))
+    levels = _module_levels(project, _worker_loaded(project, others))
     for m in project.modules.values():
         yield Entry("module", m.top, levels.get(m.name, NONE), m, 1, 0, m.name, {})
         if m.main is not None:
             yield Entry("main", m.main, NONE, m, m.main.line, 0, m.name, {})
+    yield from others
+
+
+def _code_entries(project: Project) -> Iterator[Entry]:
+    """Every entry but the modules' top levels and ``__main__`` blocks."""
     celery = _CeleryFacts(project)
     commands = _Commands(project)
     queues = _QueueFacts(project)
@@ -110,7 +116,17 @@ def spawner_of(project: Project, site: Site) -> Optional[tuple[str, catalog.Spaw
     sp = catalog.SPAWN_METHODS.get(("*", tail or ""))
     if sp is not None:
         return "spawn", sp
+    if value is None and tail == catalog.ADD_JOB and _gives_trigger(site):
+        # `sched.add_job(self.refresh, "interval", ...)` on a scheduler handed in as a
+        # parameter: APScheduler's add_job(func, trigger, ...) with one of its trigger names.
+        return "job", catalog.JOB_METHODS[("scheduler", catalog.ADD_JOB)]
     return None
+
+
+def _gives_trigger(site: Site) -> bool:
+    """The call names an APScheduler trigger, second or as ``trigger=``."""
+    given = [*site.args[1:2], *(v for k, v in site.kwargs if k == "trigger")]
+    return any(v is not None and v[0] == "const" and v[1] in catalog.TRIGGERS for v in given)
 
 
 def spawn_target(site: Site, spawner: catalog.Spawner) -> Target:
@@ -147,6 +163,9 @@ def _site_entries(
     if kind == "queue-job" and queues.aware(spawner.what):
         level = APP
     detail = {"what": spawner.what, "site": site}
+    if kind == "job":
+        flask_job = catalog.JOB_METHODS[(catalog.FLASK_SCHEDULER, catalog.ADD_JOB)]
+        detail["flask_scheduler"] = spawner is flask_job
     if async_handoff(fn, spawner):
         detail["async"] = True
     yield Entry(kind, callee, level, m, site.line, site.col, name, detail)
@@ -287,7 +306,8 @@ def _decorated(
             yield Entry("celery-signal", fn, NONE, m, fn.line, fn.col, fn.name, {})
             return
         if kind == "member" and (value[1], value[2]) in catalog.JOB_DECORATORS:
-            yield Entry("job", fn, NONE, m, fn.line, fn.col, fn.name, {})
+            detail = {"flask_scheduler": value[1] == catalog.FLASK_SCHEDULER}
+            yield Entry("job", fn, NONE, m, fn.line, fn.col, fn.name, detail)
             return
         if tail == "task" and call is not None and call[2] and call[2][0] is not None:
             first = call[2][0]
@@ -623,15 +643,49 @@ def _is_test(name: str) -> bool:
     )
 
 
-def _module_levels(project: Project) -> dict[str, int]:
+def _worker_loaded(project: Project, entries: list[Entry]) -> set[str]:
+    """Modules a worker may import by name when it starts: those defining Celery tasks, or RQ jobs,
+    Dramatiq actors and Huey tasks of a worker that pushes no context (``celery -A``, ``rq
+    worker``, ``dramatiq`` and ``huey_consumer`` import them with none). Unknown when a module
+    pushes a context at its top for good (``app.app_context().push()`` in ``celery_worker.py``):
+    whatever the worker imports after it has one."""
+    for m in project.modules.values():
+        for fn in (m.top, *([m.main] if m.main else [])):
+            if any(_pushes_for_good(ref) for ref in fn.refs):
+                return set()
+    return {
+        e.module.name
+        for e in entries
+        if "site" not in e.detail
+        and (e.kind == "celery-task" or (e.kind == "queue-job" and e.level == NONE))
+        and not _is_test(e.module.name)
+    }
+
+
+def _pushes_for_good(ref: Ref) -> bool:
+    """``app.app_context().push()`` (or ``ctx.push()`` of one) with no ``pop`` in sight."""
+    attrs = ref.attrs
+    return (
+        ref.mode == CALL
+        and len(attrs) >= 3
+        and attrs[-1] == "push"
+        and attrs[-2] in (CALLED, CALLED_WITH_ARGS)
+        and attrs[-3] in catalog.PUSHERS
+    )
+
+
+def _module_levels(project: Project, worker_loaded: set[str] = frozenset()) -> dict[str, int]:
     """The context each module's top level runs in, from where the module is imported.
 
     Modules imported inside ``with app.app_context():`` (or in a function called there), and the
     modules they import at their top, run their top level in that context. Modules imported at
     start-up without one run without: those no module imports (scripts, ``wsgi.py``), those an
     app factory imports outside ``with``, and what they import at their top. The start-up wins
-    when both hold. Alembic scripts run under ``flask db``, with a context. A module imported
-    only inside other functions is imported while they run, usually in a request: left alone.
+    when both hold. Task modules a worker loads by name (``worker_loaded``) that the project
+    never imports, and what they import at their top, run without, unless imported in a context
+    too. Alembic scripts run under
+    ``flask db``, with a context. A module imported only inside other functions is imported
+    while they run, usually in a request: left alone.
     """
     modules = project.modules
     levels: dict[str, int] = {}
@@ -718,7 +772,11 @@ def _module_levels(project: Project) -> dict[str, int]:
                 (late if line > made else before).add(mod)
         early[name] = before
     without = _closure(starts, early) | orphans
-    without |= _closure(late - in_context, {k: v - in_context for k, v in top_imports.items()})
+    outside = {k: v - in_context for k, v in top_imports.items()}
+    without |= _closure(late - in_context, outside)
+    # A task module the project imports itself (in a function, say) may be imported in a
+    # context before the worker gets to it (Superset's async_queries.py): left alone.
+    without |= _closure(worker_loaded - imported - in_context, outside)
     with_context = in_context - without
     for name, m in modules.items():
         if m.alembic or name in with_context:

@@ -90,7 +90,18 @@ class Project:
             self.owner[m.top.qualname] = m
             if m.main is not None:
                 self.owner[m.main.qualname] = m
-        self.server_name = any(m.server_name for m in self.modules.values())
+        imported = {
+            mod
+            for m in self.modules.values()
+            for fn in (m.top, *m.functions.values(), *([m.main] if m.main else []))
+            for mod, _, _ in fn.imports
+        }
+        # SERVER_NAME set anywhere counts for the whole project, but in a script nothing imports
+        # (a cron job's `app.config["SERVER_NAME"] = ...`): that holds in its own process only
+        # (CTX114 leaves the script's own entry points alone).
+        self.server_name = any(
+            m.server_name and (m.main is None or m.name in imported) for m in self.modules.values()
+        )
         self.by_path = {m.path: m for m in self.modules.values()}
         self._values: dict[str, Value] = {}
         self._attributes: dict[tuple[str, str], Value] = {}

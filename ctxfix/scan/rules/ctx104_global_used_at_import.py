@@ -7,6 +7,10 @@ function of the project that does so. Naming a proxy without using it is fine
 (``Admin(app).add_view(ModelView(User, db.session))``), and so are truth tests
 (``if current_app:``). Code under ``with app.app_context():``, modules imported only inside such
 a block (followed from the factory), and Alembic scripts (run by ``flask db``) have a context.
+Modules that define Celery tasks, RQ jobs, Dramatiq actors or Huey tasks and that nothing in the
+project imports are imported by name when the worker starts, with no context, and so are the
+modules they import at their top (unless those are imported in a context too, or a module pushes
+a context at its top for good).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 A function registered with APScheduler (``add_job``, ``@scheduled_job``) or Flask-APScheduler
 (``@scheduler.task``, ``scheduler.add_job``), given by name, as ``self.method`` or as a
 ``"module:function"`` string, uses Flask globals or the database. Jobs run in the scheduler's
-thread pool, with no context.
+thread pool, with no context. A scheduler handed in as a parameter counts when the call names one
+of APScheduler's triggers (``sched.add_job(self.refresh, "cron", hour=3)``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ RULE = Rule(
     TWIN,
 )
 
+# Flask-APScheduler keeps the app it was given as `scheduler.app` (flask_apscheduler/scheduler.py
+# APScheduler.app, 1.12.4 and 1.13.1); a plain APScheduler scheduler knows no app.
 _FIX = "wrap its body in `with scheduler.app.app_context():`"
+_PLAIN_FIX = "push `app.app_context()` inside it (hand it the app, or make one with your factory)"
 
 
 def check(project: Project) -> Iterator[ScanFinding]:
@@ -62,4 +66,5 @@ def check(project: Project) -> Iterator[ScanFinding]:
         uses = project.entry_uses(e)
         if uses:
             head = f"scheduled job `{e.name}` uses"
-            yield project.entry_finding(RULE.code, e, uses, head, f" with no context; {_FIX}")
+            fix = _FIX if e.detail.get("flask_scheduler") else _PLAIN_FIX
+            yield project.entry_finding(RULE.code, e, uses, head, f" with no context; {fix}")

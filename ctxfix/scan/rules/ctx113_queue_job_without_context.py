@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .. import catalog
 from ..findings import Rule, ScanFinding
 from ..project import Project
 
@@ -60,10 +61,7 @@ RULE = Rule(
     TWIN,
 )
 
-_TAIL = (
-    " in a worker with no app context; push `app.app_context()` inside it (or use a Flask-aware "
-    "worker such as Flask-RQ2)"
-)
+_TAIL = " in a worker with no app context; push `app.app_context()` inside it"
 
 
 def check(project: Project) -> Iterator[ScanFinding]:
@@ -72,5 +70,7 @@ def check(project: Project) -> Iterator[ScanFinding]:
             continue
         uses = project.entry_uses(e)
         if uses:
-            head = f"{e.detail.get('what', 'job')} `{e.name}` uses"
-            yield project.entry_finding(RULE.code, e, uses, head, _TAIL)
+            what = e.detail.get("what", "job")
+            aware = catalog.QUEUE_AWARE_EXTENSIONS.get(what.split()[0].lower())
+            tail = f"{_TAIL} (or run it with {aware}, which does)" if aware else _TAIL
+            yield project.entry_finding(RULE.code, e, uses, f"{what} `{e.name}` uses", tail)

@@ -4,7 +4,8 @@ In a Celery task of a Flask-aware app, a flask CLI command, a script or thread u
 ``with app.app_context():``, or module code imported in one, ``url_for`` has no request to take
 the host from. Since Flask 2.2 it raises "Unable to build URLs outside an active request without
 'SERVER_NAME' configured" (``flask/app.py`` ``Flask.url_for``). Reported only when no scanned file
-mentions ``SERVER_NAME``. Set ``SERVER_NAME`` (with ``PREFERRED_URL_SCHEME``), build the URL in
+sets ``SERVER_NAME`` but scripts of their own (a ``__main__`` block nothing imports: what it sets
+holds in its own process). Set ``SERVER_NAME`` (with ``PREFERRED_URL_SCHEME``), build the URL in
 the view and pass it along, or use ``app.test_request_context()``.
 """
 
@@ -66,6 +67,8 @@ RULE = Rule(
 def check(project: Project) -> Iterator[ScanFinding]:
     seen: set[tuple[str, int, int]] = set()
     for e in project.entries():
+        if e.module.server_name:
+            continue  # a script that sets SERVER_NAME for its own run
         for u in project.needs(e.fn, e.level):
             if u.need != "server_name":
                 continue
@@ -80,8 +83,8 @@ def check(project: Project) -> Iterator[ScanFinding]:
                 line,
                 col,
                 f"`{u.label}` in {_what(e.kind, e.name)} runs with an app context but no "
-                "request, and no scanned file sets SERVER_NAME; set it, or build the URL where "
-                "the request is",
+                "request, and no scanned file it runs with sets SERVER_NAME; set it, or build the "
+                "URL where the request is",
             )
 
 
