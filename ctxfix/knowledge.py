@@ -71,6 +71,7 @@ TAGS = (
     "class-body",
     "calls-extension",
     "pytest-output",
+    "event-loop",
 )
 """Facts the engine derives from a traceback's shape; evidence rules may require them."""
 ENV_PATH = "CTXFIX_KNOWLEDGE_PATH"

@@ -288,3 +288,68 @@ def test_candidates_the_evidence_cannot_separate_come_in_the_wizards_order(kb):
     first = kb.questions[f.pending].choices[0]
     assert f.candidates[0] == (first.cause or kb.causes_in_order(first.next)[0])
     assert f.candidates != sorted(f.candidates)
+
+
+# The frames below are written by hand, in the shapes programs of ours printed under Flask 2.0.3,
+# 2.2.5, 3.0.3 and 3.1.3 (Python 3.9-3.12); the paths and names are made up.
+_LOCAL = "/venv/lib/python3.11/site-packages/werkzeug/local.py"
+_NO_APP = "Working outside of application context."
+
+
+def test_code_the_factory_runs_is_app_setup_whoever_started_it(kb):
+    frames = [
+        Frame("/srv/shop/wsgi.py", 3, "<module>", "application = create_app()"),
+        Frame("/srv/shop/app.py", 24, "create_app", "seed_roles()"),
+        Frame("/srv/shop/app.py", 13, "seed_roles", "if not Role.query.first():"),
+        Frame(_LOCAL, 318, "__get__"),
+    ]
+    assert engine.diagnose(kb, tb(_NO_APP, frames)).cause_id == "app-setup"
+
+
+def test_a_module_below_an_import_statement_is_being_imported(kb):
+    # Only the last lines were pasted: no script top, but the caller's line is an import.
+    frames = [
+        Frame("/srv/shop/api/__init__.py", 7, "create_app", "from .views import bp"),
+        Frame("/srv/shop/api/views.py", 4, "<module>", 'PAGE_SIZE = current_app.config["PAGE"]'),
+        Frame(_LOCAL, 318, "__get__"),
+    ]
+    f = engine.diagnose(kb, tb(_NO_APP, frames, truncated=True))
+    assert f.cause_id == "import-time"
+
+
+def test_python_dash_m_starts_the_script_in_runpy(kb):
+    frames = [
+        Frame("<frozen runpy>", 198, "_run_module_as_main"),
+        Frame("<frozen runpy>", 88, "_run_code"),
+        Frame("/srv/shop/jobs/cleanup.py", 16, "<module>", "print(cutoff())"),
+        Frame("/srv/shop/jobs/cleanup.py", 10, "cutoff", 'days = current_app.config["DAYS"]'),
+        Frame(_LOCAL, 318, "__get__"),
+    ]
+    assert engine.diagnose(kb, tb(_NO_APP, frames)).cause_id == "standalone-script"
+
+
+def test_a_process_pool_re_raising_a_worker_error_is_background_work(kb):
+    futures = "/usr/lib/python3.12/concurrent/futures"
+    frames = [
+        Frame("/srv/shop/resize_all.py", 17, "<module>", "for line in pool.map(resize, names):"),
+        Frame(f"{futures}/process.py", 647, "_chain_from_iterable_of_lists"),
+        Frame(f"{futures}/_base.py", 619, "result_iterator"),
+        Frame(f"{futures}/_base.py", 317, "_result_or_cancel"),
+        Frame(f"{futures}/_base.py", 456, "result"),
+        Frame(f"{futures}/_base.py", 401, "__get_result"),
+    ]
+    assert engine.diagnose(kb, tb(_NO_APP, frames)).cause_id == "background-thread"
+
+
+def test_an_executor_thread_under_the_event_loop_is_async_work(kb):
+    stdlib = "/usr/lib/python3.12"
+    frames = [
+        Frame("/srv/shop/sync_feeds.py", 24, "<module>", "asyncio.run(main())"),
+        Frame(f"{stdlib}/asyncio/runners.py", 194, "run"),
+        Frame(f"{stdlib}/asyncio/base_events.py", 684, "run_until_complete"),
+        Frame("/srv/shop/sync_feeds.py", 16, "main", "results = await asyncio.gather("),
+        Frame(f"{stdlib}/concurrent/futures/thread.py", 58, "run"),
+        Frame("/srv/shop/sync_feeds.py", 10, "fetch_feed", 'current_app.config["TIMEOUT"]'),
+        Frame(_LOCAL, 318, "__get__"),
+    ]
+    assert engine.diagnose(kb, tb(_NO_APP, frames)).cause_id == "async-task"

@@ -6,7 +6,7 @@ import re
 from typing import Optional
 
 from ctxfix.engine._text import clip as _clip
-from ctxfix.engine.facts import _Facts
+from ctxfix.engine.facts import _Facts, outer_frame
 from ctxfix.knowledge import KnowledgeBase, Rule
 from ctxfix.read import Frame
 
@@ -43,11 +43,11 @@ def _match(rule: Rule, f: _Facts) -> Optional[str]:
         subs["frame"] = f.user.describe()
         subs["code"] = f.user.code
     if rule.outer_frame is not None:
-        outer = (f.tb.frames or f.frames)[:1]
-        if not outer or not _frame_ok(rule.outer_frame, outer[0]):
+        outer = outer_frame(f.tb, f.frames)
+        if outer is None or not _frame_ok(rule.outer_frame, outer):
             return None
-        subs.setdefault("frame", outer[0].describe())
-        subs.setdefault("code", outer[0].code)
+        subs.setdefault("frame", outer.describe())
+        subs.setdefault("code", outer.code)
     if rule.frame is not None:
         hit = next((fr for fr in reversed(f.frames) if _frame_ok(rule.frame, fr)), None)
         if hit is None:

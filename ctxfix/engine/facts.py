@@ -10,6 +10,11 @@ from ctxfix._record import Record
 from ctxfix.engine.frames import _is_interactive, _is_user
 from ctxfix.read import Frame, Traceback
 
+# asyncio's loop (Lib/asyncio/base_events.py run_until_complete, runners.py run, events.py
+# Handle._run) is on the stack of every coroutine asyncio runs and re-raises for.
+_EVENT_LOOP = re.compile(r"(?:^|/)asyncio/(?:base_events|runners|events)\.py$")
+_IMPORT_STATEMENT = re.compile(r"\s*(?:from\s+[\w.]+\s+import\b|import\s+\w)")
+
 
 def _flask_version(tb: Traceback, family: str) -> tuple[Optional[str], Optional[str]]:
     """A Flask version range read from the message wording and frames, and why."""
@@ -81,6 +86,18 @@ def _is_test_path(p: str) -> bool:
     )
 
 
+def outer_frame(tb: Traceback, frames: list[Frame]) -> Optional[Frame]:
+    """Where the error's traceback starts: its own first frame (an earlier chained exception
+    starts elsewhere), past the frames of ``python -m`` (Lib/runpy.py _run_module_as_main and
+    _run_code, ``<frozen runpy>`` since Python 3.11), which run the module as a script."""
+    own = tb.frames or frames
+    for f in own:
+        p = f.norm_path
+        if not (p == "<frozen runpy>" or p.endswith("/runpy.py")):
+            return f
+    return own[0] if own else None
+
+
 def _is_import_machinery(p: str) -> bool:
     return p.startswith("<frozen importlib") or p.endswith(
         ("importlib/__init__.py", "flask/cli.py")
@@ -105,6 +122,8 @@ def _tags(
         tags.add("truncated")
     if tb.shape.startswith("pytest"):
         tags.add("pytest-output")
+    if any(_EVENT_LOOP.search(f.norm_path) for f in frames):
+        tags.add("event-loop")
     if user is None:
         if frames:
             tags.add("no-user-frame")
@@ -133,13 +152,22 @@ def _tags(
         )
         for f in frames
     ) or any(f.norm_path.startswith("<frozen importlib") for f in frames)
+    if not importing:
+        # Python hides importlib's own frames (importlib/_bootstrap.py
+        # _call_with_frames_removed), so a module being imported often shows only as a
+        # module-level frame right below a line that is an import statement.
+        importing = any(
+            inner.function == "<module>" and _IMPORT_STATEMENT.match(outer.code or "")
+            for outer, inner in zip(frames, frames[1:])
+        )
     if len(modules) >= 2 or (importing and "module-level" in tags):
         tags.add("import-chain")
     # The final exception's own frames: an earlier chained one (a KeyError before Flask-SQLAlchemy
     # 2.x's "No application found") starts somewhere else.
-    first = (tb.frames or frames)[0]
+    first = outer_frame(tb, frames)
     if (
-        first.function == "<module>"
+        first is not None
+        and first.function == "<module>"
         and _is_user(first, project_root)[0]
         and "interactive" not in tags
         and not _is_interactive(first.path)
