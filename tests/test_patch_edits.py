@@ -188,21 +188,39 @@ def rate():
 """
 
 
-def _quart_frames(script: str, line: int, function: str) -> list[tuple[str, int, str, str]]:
-    return [(script, line, function, ""), ("shop.py", 11, "rate", ""), *LOOKUP]
+def _quart_job(
+    kb,
+    project: Path,
+    body: str,
+    line: int,
+    function: str,
+    outer: tuple[tuple[str, int, str, str], ...] = (),
+    cause: str = "standalone-script",
+    name: str = "job.py",
+) -> PatchSet:
+    """Build the Quart patch of ``cause`` for ``name``: ``from shop import create_app, rate``, two
+    blank lines, then ``body`` (its first line is line 4), beside QUART_APP as shop.py. Its
+    ``function`` calls rate() at ``line``, called in turn from the ``outer`` frames."""
+    files = {"shop.py": QUART_APP, name: "from shop import create_app, rate\n\n\n" + body}
+    frames = [*outer, (name, line, function, ""), ("shop.py", 11, "rate", ""), *LOOKUP]
+    return _patch(kb, project, files, frames, QUART_ERROR, cause, "quart")
+
+
+def _run_job(project: Path) -> str:
+    """What job.py prints when run in ``project`` (it must exit 0)."""
+    done = subprocess.run(
+        [sys.executable, "job.py"], cwd=project, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 @needs_patch
 def test_quart_async_test_gets_async_with(kb, tmp_path):
-    test = (
-        "from shop import create_app, rate\n\n\n"
-        "async def test_rate():\n"
-        "    app = create_app()\n"
-        "    assert rate() == 2\n"
+    test = "async def test_rate():\n    app = create_app()\n    assert rate() == 2\n"
+    result = _quart_job(
+        kb, tmp_path, test, 6, "test_rate", cause="pytest-test", name="test_shop.py"
     )
-    files = {"shop.py": QUART_APP, "test_shop.py": test}
-    frames = _quart_frames("test_shop.py", 6, "test_rate")
-    result = _patch(kb, tmp_path, files, frames, QUART_ERROR, "pytest-test", "quart")
     text = _patched(tmp_path, result, "test_shop.py")
     assert "    async with app.app_context():\n        assert rate() == 2\n" in text
     assert "asyncio" not in text
@@ -211,29 +229,21 @@ def test_quart_async_test_gets_async_with(kb, tmp_path):
 @needs_patch
 def test_quart_sync_code_that_ends_its_function_returns_the_coroutines_result(kb, tmp_path):
     script = (
-        "from shop import create_app, rate\n\n\n"
         "def doubled():\n"
         "    app = create_app()\n"
         "    value = rate()\n"
         "    return value * 2\n\n\n"
         "print(doubled())\n"
     )
-    files = {"shop.py": QUART_APP, "job.py": script}
-    frames = [("job.py", 10, "<module>", ""), *_quart_frames("job.py", 6, "doubled")]
-    result = _patch(kb, tmp_path, files, frames, QUART_ERROR, "standalone-script", "quart")
+    result = _quart_job(kb, tmp_path, script, 6, "doubled", outer=(("job.py", 10, "<module>", ""),))
     text = _patched(tmp_path, result, "job.py")
     assert "    return asyncio.run(in_app_context())\n" in text
-    done = subprocess.run(
-        [sys.executable, "job.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "4"
+    assert _run_job(tmp_path) == "4"
 
 
 @needs_patch
 def test_quart_sync_code_shares_names_the_function_binds_before(kb, tmp_path):
     script = (
-        "from shop import create_app, rate\n\n\n"
         "def totals(prices):\n"
         "    app = create_app()\n"
         "    total = 0\n"
@@ -241,9 +251,7 @@ def test_quart_sync_code_shares_names_the_function_binds_before(kb, tmp_path):
         "        total += price * rate()\n"
         "    print(total)\n"
     )
-    files = {"shop.py": QUART_APP, "job.py": script}
-    frames = _quart_frames("job.py", 8, "totals")
-    result = _patch(kb, tmp_path, files, frames, QUART_ERROR, "standalone-script", "quart")
+    result = _quart_job(kb, tmp_path, script, 8, "totals")
     text = _patched(tmp_path, result, "job.py")
     assert "nonlocal total" in text
 
@@ -251,7 +259,6 @@ def test_quart_sync_code_shares_names_the_function_binds_before(kb, tmp_path):
 @needs_patch
 def test_quart_sync_code_in_a_loop_runs_one_coroutine_for_the_rest_of_its_function(kb, tmp_path):
     script = (
-        "from shop import create_app, rate\n\n\n"
         "def last_price(prices):\n"
         "    app = create_app()\n"
         "    for price in prices:\n"
@@ -260,38 +267,29 @@ def test_quart_sync_code_in_a_loop_runs_one_coroutine_for_the_rest_of_its_functi
         "    return 0\n\n\n"
         "print(last_price([0, 3]))\n"
     )
-    files = {"shop.py": QUART_APP, "job.py": script}
-    frames = [("job.py", 12, "<module>", ""), *_quart_frames("job.py", 8, "last_price")]
-    result = _patch(kb, tmp_path, files, frames, QUART_ERROR, "standalone-script", "quart")
+    outer = (("job.py", 12, "<module>", ""),)
+    result = _quart_job(kb, tmp_path, script, 8, "last_price", outer=outer)
     text = _patched(tmp_path, result, "job.py")
     assert "        async with app.app_context():\n            for price in prices:\n" in text
     assert "    return asyncio.run(in_app_context())\n" in text
-    done = subprocess.run(
-        [sys.executable, "job.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "6"
+    assert _run_job(tmp_path) == "6"
 
 
 def test_quart_sync_code_whose_result_is_read_after_it_gets_no_guess(kb, tmp_path):
     """The coroutine would end before the import, and the code after it reads what it set."""
     script = (
-        "from shop import create_app, rate\n\n\n"
         "def report():\n"
         "    app = create_app()\n"
         "    value = rate()\n"
         "    import json\n\n"
         "    print(json.dumps(value))\n"
     )
-    files = {"shop.py": QUART_APP, "job.py": script}
-    frames = _quart_frames("job.py", 6, "report")
-    note = _one_note(_patch(kb, tmp_path, files, frames, QUART_ERROR, "standalone-script", "quart"))
+    note = _one_note(_quart_job(kb, tmp_path, script, 6, "report"))
     assert "reads value, which that part sets" in note
 
 
 def test_quart_sync_code_that_returns_before_an_import_gets_no_guess(kb, tmp_path):
     script = (
-        "from shop import create_app, rate\n\n\n"
         "def price(net):\n"
         "    app = create_app()\n"
         "    if net:\n"
@@ -299,23 +297,16 @@ def test_quart_sync_code_that_returns_before_an_import_gets_no_guess(kb, tmp_pat
         "    import decimal\n\n"
         "    return decimal.Decimal(0)\n"
     )
-    files = {"shop.py": QUART_APP, "job.py": script}
-    frames = _quart_frames("job.py", 7, "price")
-    note = _one_note(_patch(kb, tmp_path, files, frames, QUART_ERROR, "standalone-script", "quart"))
+    note = _one_note(_quart_job(kb, tmp_path, script, 7, "price"))
     assert "returns from the middle of its function" in note
 
 
 def test_quart_sync_code_in_a_running_loop_gets_no_guess(kb, tmp_path):
-    script = (
-        "from shop import create_app, rate\n\n\n"
-        "def helper():\n    app = create_app()\n    return rate()\n"
-    )
-    files = {"shop.py": QUART_APP, "job.py": script}
-    frames = [
+    script = "def helper():\n    app = create_app()\n    return rate()\n"
+    outer = (
         (f"{LIB}/asyncio/base_events.py", 653, "run_until_complete", "return future.result()"),
-        *_quart_frames("job.py", 6, "helper"),
-    ]
-    note = _one_note(_patch(kb, tmp_path, files, frames, QUART_ERROR, "standalone-script", "quart"))
+    )
+    note = _one_note(_quart_job(kb, tmp_path, script, 6, "helper", outer=outer))
     assert "runs inside an event loop" in note
 
 
@@ -459,6 +450,16 @@ socketio.start_background_task(ticker)
 # ---------------------------------------------------------------------------------------------
 # context-pop-mismatch
 
+POP_ERROR = "AssertionError: Popped wrong app context. (<AppContext 1> instead of <AppContext 2>)"
+
+
+def _pop_mismatch(
+    kb, project: Path, files: dict[str, str], *frames: tuple[str, int, str, str]
+) -> PatchSet:
+    """Build the context-pop-mismatch patch for Flask's pop assertion, raised under ``frames``."""
+    pop = (f"{SITE}/flask/ctx.py", 268, "pop", "raise")
+    return _patch(kb, project, files, [*frames, pop], POP_ERROR, "context-pop-mismatch")
+
 
 def test_a_pop_whose_push_cannot_be_found_gets_no_guess(kb, tmp_path):
     code = "def finish(ctx):\n    ctx.pop()\n"
@@ -466,12 +467,10 @@ def test_a_pop_whose_push_cannot_be_found_gets_no_guess(kb, tmp_path):
         ("jobs.py", 2, "finish", ""),
         (f"{SITE}/flask/ctx.py", 268, "pop", "raise AssertionError("),
     ]
-    error = "AssertionError: Popped wrong app context. (<AppContext 1> instead of <AppContext 2>)"
-    note = _one_note(_patch(kb, tmp_path, {"jobs.py": code}, frames, error, "context-pop-mismatch"))
+    note = _one_note(
+        _patch(kb, tmp_path, {"jobs.py": code}, frames, POP_ERROR, "context-pop-mismatch")
+    )
     assert "cannot find the push this pop does not match" in note
-
-
-POP_ERROR = "AssertionError: Popped wrong app context. (<AppContext 1> instead of <AppContext 2>)"
 
 
 def test_a_push_that_returned_before_the_failing_pop_gets_no_guess(kb, tmp_path):
@@ -491,10 +490,7 @@ def main():
     with app.app_context():
         report()
 """
-    frames = [("jobs.py", 12, "main", ""), (f"{SITE}/flask/ctx.py", 268, "pop", "raise")]
-    note = _one_note(
-        _patch(kb, tmp_path, {"jobs.py": code}, frames, POP_ERROR, "context-pop-mismatch")
-    )
+    note = _one_note(_pop_mismatch(kb, tmp_path, {"jobs.py": code}, ("jobs.py", 12, "main", "")))
     assert "cannot find the push this pop does not match" in note
 
 
@@ -521,8 +517,7 @@ def test_page(app):
     assert ctx.request.args["page"] == "2"
 """,
     }
-    frames = [("tests/conftest.py", 11, "app", ""), (f"{SITE}/flask/ctx.py", 268, "pop", "raise")]
-    result = _patch(kb, tmp_path, files, frames, POP_ERROR, "context-pop-mismatch")
+    result = _pop_mismatch(kb, tmp_path, files, ("tests/conftest.py", 11, "app", ""))
     test = _patched(tmp_path, result, "tests/test_paging.py")
     assert test == (
         "def test_page(app):\n"
@@ -557,9 +552,8 @@ def test_setup(app):
     frames = [
         ("tests/conftest.py", 8, "app", ""),
         (f"{SITE}/flask/ctx.py", 277, "__exit__", "self.pop(exc_value)"),
-        (f"{SITE}/flask/ctx.py", 268, "pop", "raise"),
     ]
-    result = _patch(kb, tmp_path, files, frames, POP_ERROR, "context-pop-mismatch")
+    result = _pop_mismatch(kb, tmp_path, files, *frames)
     test = _patched(tmp_path, result, "tests/test_setup.py")
     assert test == "def test_setup(app):\n    assert app.name\n"
 
