@@ -51,143 +51,104 @@ class Target:
         return self.name or f"flask-{self.flask}"
 
 
-# Every Flask-family pin matches what was current when that Flask came out. Extensions: the
-# newest release that still works with that Flask (Flask-SQLAlchemy 2.5.1 up to Flask 2.2, so
-# its "No application found" family is recorded; Flask-APScheduler 1.12.4, which needs `six`,
-# before Flask 2.2.5; Celery 5.1 while Flask 1.1 pins click below 8).
+# Every Flask-family pin matches what was current when that Flask came out (each target's own).
+# Extensions: the newest release that still works with that Flask, as _extensions picks them.
 # The rest is the newest release for that Python; installed.txt records what was used.
 _COMMON = ("rq", "redis", "APScheduler<4", "pytest", "asgiref", "Flask-SocketIO")
-# Connexion 3 (its Flask app runs behind its own ASGI middleware) needs Flask 2.2 or newer.
-_CONNEXION = ("connexion[flask]>=3",)
+
+
+def _extensions(flask: str) -> tuple[str, ...]:
+    """The extension pins of that Flask's time, after its Flask-family pins.
+
+    Flask-SQLAlchemy 2.5.1 up to Flask 2.2, so its "No application found" family is recorded;
+    Celery 5.1 while Flask 1.1 pins click below 8; Flask-APScheduler 1.12.4, which needs `six`,
+    and pytest-flask 1.2.0 before Flask 2.2.5; Connexion 3 (its Flask app runs behind its own
+    ASGI middleware) from Flask 2.2, which it needs.
+    """
+    v = tuple(int(n) for n in flask.split("."))
+    if v < (2, 3):
+        sqlalchemy = ("Flask-SQLAlchemy==2.5.1", "SQLAlchemy==1.4.54")
+    else:
+        sqlalchemy = ("Flask-SQLAlchemy==3.1.1", "SQLAlchemy==2.0.36")
+    celery = "celery==5.1.2" if v < (2, 0) else "celery"
+    if v < (2, 2, 5):
+        tools = ("Flask-APScheduler==1.12.4", "six==1.17.0", "pytest-flask==1.2.0")
+    else:
+        tools = ("Flask-APScheduler==1.13.1", "pytest-flask==1.3.0")
+    connexion = ("connexion[flask]>=3",) if v >= (2, 2) else ()
+    return (*sqlalchemy, celery, *tools, *_COMMON, *connexion)
+
+
+def _target(flask: str, python: str, *family: str) -> Target:
+    return Target(flask, python, (*family, *_extensions(flask)))
+
+
 TARGETS = (
-    Target(
+    _target(
         "1.1.4",
         "3.8",
-        (
-            "Werkzeug==1.0.1",
-            "Jinja2==2.11.3",
-            "itsdangerous==1.1.0",
-            "MarkupSafe==2.0.1",
-            "click==7.1.2",
-            "Flask-SQLAlchemy==2.5.1",
-            "SQLAlchemy==1.4.54",
-            "celery==5.1.2",
-            "Flask-APScheduler==1.12.4",
-            "six==1.17.0",
-            "pytest-flask==1.2.0",
-        )
-        + _COMMON,
+        "Werkzeug==1.0.1",
+        "Jinja2==2.11.3",
+        "itsdangerous==1.1.0",
+        "MarkupSafe==2.0.1",
+        "click==7.1.2",
     ),
-    Target(
+    _target(
         "2.0.3",
         "3.9",
-        (
-            "Werkzeug==2.0.3",
-            "Jinja2==3.0.3",
-            "itsdangerous==2.0.1",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "Flask-SQLAlchemy==2.5.1",
-            "SQLAlchemy==1.4.54",
-            "celery",
-            "Flask-APScheduler==1.12.4",
-            "six==1.17.0",
-            "pytest-flask==1.2.0",
-        )
-        + _COMMON,
+        "Werkzeug==2.0.3",
+        "Jinja2==3.0.3",
+        "itsdangerous==2.0.1",
+        "MarkupSafe==2.1.5",
+        "click==8.1.7",
     ),
-    Target(
+    _target(
         "2.1.3",
         "3.10",
-        (
-            "Werkzeug==2.1.2",
-            "Jinja2==3.1.2",
-            "itsdangerous==2.1.2",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "Flask-SQLAlchemy==2.5.1",
-            "SQLAlchemy==1.4.54",
-            "celery",
-            "Flask-APScheduler==1.12.4",
-            "six==1.17.0",
-            "pytest-flask==1.2.0",
-        )
-        + _COMMON,
+        "Werkzeug==2.1.2",
+        "Jinja2==3.1.2",
+        "itsdangerous==2.1.2",
+        "MarkupSafe==2.1.5",
+        "click==8.1.7",
     ),
-    Target(
+    _target(
         "2.2.5",
         "3.10",
-        (
-            "Werkzeug==2.2.3",
-            "Jinja2==3.1.2",
-            "itsdangerous==2.1.2",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "Flask-SQLAlchemy==2.5.1",
-            "SQLAlchemy==1.4.54",
-            "celery",
-            "Flask-APScheduler==1.13.1",
-            "pytest-flask==1.3.0",
-        )
-        + _COMMON
-        + _CONNEXION,
+        "Werkzeug==2.2.3",
+        "Jinja2==3.1.2",
+        "itsdangerous==2.1.2",
+        "MarkupSafe==2.1.5",
+        "click==8.1.7",
     ),
-    Target(
+    _target(
         "2.3.3",
         "3.11",
-        (
-            "Werkzeug==2.3.8",
-            "Jinja2==3.1.4",
-            "itsdangerous==2.1.2",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "blinker==1.7.0",
-            "Flask-SQLAlchemy==3.1.1",
-            "SQLAlchemy==2.0.36",
-            "celery",
-            "Flask-APScheduler==1.13.1",
-            "pytest-flask==1.3.0",
-        )
-        + _COMMON
-        + _CONNEXION,
+        "Werkzeug==2.3.8",
+        "Jinja2==3.1.4",
+        "itsdangerous==2.1.2",
+        "MarkupSafe==2.1.5",
+        "click==8.1.7",
+        "blinker==1.7.0",
     ),
-    Target(
+    _target(
         "3.0.3",
         "3.11",
-        (
-            "Werkzeug==3.0.6",
-            "Jinja2==3.1.4",
-            "itsdangerous==2.2.0",
-            "MarkupSafe==2.1.5",
-            "click==8.1.7",
-            "blinker==1.8.2",
-            "Flask-SQLAlchemy==3.1.1",
-            "SQLAlchemy==2.0.36",
-            "celery",
-            "Flask-APScheduler==1.13.1",
-            "pytest-flask==1.3.0",
-        )
-        + _COMMON
-        + _CONNEXION,
+        "Werkzeug==3.0.6",
+        "Jinja2==3.1.4",
+        "itsdangerous==2.2.0",
+        "MarkupSafe==2.1.5",
+        "click==8.1.7",
+        "blinker==1.8.2",
     ),
-    Target(
+    _target(
         "3.1.3",
         "3.12",
-        (
-            "Werkzeug==3.1.3",
-            "Jinja2==3.1.6",
-            "itsdangerous==2.2.0",
-            "MarkupSafe==3.0.2",
-            "click==8.1.8",
-            "blinker==1.9.0",
-            "Flask-SQLAlchemy==3.1.1",
-            "SQLAlchemy==2.0.36",
-            "celery",
-            "Flask-APScheduler==1.13.1",
-            "pytest-flask==1.3.0",
-        )
-        + _COMMON
-        + _CONNEXION,
+        "Werkzeug==3.1.3",
+        "Jinja2==3.1.6",
+        "itsdangerous==2.2.0",
+        "MarkupSafe==3.0.2",
+        "click==8.1.8",
+        "blinker==1.9.0",
     ),
 )
 
