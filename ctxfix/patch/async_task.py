@@ -16,7 +16,7 @@ import libcst as cst
 
 from ctxfix.patch.case import Case
 from ctxfix.patch.edits import Edit
-from ctxfix.patch.source import PatchError, Source, Stmt, callee, code_of
+from ctxfix.patch.source import PatchError, Source, Stmt, callee, code_of, names_in
 
 _PYTHON = re.compile(r"python(\d)\.(\d+)")
 
@@ -37,17 +37,9 @@ def fix_async_task(case: Case) -> None:
 
 def _executor_call(src: Source, st: Stmt, line: int) -> Optional[cst.Call]:
     """The ``*.run_in_executor(...)`` call on the frame's line."""
-    found: list[cst.Call] = []
-
-    class Calls(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            pos = src.positions[node]
-            if (callee(node) or "").endswith("run_in_executor") and (
-                pos.start.line <= line <= pos.end.line
-            ):
-                found.append(node)
-
-    st.node.visit(Calls())
+    found = [
+        c for c in src.calls_on(st.node, line) if (callee(c) or "").endswith("run_in_executor")
+    ]
     return found[-1] if found else None
 
 
@@ -100,7 +92,7 @@ def _drop_unused_loop(ed: Edit, src: Source, st: Stmt, call: cst.Call) -> None:
     receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
     if fn is None or not isinstance(receiver, cst.Name):
         return
-    uses = _names(fn.body, receiver.value)
+    uses = names_in(fn.body, receiver.value)
     if len(uses) != 2:  # the assignment and the executor call
         return
     for node in fn.body.body:
@@ -116,15 +108,3 @@ def _drop_unused_loop(ed: Edit, src: Source, st: Stmt, call: cst.Call) -> None:
         ):
             ed.remove(src.stmt_of(node))
             return
-
-
-def _names(node: cst.CSTNode, name: str) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            if n.value == name:
-                found.append(n)
-
-    node.visit(V())
-    return found

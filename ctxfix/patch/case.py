@@ -20,6 +20,7 @@ from ctxfix.patch.source import (
     Source,
     Stmt,
     callee,
+    calls_in,
     code_of,
     param_names,
     uses_name,
@@ -348,17 +349,11 @@ class _Flow(cst.CSTVisitor):
 
 def callers(src: Source, fn_name: str) -> list[tuple[cst.Call, Stmt]]:
     """Calls in ``src`` that are handed the function ``fn_name`` (not calls of it)."""
-    found: list[tuple[cst.Call, Stmt]] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            for a in node.args:
-                if isinstance(a.value, cst.Name) and a.value.value == fn_name:
-                    found.append((node, src.stmt_at(src.line_of(node))))
-                    return
-
-    src.module.visit(V())
-    return found
+    return [
+        (call, src.stmt_at(src.line_of(call)))
+        for call in calls_in(src.module)
+        if any(isinstance(a.value, cst.Name) and a.value.value == fn_name for a in call.args)
+    ]
 
 
 def real_app_at(case: Case, src: Source, st: Stmt) -> str:

@@ -25,6 +25,7 @@ from ctxfix.patch.source import (
     Source,
     Stmt,
     callee,
+    calls_in,
     dotted,
     imports_of,
     param_names,
@@ -145,7 +146,7 @@ def _made(case: Case, src: Source, name: str) -> list[tuple[Source, cst.Call]]:
         if other is None:
             continue
         imports = imports_of(other.module)
-        for call in _calls(other.module):
+        for call in calls_in(other.module):
             made = callee(call) or ""
             head, _, last = made.rpartition(".")
             if last != name:
@@ -158,17 +159,6 @@ def _made(case: Case, src: Source, name: str) -> list[tuple[Source, cst.Call]]:
             if here or imported or qualified:
                 out.append((other, call))
     return out
-
-
-def _calls(module: cst.Module) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
-
-    module.visit(V())
-    return found
 
 
 def _wrapped_app(call: cst.Call) -> Optional[str]:

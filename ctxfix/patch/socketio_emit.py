@@ -101,24 +101,16 @@ def _module_call(src: Source, st: Stmt, line: int) -> tuple[Optional[cst.Call], 
     """The call of a flask_socketio function on the frame's line, and that function's name."""
     imports = imports_of(src.module)
     found: list[tuple[cst.Call, str]] = []
-
-    class Calls(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            pos = src.positions[node]
-            if not pos.start.line <= line <= pos.end.line:
-                return
-            name = dotted(node.func) or ""
-            head, _, rest = name.partition(".")
-            imp = imports.get(head)
-            if imp is None:
-                return
-            mod, real, _level = imp
-            if not rest and mod == "flask_socketio":
-                found.append((node, real))
-            elif rest and (mod == "flask_socketio" or f"{mod}.{real}" == "flask_socketio"):
-                found.append((node, rest))
-
-    st.node.visit(Calls())
+    for node in src.calls_on(st.node, line):
+        head, _, rest = (dotted(node.func) or "").partition(".")
+        imp = imports.get(head)
+        if imp is None:
+            continue
+        mod, real, _level = imp
+        if not rest and mod == "flask_socketio":
+            found.append((node, real))
+        elif rest and (mod == "flask_socketio" or f"{mod}.{real}" == "flask_socketio"):
+            found.append((node, rest))
     for node, name in found:
         if name in _SENDERS or name in _ROOM_FUNCTIONS:
             return node, name

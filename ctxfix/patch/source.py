@@ -222,6 +222,11 @@ class Source:
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
 
+    def calls_on(self, node: cst.CSTNode, line: int) -> list[cst.Call]:
+        """The calls in ``node`` whose code spans ``line``, outermost first."""
+        spans = [(c, self.positions[c]) for c in calls_in(node)]
+        return [c for c, pos in spans if pos.start.line <= line <= pos.end.line]
+
     def scope_of(self, node: cst.CSTNode) -> Optional[Scope]:
         """The variable scope (libcst's scope analysis) a node is in."""
         if self._scopes is None:
@@ -323,17 +328,33 @@ def imports_of(module: cst.Module) -> dict[str, tuple[str, str, int]]:
     return out
 
 
-def uses_name(node: cst.CSTNode, name: str) -> bool:
-    found = False
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    """Every call in ``node``, in source order (an outer call before the calls in it)."""
+    found: list[cst.Call] = []
 
     class V(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            nonlocal found
-            if n.value == name:
-                found = True
+        def visit_Call(self, n: cst.Call) -> None:
+            found.append(n)
 
     node.visit(V())
     return found
+
+
+def names_in(node: cst.CSTNode, name: str) -> list[cst.Name]:
+    """Every ``Name`` spelled ``name`` in ``node`` (an attribute's too), in source order."""
+    found: list[cst.Name] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            if n.value == name:
+                found.append(n)
+
+    node.visit(V())
+    return found
+
+
+def uses_name(node: cst.CSTNode, name: str) -> bool:
+    return bool(names_in(node, name))
 
 
 def params_of(fn: cst.FunctionDef) -> list[cst.Param]:
