@@ -221,6 +221,28 @@ def proxy_sites(
                 yield m, site, spawner.what, found[0], found[1]
 
 
+def library_targets(project: Project) -> Iterator[tuple[Module, Site, str, str, int]]:
+    """Spawn calls whose target is itself a library callable that needs a context
+    (``pool.submit(render_template_string, ...)``, ``Thread(target=mail.send, ...)``): (module,
+    site, what, label, level). A coroutine's handoffs to an executor are CTX115's."""
+    for m, fn, site in project.sites():
+        found = spawner_of(project, site)
+        if found is None or found[0] != "spawn" or async_handoff(fn, found[1]):
+            continue
+        target = spawn_target(site, found[1])
+        if target is None or target[0] != "chain":
+            continue
+        value = project.target_value(target)
+        need = None
+        if value is not None and value[0] == "ext":
+            need = catalog.NAMES.get(value[1])
+        elif value is not None and value[0] == "member":
+            need = catalog.MEMBERS.get((value[1], value[2]))
+        if need is not None and need.how == catalog.CALL:
+            label = ".".join((target[1].rsplit(".", 1)[-1].split(":")[-1], *target[2]))
+            yield m, site, found[1].what, label, need.level
+
+
 def _textual(text: str) -> Target:
     """APScheduler's "package.module:function" or RQ's "package.module.function" reference."""
     module, _, name = text.replace(":", ".").rpartition(".")

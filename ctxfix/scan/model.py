@@ -86,6 +86,7 @@ class Function:
         "returns",
         "imports",
         "attr_assigns",
+        "inits",
         "generator",
         "pushes",
         "params",
@@ -106,6 +107,9 @@ class Function:
         self.returns: list[tuple[Target, int, int]] = []
         self.imports: list[tuple[str, int, int]] = []
         self.attr_assigns: list[tuple[str, tuple[str, ...], Target, int]] = []
+        # Project classes made with arguments that name something: (class target, args, kwargs),
+        # to tell what `self.repo = repo` in their `__init__` holds (constructor injection).
+        self.inits: list[tuple[Target, tuple, tuple]] = []
         self.generator = False
         self.pushes = 0  # the highest context level it pushes anywhere
         self.params: tuple[str, ...] = ()
@@ -125,6 +129,7 @@ class Function:
         self.returns = tuple(self.returns)  # type: ignore[assignment]
         self.imports = tuple(self.imports)  # type: ignore[assignment]
         self.attr_assigns = tuple(self.attr_assigns)  # type: ignore[assignment]
+        self.inits = tuple(self.inits)  # type: ignore[assignment]
 
     def __getstate__(self) -> tuple:
         return tuple(getattr(self, s) for s in self.__slots__)
@@ -600,6 +605,13 @@ class _Builder:
         if kind is ast.Attribute or kind is ast.Call:
             return self._chain(value, REF)
         self.visit(value, REF)
+        if kind is ast.BoolOp and type(value.op) is ast.Or:
+            # `session or db.session`: what the first known operand names.
+            for operand in value.values:
+                if type(operand) in (ast.Name, ast.Attribute, ast.Call):
+                    chain = self._chain_of(operand)
+                    if chain is not None:
+                        return chain
         return None
 
     def _store(self, t: ast.expr, value: Optional[ast.expr], chain) -> None:
@@ -614,12 +626,7 @@ class _Builder:
                 root, attrs = target_chain
                 self._add_ref(root, (*attrs, t.attr), READ, t, t.value)
                 self.fn.attr_assigns.append(
-                    (
-                        root,
-                        (*attrs, t.attr),
-                        self._target(value) if value is not None else None,
-                        t.lineno,
-                    )
+                    (root, (*attrs, t.attr), self._assigned(value), t.lineno)
                 )
             else:
                 self.visit(t.value, READ)
@@ -635,6 +642,16 @@ class _Builder:
                 self._store(elt, None, None)
         elif kind is ast.Starred:
             self._store(t.value, None, None)
+
+    def _assigned(self, value: Optional[ast.expr]) -> Target:
+        """What an attribute is set to; a parameter of the function as ``("param", function,
+        name)`` when nothing else is known of it (``self.repo = repo`` in ``__init__``)."""
+        if value is None:
+            return None
+        target = self._target(value)
+        if target is None and type(value) is ast.Name and value.id in self.fn.params:
+            return ("param", self.fn.qualname, value.id)
+        return target
 
     def _module_level(self) -> bool:
         return (self.fn is self.mod.top or self.fn is self.mod.main) and not self._class_stack
@@ -963,6 +980,7 @@ class _Builder:
             else:
                 break
         chain = None
+        owned = False  # the chain starts at a name of the project
         if type(cur) is ast.Name:
             got = self._resolve(cur.id)
             if got is not None:
@@ -983,9 +1001,8 @@ class _Builder:
                 if type(node) is ast.Call:
                     attrs.pop()
                     mode = CALL
-                    if (node.args or node.keywords) and (
-                        root.startswith(self.name) or self._project_top(root.split(".", 1)[0])
-                    ):
+                    owned = self._owns(root)
+                    if (node.args or node.keywords) and owned:
                         # What the call passes matters only for the project's own functions.
                         falsy = _falsy_args(node)
                         given = _given_args(node)
@@ -1016,6 +1033,8 @@ class _Builder:
             func = call.func
             kind = type(func)
             tail = func.attr if kind is ast.Attribute else (func.id if kind is ast.Name else None)
+            if owned and tail and tail[0].isupper():
+                self._construction(call)
             if tail in catalog.CALL_WORDS or tail == "func":
                 self.fn.sites.append(
                     Site(
@@ -1028,6 +1047,22 @@ class _Builder:
                     )
                 )
         return chain
+
+    def _owns(self, root: str) -> bool:
+        """A qualified name of this project (this module or one of the project's packages)."""
+        return root.startswith(self.name) or self._project_top(root.split(".", 1)[0])
+
+    def _construction(self, call: ast.Call) -> None:
+        """Keep ``Service(repo, self.queue)``-style calls of a class-like project name when an
+        argument names something (most calls pass values that say nothing: not kept)."""
+        if not any(type(a) in _NAMING for a in call.args) and not any(
+            type(k.value) in _NAMING for k in call.keywords
+        ):
+            return
+        args = tuple(self._target(a) for a in call.args)
+        kwargs = tuple((k.arg, self._target(k.value)) for k in call.keywords if k.arg)
+        if any(t is not None and t[0] != "const" for t in (*args, *(v for _, v in kwargs))):
+            self.fn.inits.append((self._target(call.func), args, kwargs))
 
     def _elements(self, node: ast.expr, mode: int) -> None:
         for elt in node.elts:
@@ -1161,6 +1196,13 @@ class _Builder:
                 tuple(self._target(a) for a in node.args),
                 tuple((k.arg, self._target(k.value)) for k in node.keywords if k.arg),
             )
+        if kind is ast.BoolOp and type(node.op) is ast.Or:
+            # `self._session = session or db.session`: the first operand known to be something.
+            for operand in node.values:
+                target = self._target(operand)
+                if target is not None:
+                    return target
+            return None
         if kind is ast.Lambda:
             return ("fn", f"{self.fn.qualname}.<lambda:{node.lineno}:{node.col_offset}>")
         if kind is ast.Tuple or kind is ast.List or kind is ast.Set:
@@ -1174,6 +1216,7 @@ class _Builder:
         return None
 
 
+_NAMING = (ast.Name, ast.Attribute, ast.Call, ast.BoolOp)
 _BUILTIN_DECORATORS = {"staticmethod", "classmethod", "property", "print"}
 _SKIPPED = ("skip",)
 _SUPPRESS = 3  # `with contextlib.suppress(RuntimeError):` guards; it pushes nothing

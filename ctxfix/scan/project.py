@@ -115,6 +115,7 @@ class Project:
         self._decorated: dict[str, int] = {}
         self._views: Optional[set[str]] = None
         self._mro: dict[str, list[Klass]] = {}
+        self._inits: Optional[dict[str, list[tuple[tuple, tuple]]]] = None
         self._ext_bases: dict[str, frozenset[str]] = {}
         self.imported_names = {
             q
@@ -189,7 +190,37 @@ class Project:
                 return None
             marker = CALLED_WITH_ARGS if (target[2] or target[3]) else CALLED
             return self.step(func, marker, depth + 1)
+        if kind == "param":
+            return self._argument(target[1], target[2], depth + 1)
         return None
+
+    def _argument(self, qualname: str, name: str, depth: int) -> Value:
+        """What the project passes for parameter ``name`` of a class's ``__init__`` where it
+        makes the class (``AuditWriter(self.audit, queue)``): the first argument known."""
+        fn = self.functions.get(qualname)
+        if fn is None or fn.name != "__init__" or fn.cls is None or name not in fn.params:
+            return None
+        position = fn.params.index(name) - 1  # after self
+        for args, kwargs in self._constructions().get(fn.cls, ()):
+            given = next((v for k, v in kwargs if k == name), None)
+            if given is None and 0 <= position < len(args):
+                given = args[position]
+            got = self.target_value(given, depth + 1)
+            if got is not None:
+                return got
+        return None
+
+    def _constructions(self) -> dict[str, list[tuple[tuple, tuple]]]:
+        """The arguments each project class is made with, by class."""
+        if self._inits is None:
+            self._inits = {}
+            for m in self.modules.values():
+                for fn in (m.top, *m.functions.values(), *([m.main] if m.main else [])):
+                    for func, args, kwargs in fn.inits:
+                        made = self.target_value(func)
+                        if made is not None and made[0] == "cls":
+                            self._inits.setdefault(made[1].qualname, []).append((args, kwargs))
+        return self._inits
 
     def step(self, value: Value, attr: str, depth: int = 0) -> Value:
         """The value of ``value.attr`` (or of calling it, when ``attr`` is a call marker)."""

@@ -6,16 +6,18 @@ A function started with ``threading.Thread``, ``threading.Timer``, a ``ThreadPoo
 ``current_app``, ``g``, ``url_for``, ``render_template``, the database or an extension call that
 needs the app, itself or in a function of the project it calls. A new thread starts with no
 context, whatever the caller had. A ``try``/``except Exception`` around the body does not help:
-the work still fails, it is only logged. (An executor started from a coroutine is CTX115.) In a
-Quart app, ``app.add_background_task(fn)`` runs the function with the app context
-(``quart/app.py``).
+the work still fails, it is only logged. So does a library callable given as the target itself
+(``Thread(target=mail.send, ...)``, ``pool.submit(render_template_string, ...)``). (An executor
+started from a coroutine is CTX115.) In a Quart app, ``app.add_background_task(fn)`` runs the
+function with the app context (``quart/app.py``).
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from ..entries import proxy_arg
+from .. import catalog
+from ..entries import library_targets, proxy_arg
 from ..findings import Rule, ScanFinding
 from ..project import Project
 
@@ -75,6 +77,16 @@ RULE = Rule(
 
 
 def check(project: Project) -> Iterator[ScanFinding]:
+    for m, site, what, label, level in library_targets(project):
+        if level == catalog.APP:
+            yield project.finding(
+                RULE.code,
+                m,
+                site.line,
+                site.col,
+                f"`{label}` is handed to a {what} and runs there with no app context; give the "
+                f"{what} a function of yours that pushes `app.app_context()` and calls it",
+            )
     for e in project.entries():
         if e.kind not in ("spawn", "thread-class") or e.detail.get("async"):
             continue  # CTX115 reports executors started from async code
