@@ -140,6 +140,7 @@ _RULE_MATCHERS = (
     "message",
     "frame",
     "user_frame",
+    "caller_frame",
     "outer_frame",
     "context",
     "proxy",
@@ -445,6 +446,7 @@ class Rule(Record):
     message: Optional[Pattern] = None
     frame: Optional[dict[str, Pattern]] = None
     user_frame: Optional[dict[str, Pattern]] = None
+    caller_frame: Optional[dict[str, Pattern]] = None
     outer_frame: Optional[dict[str, Pattern]] = None
     context: Optional[Pattern] = None
     proxy: Optional[Pattern] = None
@@ -998,7 +1000,7 @@ def _check_rule(rule: Any, i: int, variant_ids: set, add: Any, families: Collect
     for key in ("message", "context", "proxy", "code"):
         if key in rule:
             _check_regex(rule[key], where + (key,), add)
-    for key in ("frame", "user_frame", "outer_frame"):
+    for key in ("frame", "user_frame", "caller_frame", "outer_frame"):
         if key in rule:
             spec = rule[key]
             if not isinstance(spec, dict) or not spec or set(spec) - _FRAME_KEYS:
@@ -1503,6 +1505,7 @@ def _compile_rule(r: dict, idx: int, pattern: _Patterns) -> Rule:
         message=pat(r.get("message")),
         frame=fpat(r.get("frame")),
         user_frame=fpat(r.get("user_frame")),
+        caller_frame=fpat(r.get("caller_frame")),
         outer_frame=fpat(r.get("outer_frame")),
         context=pat(r.get("context")),
         proxy=pat(r.get("proxy")),

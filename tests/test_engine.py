@@ -353,3 +353,19 @@ def test_an_executor_thread_under_the_event_loop_is_async_work(kb):
         Frame(_LOCAL, 318, "__get__"),
     ]
     assert engine.diagnose(kb, tb(_NO_APP, frames)).cause_id == "async-task"
+
+
+# CPython Lib/threading.py: Thread._bootstrap_inner calls self.run(); Thread.run calls
+# self._target(...). The frames below are laid out the way Python 3.12 prints them.
+_THREADING = "/usr/lib/python3.12/threading.py"
+
+
+def test_the_caller_frame_is_the_one_right_above_yours():
+    from ctxfix.engine.facts import caller_frame
+
+    boot = Frame(_THREADING, 1073, "_bootstrap_inner", "self.run()")
+    yours = Frame("/srv/shop/mailer.py", 12, "run", "x = current_app.name")
+    local = Frame(_LOCAL, 318, "__get__")
+    assert caller_frame([boot, yours, local], yours) is boot
+    assert caller_frame([yours, local], yours) is None
+    assert caller_frame([boot, local], None) is None

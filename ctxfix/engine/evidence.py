@@ -6,7 +6,7 @@ import re
 from typing import Optional
 
 from ctxfix.engine._text import clip as _clip
-from ctxfix.engine.facts import _Facts, outer_frame
+from ctxfix.engine.facts import _Facts, caller_frame, outer_frame
 from ctxfix.knowledge import KnowledgeBase, Rule
 from ctxfix.read import Frame
 
@@ -35,37 +35,51 @@ def _match(rule: Rule, f: _Facts) -> Optional[str]:
     if rule.code is not None:
         if f.user is None or not rule.code.search(f.user.code):
             return None
-        subs["frame"] = f.user.describe()
-        subs["code"] = f.user.code
-    if rule.user_frame is not None:
-        if f.user is None or not _frame_ok(rule.user_frame, f.user):
+        _name(subs, f.user, first=True)
+    if rule.user_frame is not None and not _frame_matches(rule.user_frame, f.user, subs, True):
+        return None
+    if rule.caller_frame is not None:
+        if not _frame_matches(rule.caller_frame, caller_frame(f.frames, f.user), subs):
             return None
-        subs["frame"] = f.user.describe()
-        subs["code"] = f.user.code
     if rule.outer_frame is not None:
-        outer = outer_frame(f.tb, f.frames)
-        if outer is None or not _frame_ok(rule.outer_frame, outer):
+        if not _frame_matches(rule.outer_frame, outer_frame(f.tb, f.frames), subs):
             return None
-        subs.setdefault("frame", outer.describe())
-        subs.setdefault("code", outer.code)
     if rule.frame is not None:
         hit = next((fr for fr in reversed(f.frames) if _frame_ok(rule.frame, fr)), None)
         if hit is None:
             return None
-        subs.setdefault("frame", hit.describe())
-        subs.setdefault("code", hit.code)
+        _name(subs, hit)
     if rule.context is not None:
         line = next((c for c in f.context if rule.context.search(c)), None)
         if line is None:
             return None
         subs["line"] = _clip(line, 100)
     if f.user is not None:
-        subs.setdefault("frame", f.user.describe())
-        subs.setdefault("code", f.user.code)
+        _name(subs, f.user)
     text = rule.says
     for k, v in subs.items():
         text = text.replace("{" + k + "}", v)
     return text
+
+
+def _name(subs: dict[str, str], fr: Frame, first: bool = False) -> None:
+    """``{frame}`` and ``{code}`` of the evidence line: the first frame a rule matched, unless
+    ``first`` (the user's own frame) puts this one ahead."""
+    if first:
+        subs["frame"], subs["code"] = fr.describe(), fr.code
+    else:
+        subs.setdefault("frame", fr.describe())
+        subs.setdefault("code", fr.code)
+
+
+def _frame_matches(
+    spec: dict[str, re.Pattern], fr: Optional[Frame], subs: dict[str, str], first: bool = False
+) -> bool:
+    """A rule's patterns for one particular frame (the user's, its caller, the outermost)."""
+    if fr is None or not _frame_ok(spec, fr):
+        return False
+    _name(subs, fr, first)
+    return True
 
 
 def _frame_ok(spec: dict[str, re.Pattern], fr: Frame) -> bool:

@@ -98,6 +98,13 @@ def outer_frame(tb: Traceback, frames: list[Frame]) -> Optional[Frame]:
     return own[0] if own else None
 
 
+def caller_frame(frames: list[Frame], user: Optional[Frame]) -> Optional[Frame]:
+    """The frame right above the user's frame: the one whose line called it (Python prints a
+    traceback outermost first), or None when the user's frame is the first."""
+    idx = next((i for i in range(len(frames) - 1, -1, -1) if frames[i] is user), None)
+    return frames[idx - 1] if idx else None
+
+
 def _is_import_machinery(p: str) -> bool:
     return p.startswith("<frozen importlib") or p.endswith(
         ("importlib/__init__.py", "flask/cli.py")
