@@ -369,3 +369,39 @@ def test_the_caller_frame_is_the_one_right_above_yours():
     assert caller_frame([boot, yours, local], yours) is boot
     assert caller_frame([yours, local], yours) is None
     assert caller_frame([boot, local], None) is None
+
+
+def test_a_thread_subclass_run_reading_the_app_is_the_thread_class_variant(kb):
+    frames = [
+        Frame(_THREADING, 1073, "_bootstrap_inner", "self.run()"),
+        Frame("/srv/shop/mailer.py", 12, "run", 'sender = current_app.config["MAIL_FROM"]'),
+        Frame(_LOCAL, 318, "__get__"),
+    ]
+    found = engine.diagnose(kb, tb(_NO_APP, frames))
+    assert (found.cause_id, found.variant) == ("background-thread", "thread-class")
+    fix = "\n".join(f.code for f in found.cause.fixes_for(found.variant))
+    assert "self.app = current_app._get_current_object()" in fix
+    assert "with self.app.app_context():" in fix
+    assert "threading.Thread(target=" not in fix
+
+
+def test_a_target_function_named_run_is_still_app_data(kb):
+    # Thread(target=run): threading.py's own run frame stands between _bootstrap_inner and yours
+    frames = [
+        Frame(_THREADING, 1073, "_bootstrap_inner", "self.run()"),
+        Frame(_THREADING, 1010, "run", "self._target(*self._args, **self._kwargs)"),
+        Frame("/srv/shop/mailer.py", 6, "run", 'sender = current_app.config["MAIL_FROM"]'),
+        Frame(_LOCAL, 318, "__get__"),
+    ]
+    found = engine.diagnose(kb, tb(_NO_APP, frames))
+    assert (found.cause_id, found.variant) == ("background-thread", "app-data")
+
+
+def test_a_thread_subclass_run_reading_the_request_stays_request_data(kb):
+    frames = [
+        Frame(_THREADING, 1073, "_bootstrap_inner", "self.run()"),
+        Frame("/srv/shop/search.py", 9, "run", 'term = request.args.get("q")'),
+        Frame(_LOCAL, 318, "__get__"),
+    ]
+    found = engine.diagnose(kb, tb("Working outside of request context.", frames))
+    assert (found.cause_id, found.variant) == ("background-thread", "request-data")

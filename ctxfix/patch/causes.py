@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import libcst as cst
+import libcst.matchers as m
 
 from ctxfix.patch.async_task import fix_async_task
 from ctxfix.patch.case import (
@@ -196,6 +197,9 @@ def _thread(case: Case) -> None:
                 if isinstance(a.value, cst.Name) and a.value.value == name:
                     ed.replace_expr(a.value, f"copy_current_request_context({name})")
         return
+    if case.variant == "thread-class":
+        _thread_class(case)
+        return
     src, st = case.stmt(case.innermost)
     # `app.app_context()` itself failed: the thread was handed the current_app proxy.
     if isinstance(st.node, cst.With) and st.function is not None:
@@ -216,6 +220,47 @@ def _thread(case: Case) -> None:
                     "traceback does not show; pass current_app._get_current_object() there"
                 )
     hand_app_to(case, case.innermost)
+
+
+def _thread_class(case: Case) -> None:
+    """background-thread (a threading.Thread subclass): ``__init__``, which runs where the thread
+    is created, keeps the real app on the thread, and ``run()`` pushes its app context."""
+    src, st = case.stmt(case.innermost)
+    run = function_of(case.innermost, st)
+    cls = st.scopes[-2] if len(st.scopes) >= 2 else None
+    if not isinstance(cls, cst.ClassDef) or not isinstance(cls.body, cst.IndentedBlock):
+        raise PatchError(f"{case.innermost.rel}: {run.name.value}() is not a method of a class")
+    if m.findall(cls, m.Attribute(value=m.Name("self"), attr=m.Name("app"))):
+        raise PatchError(
+            f"{case.innermost.rel}: {cls.name.value} already has a self.app; make it "
+            "current_app._get_current_object() in __init__ and push self.app.app_context() in "
+            "run()"
+        )
+    keep = "self.app = current_app._get_current_object()  # the real app, not the proxy\n"
+    ed = case.edit(src)
+    ed.need("flask", "current_app")
+    ed.wrap_body(run, "self.app.app_context()")
+    body = list(cls.body.body)
+    init = next(
+        (b for b in body if isinstance(b, cst.FunctionDef) and b.name.value == "__init__"), None
+    )
+    if init is None:
+        first = 1 if body and is_docstring(body[0]) and len(body) > 1 else 0
+        ed.insert(
+            src.stmt_of(body[first]),
+            "def __init__(self, *args, **kwargs):\n"
+            "    super().__init__(*args, **kwargs)\n    " + keep,
+            lines_around=1,
+        )
+        return
+    own = list(init.body.body) if isinstance(init.body, cst.IndentedBlock) else []
+    if not own:
+        raise PatchError(f"{case.innermost.rel}: {cls.name.value}.__init__ is on one line")
+    last = src.stmt_of(own[-1])
+    if isinstance(own[-1], cst.SimpleStatementLine) and isinstance(own[-1].body[0], cst.Return):
+        ed.insert(last, keep)
+    else:
+        ed.insert(last, keep, after=True)
 
 
 def _quart_background_task(case: Case) -> None:
