@@ -405,3 +405,22 @@ def test_a_thread_subclass_run_reading_the_request_stays_request_data(kb):
     ]
     found = engine.diagnose(kb, tb("Working outside of request context.", frames))
     assert (found.cause_id, found.variant) == ("background-thread", "request-data")
+
+
+def test_a_plain_click_command_setting_up_the_database_is_the_command(kb):
+    # click's Context.invoke calls the command itself: its db.create_all() is the command's
+    # problem (cli-command), not the app factory's.
+    click = "/venv/lib/python3.12/site-packages/click/core.py"
+    frames = [
+        Frame("/srv/shop/manage.py", 24, "<module>", "cli()"),
+        Frame(click, 1161, "__call__", "return self.main(*args, **kwargs)"),
+        Frame(click, 1697, "invoke", "return _process_result(sub_ctx.command.invoke(sub_ctx))"),
+        Frame(click, 788, "invoke", "return __callback(*args, **kwargs)"),
+        Frame("/srv/shop/manage.py", 16, "import_contacts", "db.create_all()"),
+        Frame(
+            "/venv/lib/python3.12/site-packages/flask_sqlalchemy/extension.py", 900, "create_all"
+        ),
+        Frame("/venv/lib/python3.12/site-packages/flask_sqlalchemy/extension.py", 687, "engines"),
+        Frame(_LOCAL, 519, "_get_current_object"),
+    ]
+    assert engine.diagnose(kb, tb(_NO_APP, frames)).cause_id == "cli-command"
