@@ -550,6 +550,31 @@ def test_module_code_a_worker_imports_with_no_context(tmp_path: Path) -> None:
     assert scan_paths([str(root)]).findings == []
 
 
+_LINKS = (
+    "import click\nfrom flask import Flask, url_for\n\napp = Flask(__name__)\n\n\n"
+    "@app.cli.command()\ndef remind():\n    click.echo(url_for('index', _external=True))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("settings", "flagged"),
+    [
+        ('"""Set SERVER_NAME in production."""\n', True),  # a docstring configures nothing
+        ('def failed(e):\n    return "SERVER_NAME" in str(e)\n', True),  # nor a comparison
+        ('from links import app\n\napp.config["SERVER_NAME"] = "example.com"\n', False),
+        ("class Config:\n    SERVER_NAME = 'example.com'\n", False),
+        ("from links import app\n\napp.config.update(SERVER_NAME='example.com')\n", False),
+        ("DEFAULTS = {'SERVER_NAME': 'example.com'}\n", False),
+    ],
+)
+def test_server_name_counts_where_code_configures_it(
+    tmp_path: Path, settings: str, flagged: bool
+) -> None:
+    root = _project(tmp_path, {"links.py": _LINKS, "settings.py": settings})
+    rules = [f.rule for f in scan_paths([str(root)]).findings]
+    assert rules == (["CTX114"] if flagged else [])
+
+
 def test_an_attribute_assigned_from_itself_is_worked_out_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -195,8 +195,36 @@ class Module:
         return len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
 
 
-# SERVER_NAME in code (a config key or attribute), not in a comment.
-_SERVER_NAME = re.compile(r"^[^#\n]*SERVER_NAME", re.M)
+_SERVER_NAME = "SERVER_NAME"
+
+
+def _configures_server_name(tree: ast.Module) -> bool:
+    """The module sets or reads the ``SERVER_NAME`` setting: as a config key
+    (``app.config["SERVER_NAME"] = ...``, ``.get("SERVER_NAME")``, ``{"SERVER_NAME": ...}``), a
+    keyword (``config.update(SERVER_NAME=...)``) or a name (``SERVER_NAME = ...`` in a config
+    class). A docstring, a message or a comparison (``"SERVER_NAME" in error``) that names it
+    configures nothing."""
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Subscript:
+            key = node.slice
+            if type(key) is ast.Constant and key.value == _SERVER_NAME:
+                return True
+        elif kind is ast.Call:
+            if any(type(a) is ast.Constant and a.value == _SERVER_NAME for a in node.args[:1]):
+                return True
+            if any(k.arg == _SERVER_NAME for k in node.keywords):
+                return True
+        elif kind is ast.Dict:
+            if any(type(k) is ast.Constant and k.value == _SERVER_NAME for k in node.keys):
+                return True
+        elif (kind is ast.Name and node.id == _SERVER_NAME) or (
+            kind is ast.Attribute and node.attr == _SERVER_NAME
+        ):
+            return True
+    return False
+
+
 _IGNORE = re.compile(r"#\s*ctxfix:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 
 
@@ -1358,7 +1386,7 @@ def build(
     mod = builder.build()
     if "revision" in mod.bindings and "down_revision" in mod.bindings:
         mod.alembic = True  # an Alembic revision script: `flask db upgrade` runs it in a context
-    mod.server_name = "SERVER_NAME" in source and bool(_SERVER_NAME.search(source))
+    mod.server_name = _SERVER_NAME in source and _configures_server_name(tree)
     mod.dynamic = any(word in source for word in _DYNAMIC)
     mod.ignores = _ignores(source)
     if not source.isascii():

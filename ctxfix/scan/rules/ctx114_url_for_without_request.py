@@ -4,8 +4,9 @@ In a Celery task of a Flask-aware app, a flask CLI command, a script or thread u
 ``with app.app_context():``, or module code imported in one, ``url_for`` has no request to take
 the host from. Since Flask 2.2 it raises "Unable to build URLs outside an active request without
 'SERVER_NAME' configured" (``flask/app.py`` ``Flask.url_for``). Reported only when no scanned file
-sets ``SERVER_NAME`` but scripts of their own (a ``__main__`` block nothing imports: what it sets
-holds in its own process). Set ``SERVER_NAME`` (with ``PREFERRED_URL_SCHEME``), build the URL in
+sets ``SERVER_NAME`` (a config key, keyword or name in code: a docstring or a message naming it
+does not count) but scripts of their own (a ``__main__`` block nothing imports: what it sets holds
+in its own process). Set ``SERVER_NAME`` (with ``PREFERRED_URL_SCHEME``), build the URL in
 the view and pass it along, or use ``app.test_request_context()``.
 """
 
