@@ -424,3 +424,22 @@ def test_a_plain_click_command_setting_up_the_database_is_the_command(kb):
         Frame(_LOCAL, 519, "_get_current_object"),
     ]
     assert engine.diagnose(kb, tb(_NO_APP, frames)).cause_id == "cli-command"
+
+
+def test_pytest_report_with_no_frames_still_says_the_code_ran_in_a_test(kb):
+    # Written by hand: the last lines of a pytest run on Windows, as people paste them, with no
+    # traceback frame of the test left (pytest's long format names only the raise location).
+    text = "\n".join(
+        [
+            "        except LookupError:",
+            ">           raise RuntimeError(unbound_message) from None",
+            "E           RuntimeError: Working outside of application context.",
+            "",
+            r"C:\Python311\Lib\site-packages\werkzeug\local.py:519: RuntimeError",
+            "=========================== short test summary info ===========================",
+            "ERROR tests/test_items.py::test_count - RuntimeError: Working outside of appli...",
+            "=============================== 1 error in 0.33s ===============================",
+        ]
+    )
+    [finding] = engine.explain_text(text, kb)
+    assert finding.cause_id == "pytest-test"

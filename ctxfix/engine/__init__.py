@@ -368,12 +368,17 @@ def diagnose(
     )
     scores, says, vscores = _score(kb, facts)
     # A message with no frames and no log lines around it cannot tell where the code ran:
-    # the evidence only ranks candidates, and the cause stays open.
-    placed = bool(frames) or any(
-        rule.context is not None and _match(rule, facts) is not None
-        for cause in kb.causes.values()
-        if family in cause.families
-        for rule in cause.evidence
+    # the evidence only ranks candidates, and the cause stays open. pytest's report of it (the
+    # `E   ` lines of a failure or an error) says the code ran in a test.
+    placed = (
+        bool(frames)
+        or tb.e_lines
+        or any(
+            rule.context is not None and _match(rule, facts) is not None
+            for cause in kb.causes.values()
+            if family in cause.families
+            for rule in cause.evidence
+        )
     )
 
     if guessed:

@@ -33,7 +33,8 @@ class Traceback(Record):
     ``frames`` run from the oldest call to the newest, as Python prints them. When the text held a
     chain of exceptions, ``frames``/``exc_type``/``message`` describe the last one and ``chain``
     the earlier ones. ``truncated`` means frames were found but the exception line was not.
-    ``shape`` names the paste shape that read it (python, ipython, pytest, sentry, message...).
+    ``shape`` names the paste shape that read it (python, ipython, pytest, sentry, message...);
+    ``e_lines`` says the exception came from pytest's ``E   `` lines (pytest's own report).
     """
 
     frames: list[Frame] = Factory(list)
@@ -46,6 +47,7 @@ class Traceback(Record):
     truncated: bool = False
     shape: str = "python"
     reversed: bool = False
+    e_lines: bool = False
 
     @property
     def first_message_line(self) -> str:

@@ -149,6 +149,7 @@ def e_line(r: TracebackReader, ln: Line) -> bool:
             tb.exc_type = rm.group("type")
             tb.message = unrepr(rm.group("msg"))
     tb.shape = "pytest"
+    tb.e_lines = True
     tb.end_line = ln.lineno
     st.expecting_code = False
     return True
