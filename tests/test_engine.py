@@ -443,3 +443,31 @@ def test_pytest_report_with_no_frames_still_says_the_code_ran_in_a_test(kb):
     )
     [finding] = engine.explain_text(text, kb)
     assert finding.cause_id == "pytest-test"
+
+
+# Written by hand: the tails of two tracebacks as people paste them, starting at the source line
+# of a frame whose `File` line was cut off.
+_CUT_THREAD = """\
+    self._target(*self._args, **self._kwargs)
+  File "/srv/shop/thumbs.py", line 9, in make_thumbnail
+    size = current_app.config["THUMB_SIZE"]
+  File "/venv/lib/python3.11/site-packages/werkzeug/local.py", line 318, in __get__
+    obj = instance._get_current_object()
+RuntimeError: Working outside of application context.
+"""
+_CUT_IMPORT = """\
+    from .views import bp
+  File "/srv/blog/views.py", line 6, in <module>
+    def per_page(default=current_app.config["POSTS_PER_PAGE"]):
+  File "/venv/lib/python3.11/site-packages/werkzeug/local.py", line 318, in __get__
+    obj = instance._get_current_object()
+RuntimeError: Working outside of application context.
+"""
+
+
+def test_the_source_line_left_above_a_cut_traceback_is_read(kb):
+    [thread] = engine.explain_text(_CUT_THREAD, kb)
+    assert thread.cause_id == "background-thread"
+    assert thread.location.function == "make_thumbnail"
+    [imported] = engine.explain_text(_CUT_IMPORT, kb)
+    assert imported.cause_id == "import-time"

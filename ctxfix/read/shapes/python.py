@@ -59,6 +59,7 @@ def frame(r: TracebackReader, ln: Line) -> bool:
     if st.tb is None or (st.tb.exc_type is not None and not st.chained):
         r.end_record(ln)
         r.start(ln)
+        _cut_caller(r)
     elif st.chained:
         st.chained = False
     prefix = ln.body[: m.start()]
@@ -75,6 +76,26 @@ def frame(r: TracebackReader, ln: Line) -> bool:
     st.in_message = False
     st.noise_run = 0
     return True
+
+
+CUT = "<cut>"
+"""The path of a frame whose ``File`` line the paste cut off: only its source line is left."""
+
+
+def _cut_caller(r: TracebackReader) -> None:
+    """A paste that starts inside a traceback often keeps the source line of the frame above
+    its first ``File`` line (``    self._target(*self._args, **self._kwargs)``, ``    from .views
+    import bp``): keep it as a frame of unknown place, so what that line says is not lost."""
+    prev = r.history[-1] if r.history else ""
+    code = prev.strip()
+    if (
+        code
+        and prev[:1] in (" ", "\t")
+        and not is_caret(prev)
+        and not code.startswith(("File ", "Traceback", "During handling", "The above exception"))
+        and r.st.tb is not None
+    ):
+        r.add_frame(r.st.tb, Frame(CUT, 0, "", code))
 
 
 def source(r: TracebackReader, ln: Line) -> bool:
