@@ -564,16 +564,9 @@ class KnowledgeBase(Record):
     def cause(self, cid: str) -> Cause:
         return self.causes[cid]
 
-    def causes_under(self, qid: str, _seen: Optional[set[str]] = None) -> set[str]:
+    def causes_under(self, qid: str) -> set[str]:
         """Every cause reachable from question ``qid``."""
-        seen = _seen if _seen is not None else set()
-        if qid in seen or qid not in self.questions:
-            return set()
-        seen.add(qid)
-        out: set[str] = set()
-        for ch in self.questions[qid].choices:
-            out |= self.reachable(ch, seen)
-        return out
+        return set(self.causes_in_order(qid))
 
     def causes_in_order(self, qid: str, _seen: Optional[set[str]] = None) -> list[str]:
         """Every cause reachable from question ``qid``, in the order the wizard offers them
@@ -592,12 +585,18 @@ class KnowledgeBase(Record):
             out.extend(c for c in found if c not in out)
         return out
 
-    def reachable(self, choice: Choice, _seen: Optional[set[str]] = None) -> set[str]:
+    def reachable(self, choice: Choice) -> set[str]:
         if choice.cause:
             return {choice.cause}
-        if choice.next:
-            return self.causes_under(choice.next, _seen if _seen is not None else set())
-        return set()
+        return self.causes_under(choice.next) if choice.next else set()
+
+    def wizard_rank(self) -> dict[str, int]:
+        """Each cause's place in the wizard's order from the first question (worked out once)."""
+        got = self.__dict__.get("_wizard_rank")
+        if got is None:
+            got = {c: i for i, c in enumerate(self.causes_in_order(self.start))}
+            self.__dict__["_wizard_rank"] = got
+        return got
 
 
 # ---------------------------------------------------------------------------------------------

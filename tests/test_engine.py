@@ -361,7 +361,10 @@ _THREADING = "/usr/lib/python3.12/threading.py"
 
 
 def test_the_caller_frame_is_the_one_right_above_yours():
-    from ctxfix.engine.facts import caller_frame
+    from ctxfix.engine.facts import facts_for
+
+    def caller_frame(frames: list[Frame], user):
+        return facts_for(tb(_NO_APP, frames), "app-context", None, user, frames, None).caller
 
     boot = Frame(_THREADING, 1073, "_bootstrap_inner", "self.run()")
     yours = Frame("/srv/shop/mailer.py", 12, "run", "x = current_app.name")

@@ -24,7 +24,7 @@ from ctxfix.engine._text import clip as _clip
 from ctxfix.engine._text import dedupe as _dedupe
 from ctxfix.engine.detect import bare_messages, detect_family, family_from_cut, family_from_frames
 from ctxfix.engine.evidence import MARGIN, THRESHOLD, _match, _score
-from ctxfix.engine.facts import _Facts, _flask_version, _tags
+from ctxfix.engine.facts import _flask_version, facts_for
 from ctxfix.engine.frames import (
     _CODE_FLASKISH,
     _detect_proxy,
@@ -353,19 +353,10 @@ def diagnose(
             family = family_from_frames(tb, kb)
             guessed = True
     proxy, proxy_why = _detect_proxy(tb, family, user or loc_frame)
-    context = list(tb.context)
     # With no frame of the user's own, the innermost caller of Flask stands in for it: that is
     # the code that set things up (often an app packaged into site-packages).
     subject = user or loc_frame
-    facts = _Facts(
-        tb,
-        family,
-        proxy,
-        subject,
-        frames,
-        context,
-        _tags(tb, frames, subject, project_root, yours=user is not None),
-    )
+    facts = facts_for(tb, family, proxy, subject, frames, project_root, yours=user is not None)
     scores, says, vscores = _score(kb, facts)
     # A message with no frames and no log lines around it cannot tell where the code ran:
     # the evidence only ranks candidates, and the cause stays open. pytest's report of it (the
@@ -395,7 +386,7 @@ def diagnose(
 
     w = walk(kb, family, answers, scores if placed else {}, vscores)
     # Causes the evidence cannot separate come in the order the wizard offers them.
-    order = {c: i for i, c in enumerate(kb.causes_in_order(kb.start))}
+    order = kb.wizard_rank()
     ranked = sorted(
         (c for c in scores if scores[c] > 0), key=lambda c: (-scores[c], order.get(c, len(order)))
     )

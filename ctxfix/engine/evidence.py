@@ -6,7 +6,7 @@ import re
 from typing import Optional
 
 from ctxfix.engine._text import clip as _clip
-from ctxfix.engine.facts import _Facts, caller_frame, outer_frame
+from ctxfix.engine.facts import _Facts
 from ctxfix.knowledge import KnowledgeBase, Rule
 from ctxfix.read import Frame
 
@@ -39,10 +39,10 @@ def _match(rule: Rule, f: _Facts) -> Optional[str]:
     if rule.user_frame is not None and not _frame_matches(rule.user_frame, f.user, subs, True):
         return None
     if rule.caller_frame is not None:
-        if not _frame_matches(rule.caller_frame, caller_frame(f.frames, f.user), subs):
+        if not _frame_matches(rule.caller_frame, f.caller, subs):
             return None
     if rule.outer_frame is not None:
-        if not _frame_matches(rule.outer_frame, outer_frame(f.tb, f.frames), subs):
+        if not _frame_matches(rule.outer_frame, f.outer, subs):
             return None
     if rule.frame is not None:
         hit = next((fr for fr in reversed(f.frames) if _frame_ok(rule.frame, fr)), None)

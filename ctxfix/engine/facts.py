@@ -74,6 +74,29 @@ class _Facts(Record):
     frames: list[Frame]
     context: list[str]
     tags: frozenset[str] = frozenset()
+    outer: Optional[Frame] = None
+    """Where the error's traceback starts (:func:`outer_frame`)."""
+    caller: Optional[Frame] = None
+    """The frame right above the user's: the one whose line called it."""
+
+
+def facts_for(
+    tb: Traceback,
+    family: str,
+    proxy: Optional[str],
+    user: Optional[Frame],
+    frames: list[Frame],
+    project_root: Optional[str],
+    yours: bool = True,
+) -> _Facts:
+    """The facts of one traceback, each worked out once: its tags, where it starts, and the
+    frame that called the user's."""
+    outer = outer_frame(tb, frames)
+    # Python prints a traceback outermost first: the user's frame's caller is the one before it.
+    idx = next((i for i in range(len(frames) - 1, -1, -1) if frames[i] is user), None)
+    caller = frames[idx - 1] if idx else None
+    tags = _tags(tb, frames, user, project_root, yours, outer, idx)
+    return _Facts(tb, family, proxy, user, frames, list(tb.context), tags, outer, caller)
 
 
 def _is_test_path(p: str) -> bool:
@@ -98,13 +121,6 @@ def outer_frame(tb: Traceback, frames: list[Frame]) -> Optional[Frame]:
     return own[0] if own else None
 
 
-def caller_frame(frames: list[Frame], user: Optional[Frame]) -> Optional[Frame]:
-    """The frame right above the user's frame: the one whose line called it (Python prints a
-    traceback outermost first), or None when the user's frame is the first."""
-    idx = next((i for i in range(len(frames) - 1, -1, -1) if frames[i] is user), None)
-    return frames[idx - 1] if idx else None
-
-
 def _is_import_machinery(p: str) -> bool:
     return p.startswith("<frozen importlib") or p.endswith(
         ("importlib/__init__.py", "flask/cli.py")
@@ -116,10 +132,13 @@ def _tags(
     frames: list[Frame],
     user: Optional[Frame],
     project_root: Optional[str],
-    yours: bool = True,
+    yours: bool,
+    first: Optional[Frame],
+    idx: Optional[int],
 ) -> frozenset[str]:
     """Generic facts about a traceback's shape, for evidence rules to weigh. ``user`` is the
-    user's frame, or the frame standing in for it (``yours`` False)."""
+    user's frame, or the frame standing in for it (``yours`` False), at ``frames[idx]``;
+    ``first`` is where the traceback starts."""
     tags: set[str] = set()
     if frames:
         tags.add("has-frames")
@@ -171,7 +190,6 @@ def _tags(
         tags.add("import-chain")
     # The final exception's own frames: an earlier chained one (a KeyError before Flask-SQLAlchemy
     # 2.x's "No application found") starts somewhere else.
-    first = outer_frame(tb, frames)
     if (
         first is not None
         and first.function == "<module>"
@@ -182,7 +200,7 @@ def _tags(
         and "test-file" not in tags
     ):
         tags.add("script-top")
-    idx = max(i for i, f in enumerate(frames) if f is user)
+    assert idx is not None
     if idx + 1 < len(frames):
         callee = frames[idx + 1].norm_path
         if "flask_" in callee and re.search(r"(?:^|/)flask_\w+(?:/|\.py$)", callee):
