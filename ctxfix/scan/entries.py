@@ -705,22 +705,17 @@ def _module_levels(project: Project, worker_loaded: set[str] = frozenset()) -> d
     app factory imports outside ``with``, and what they import at their top. The start-up wins
     when both hold. Task modules a worker loads by name (``worker_loaded``) that the project
     never imports, and what they import at their top, run without, unless imported in a context
-    too. Alembic scripts run under
-    ``flask db``, with a context. A module imported only inside other functions is imported
-    while they run, usually in a request: left alone.
+    too. Alembic scripts run under ``flask db``, with a context. A module imported only inside
+    other functions is imported while they run, usually in a request: left alone.
     """
     modules = project.modules
     levels: dict[str, int] = {}
-    imported: set[str] = set()
+    imported = project.imported_modules
     top_imports: dict[str, set[str]] = {}
     for name, m in modules.items():
         top_imports[name] = {
             mod for mod, level, _ in m.top.imports if mod in modules and level < APP
         }
-        for fn in (m.top, *m.functions.values(), *([m.main] if m.main else [])):
-            for mod, _, _ in fn.imports:
-                if mod in modules and mod != name:
-                    imported.add(mod)
     # With a context: imported under `with app.app_context():`, directly or through calls.
     seeds: set[str] = set()
     with_ctx: set[str] = set()

@@ -90,17 +90,20 @@ class Project:
             self.owner[m.top.qualname] = m
             if m.main is not None:
                 self.owner[m.main.qualname] = m
-        imported = {
+        # The project's modules that another of its modules imports (anywhere in it).
+        self.imported_modules = {
             mod
             for m in self.modules.values()
             for fn in (m.top, *m.functions.values(), *([m.main] if m.main else []))
             for mod, _, _ in fn.imports
+            if mod in self.modules and mod != m.name
         }
         # SERVER_NAME set anywhere counts for the whole project, but in a script nothing imports
         # (a cron job's `app.config["SERVER_NAME"] = ...`): that holds in its own process only
         # (CTX114 leaves the script's own entry points alone).
         self.server_name = any(
-            m.server_name and (m.main is None or m.name in imported) for m in self.modules.values()
+            m.server_name and (m.main is None or m.name in self.imported_modules)
+            for m in self.modules.values()
         )
         self.by_path = {m.path: m for m in self.modules.values()}
         self._values: dict[str, Value] = {}
