@@ -18,6 +18,7 @@ from ctxfix.read.model import Frame
 from ctxfix.read.reader import MAX_CHAIN
 
 if TYPE_CHECKING:
+    from ctxfix.read.model import Traceback
     from ctxfix.read.reader import Line, TracebackReader
 
 _DUNDER = Lazy(r"\*\*(\w+)\*\*")
@@ -58,8 +59,7 @@ def frame(r: TracebackReader, ln: Line) -> bool:
     st = r.st
     if st.tb is None or (st.tb.exc_type is not None and not st.chained):
         r.end_record(ln)
-        r.start(ln)
-        _cut_caller(r)
+        _cut_caller(r, r.start(ln))
     elif st.chained:
         st.chained = False
     prefix = ln.body[: m.start()]
@@ -82,20 +82,20 @@ CUT = "<cut>"
 """The path of a frame whose ``File`` line the paste cut off: only its source line is left."""
 
 
-def _cut_caller(r: TracebackReader) -> None:
+def _cut_caller(r: TracebackReader, tb: Traceback) -> None:
     """A paste that starts inside a traceback often keeps the source line of the frame above
     its first ``File`` line (``    self._target(*self._args, **self._kwargs)``, ``    from .views
-    import bp``): keep it as a frame of unknown place, so what that line says is not lost."""
+    import bp``): keep it as a frame of unknown place, so what that line says is not lost. (The
+    reader's history holds cleaned lines: tabs are spaces there.)"""
     prev = r.history[-1] if r.history else ""
     code = prev.strip()
     if (
         code
-        and prev[:1] in (" ", "\t")
+        and prev[:1] == " "
         and not is_caret(prev)
-        and not code.startswith(("File ", "Traceback", "During handling", "The above exception"))
-        and r.st.tb is not None
+        and not code.startswith(("Traceback", "During handling", "The above exception"))
     ):
-        r.add_frame(r.st.tb, Frame(CUT, 0, "", code))
+        r.add_frame(tb, Frame(CUT, 0, "", code))
 
 
 def source(r: TracebackReader, ln: Line) -> bool:
